@@ -1,0 +1,1 @@
+"""Tests for the audit trail: recording, the audit page and the export command."""

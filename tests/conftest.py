@@ -1,0 +1,92 @@
+"""Fixtures for the whole suite: WHM simulators (plain HTTP and TLS) seeded with the demo users.
+
+Each simulator runs once per session on a temporary state dir; the function-scoped fixtures
+reset it to the demo state before every test (tokens, accounts, request log, faults, latency).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from tokenui.whm.simulator import RESELLER_USER, ROOT_USER, Simulator
+
+# The demo users' sign-in credentials, as (user, password).
+DEMO_ROOT = (ROOT_USER.name, ROOT_USER.password)
+DEMO_RESELLER = (RESELLER_USER.name, RESELLER_USER.password)
+
+
+@pytest.fixture(scope="session")
+def _simulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    with Simulator(tmp_path_factory.mktemp("whm-simulator")) as simulator:
+        yield simulator
+
+
+@pytest.fixture(scope="session")
+def _tls_simulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    with Simulator(tmp_path_factory.mktemp("whm-simulator-tls"), tls=True) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def simulator(_simulator_server: Simulator) -> Simulator:
+    """A plain-HTTP WHM simulator in its demo state: `.url`, `.requests()`, `.set_fault()`…"""
+    _simulator_server.reset()
+    return _simulator_server
+
+
+@pytest.fixture
+def tls_simulator(_tls_simulator_server: Simulator) -> Simulator:
+    """An HTTPS WHM simulator in its demo state; verify it against `.ca_path`."""
+    _tls_simulator_server.reset()
+    return _tls_simulator_server
+
+
+def sign_in_data(user: str, secret: str, *, token: bool = False) -> dict[str, str]:
+    """The sign-in form's fields for one credential, on the test simulator."""
+    field = "api_token" if token else "password"
+    return {
+        "server": "simulator",
+        "username": user,
+        "method": "token" if token else "password",
+        field: secret,
+    }
+
+
+@pytest.fixture
+def whm(simulator: Simulator, settings) -> Simulator:
+    """The dashboard pointed at the plain-HTTP test simulator (in its demo state)."""
+    settings.WHM_SERVERS = {"simulator": simulator.url}
+    settings.WHM_CA_BUNDLE = ""
+    settings.WHM_VERIFY_TLS = True
+    settings.WHM_TIMEOUT = 5.0
+    return simulator
+
+
+def _signed_in(client: Client, user: str, password: str) -> Client:
+    response = client.post("/sign-in/", sign_in_data(user, password))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client
+
+
+@pytest.fixture
+def root_client(client: Client, whm: Simulator, db: None) -> Client:
+    """A Django test client signed in to the simulator as root, by password."""
+    return _signed_in(client, *DEMO_ROOT)
+
+
+@pytest.fixture
+def reseller_client(client: Client, whm: Simulator, db: None) -> Client:
+    """A Django test client signed in to the simulator as the demo reseller, by password."""
+    return _signed_in(client, *DEMO_RESELLER)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (sign-in throttle counters live there)."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,235 @@
+"""The settings module: defaults, .env reading, and a clear failure naming each bad variable."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "tokenui" / "settings.py"
+BASE_DIR = SETTINGS_FILE.parent.parent
+VARIABLES = (
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "CACHE_URL",
+    "WHM_URL",
+    "WHM_SERVERS",
+    "WHM_VERIFY_TLS",
+    "WHM_CA_BUNDLE",
+    "WHM_TIMEOUT",
+    "WHM_TIME_ZONE",
+    "WHM_SIMULATOR_PORT",
+    "WHM_SIMULATOR_DIR",
+    "EXPIRY_WARNING_DAYS",
+    "SECRET_KEY_FALLBACKS",
+    "SESSION_IDLE_MINUTES",
+    "HTTPS",
+    "HSTS_INCLUDE_SUBDOMAINS",
+    "TRUSTED_PROXY_COUNT",
+)
+GOOD = {"SECRET_KEY": "k" * 50, "WHM_URL": "https://whm.example.com:2087"}
+
+
+@pytest.fixture
+def load(monkeypatch: pytest.MonkeyPatch):
+    """Run settings.py afresh with exactly the given environment; return its namespace."""
+
+    def _load(env_file: str = "", **env: str) -> dict[str, object]:
+        for name in VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("TOKENUI_ENV_FILE", env_file)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        before = dict(os.environ)
+        try:
+            return runpy.run_path(str(SETTINGS_FILE))
+        finally:
+            # read_env writes into os.environ directly; put it back as it was.
+            for name in set(os.environ) - set(before):
+                del os.environ[name]
+
+    return _load
+
+
+def test_defaults_are_safe(load) -> None:
+    ns = load(**GOOD)
+    assert ns["DEBUG"] is False
+    assert ns["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
+    assert ns["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert ns["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
+    assert ns["WHM_SERVERS"] == {"whm.example.com": "https://whm.example.com:2087"}
+    assert ns["WHM_EMBEDDED_SIMULATOR"] is False
+    assert ns["WHM_VERIFY_TLS"] is True
+    assert ns["WHM_CA_BUNDLE"] == ""
+    assert ns["WHM_TIMEOUT"] == 15.0
+    assert ns["WHM_TIME_ZONE"] == "UTC"
+    assert ns["EXPIRY_WARNING_DAYS"] == 7
+    assert ns["SESSION_COOKIE_AGE"] == 30 * 60
+    assert ns["SECRET_KEY_FALLBACKS"] == []
+
+
+def test_reads_every_documented_variable(load, tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not parsed here")
+    ns = load(
+        **GOOD,
+        DEBUG="true",
+        ALLOWED_HOSTS="tokens.example.com,admin.example.com",
+        DATABASE_URL="postgres://tokenui@127.0.0.1:5432/tokenui",
+        CACHE_URL="redis://127.0.0.1:6379/1",
+        WHM_VERIFY_TLS="false",
+        WHM_CA_BUNDLE=str(ca),
+        WHM_TIMEOUT="2.5",
+        WHM_TIME_ZONE="America/Chicago",
+        EXPIRY_WARNING_DAYS="14",
+        SESSION_IDLE_MINUTES="5",
+        SECRET_KEY_FALLBACKS="old-key-one,old-key-two",
+    )
+    assert ns["DEBUG"] is True
+    assert ns["ALLOWED_HOSTS"] == ["tokens.example.com", "admin.example.com"]
+    assert ns["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert ns["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert ns["WHM_VERIFY_TLS"] is False
+    assert ns["WHM_CA_BUNDLE"] == str(ca)
+    assert ns["WHM_TIMEOUT"] == 2.5
+    assert ns["WHM_TIME_ZONE"] == "America/Chicago"
+    assert ns["EXPIRY_WARNING_DAYS"] == 14
+    assert ns["SESSION_COOKIE_AGE"] == 5 * 60
+    assert ns["SECRET_KEY_FALLBACKS"] == ["old-key-one", "old-key-two"]
+
+
+def test_whm_servers_lists_several_named_servers_in_order(load) -> None:
+    ns = load(
+        SECRET_KEY=GOOD["SECRET_KEY"],
+        WHM_SERVERS="main=https://whm1.example.com:2087, eu=https://whm2.example.com:2087",
+    )
+    assert ns["WHM_SERVERS"] == {
+        "main": "https://whm1.example.com:2087",
+        "eu": "https://whm2.example.com:2087",
+    }
+
+
+def test_debug_without_a_server_uses_the_embedded_simulator_with_its_ca(load) -> None:
+    ns = load(SECRET_KEY=GOOD["SECRET_KEY"], DEBUG="true")
+    assert ns["WHM_EMBEDDED_SIMULATOR"] is True
+    assert ns["WHM_SERVERS"] == {"simulator": "https://127.0.0.1:2087"}
+    # TLS stays verified in the demo: against the simulator's own CA.
+    assert ns["WHM_VERIFY_TLS"] is True
+    assert ns["WHM_CA_BUNDLE"] == str(BASE_DIR / "var" / "simulator" / "ca.pem")
+
+
+def test_env_file_is_read_and_the_real_environment_wins(load, tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        f"SECRET_KEY={'f' * 40}\nWHM_URL=https://from-file.example.com:2087\nWHM_TIMEOUT=3\n"
+    )
+    ns = load(env_file=str(env_file), WHM_TIMEOUT="7")
+    assert ns["SECRET_KEY"] == "f" * 40
+    assert ns["WHM_SERVERS"] == {"from-file.example.com": "https://from-file.example.com:2087"}
+    assert ns["WHM_TIMEOUT"] == 7.0
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"DEBUG": "perhaps"}, "DEBUG"),
+        ({"WHM_URL": ""}, "WHM_URL"),
+        ({"WHM_URL": "whm.example.com"}, "WHM_URL"),
+        ({"WHM_URL": "ftp://whm.example.com"}, "WHM_URL"),
+        ({"WHM_URL": "https://whm.example.com:2087/json-api"}, "WHM_URL"),
+        ({"WHM_URL": "https://whm.example.com:99999"}, "WHM_URL"),
+        ({"WHM_URL": "http://whm.example.com:2086"}, "WHM_URL"),
+        ({"WHM_SERVERS": "main=https://a.example.com:2087"}, "WHM_SERVERS"),
+        ({"WHM_URL": "", "WHM_SERVERS": "https://a.example.com:2087"}, "WHM_SERVERS"),
+        ({"WHM_URL": "", "WHM_SERVERS": "a=https://a.example.com,a=https://b.example.com"}, "a"),
+        ({"WHM_URL": "", "WHM_SERVERS": "main=nonsense"}, "WHM_SERVERS"),
+        ({"WHM_VERIFY_TLS": "sometimes"}, "WHM_VERIFY_TLS"),
+        ({"WHM_CA_BUNDLE": "/nonexistent/ca.pem"}, "WHM_CA_BUNDLE"),
+        ({"WHM_TIMEOUT": "fast"}, "WHM_TIMEOUT"),
+        ({"WHM_TIMEOUT": "0"}, "WHM_TIMEOUT"),
+        ({"WHM_TIMEOUT": "-1"}, "WHM_TIMEOUT"),
+        ({"WHM_TIME_ZONE": "Mars/Olympus_Mons"}, "WHM_TIME_ZONE"),
+        ({"EXPIRY_WARNING_DAYS": "soon"}, "EXPIRY_WARNING_DAYS"),
+        ({"EXPIRY_WARNING_DAYS": "-1"}, "EXPIRY_WARNING_DAYS"),
+        ({"DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+        ({"CACHE_URL": "nosuchcache://x"}, "CACHE_URL"),
+        ({"WHM_SIMULATOR_PORT": "http"}, "WHM_SIMULATOR_PORT"),
+        ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES"),
+        ({"HTTPS": "yes please"}, "HTTPS"),
+        ({"TRUSTED_PROXY_COUNT": "9"}, "TRUSTED_PROXY_COUNT"),
+        ({"SESSION_IDLE_MINUTES": "half an hour"}, "SESSION_IDLE_MINUTES"),
+    ],
+)
+def test_invalid_or_missing_setting_fails_naming_the_variable(
+    load, env: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(ImproperlyConfigured, match=variable):
+        load(**{**GOOD, **env})
+
+
+def test_plain_http_is_allowed_to_this_machine_only(load) -> None:
+    ns = load(**{**GOOD, "WHM_URL": "http://127.0.0.1:2086"})
+    assert ns["WHM_SERVERS"] == {"127.0.0.1": "http://127.0.0.1:2086"}
+
+
+def test_manage_py_refuses_to_start_and_names_the_variable() -> None:
+    env = {
+        k: v for k, v in os.environ.items() if k not in VARIABLES and k != "DJANGO_SETTINGS_MODULE"
+    }
+    env.update(TOKENUI_ENV_FILE="", SECRET_KEY="k" * 50, DEBUG="false")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "WHM_URL is not set" in result.stderr
+
+
+PRODUCTION = {
+    "SECRET_KEY": "p" * 20 + "-production-secret-key-0123456789abcdef",
+    "DEBUG": "false",
+    "HTTPS": "true",
+    "ALLOWED_HOSTS": "tokens.example.com",
+    "WHM_URL": "https://whm.example.com:2087",
+}
+
+
+def test_https_turns_on_secure_cookies_hsts_and_the_redirect(load) -> None:
+    ns = load(**PRODUCTION)
+    assert ns["SESSION_COOKIE_SECURE"] is True
+    assert ns["CSRF_COOKIE_SECURE"] is True
+    assert ns["SECURE_SSL_REDIRECT"] is True
+    assert ns["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600
+    assert ns["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_the_documented_production_settings_pass_check_deploy() -> None:
+    env = {
+        k: v for k, v in os.environ.items() if k not in VARIABLES and k != "DJANGO_SETTINGS_MODULE"
+    }
+    env.update(PRODUCTION, TOKENUI_ENV_FILE="")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout

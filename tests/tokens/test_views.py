@@ -1,0 +1,524 @@
+"""The API tokens pages over the Django test client, talking real HTTP to the WHM simulator."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from tests.conftest import DEMO_ROOT, sign_in_data
+from tokenui.tokens.forms import years_after
+from tokenui.whm.simulator import Simulator
+
+pytestmark = pytest.mark.django_db
+
+TOKENS = "/tokens/"
+NEW = "/tokens/new/"
+HTMX = {"HX-Request": "true"}
+ROOT_DEMO_NEWEST_FIRST = [
+    "reporting",
+    "automation",
+    "billing-bot",
+    "backup-script",
+    "monitoring",
+    "old-migration",
+]
+
+
+def row_names(html: str) -> list[str]:
+    return re.findall(r'<tr id="token-([A-Za-z0-9_-]+)"', html)
+
+
+def row(html: str, name: str) -> str:
+    match = re.search(rf'<tr id="token-{name}"[^>]*>.*?</tr>', html, re.S)
+    assert match, f"no row for {name}"
+    return match.group(0)
+
+
+def generate_data(name: str = "ci-deploy", **overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "name": name,
+        "expiry": "never",
+        "expires_on": "",
+        "whitelist_ips": "",
+        "acls": ["list-accts", "create-acct"],
+    }
+    return data | overrides
+
+
+def calls(sim: Simulator, function: str) -> list:
+    return [r for r in sim.requests() if r.function == function]
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def test_table_lists_tokens_newest_first(root_client: Client) -> None:
+    page = root_client.get(TOKENS).text
+    assert row_names(page) == ROOT_DEMO_NEWEST_FIRST
+    assert "6 API tokens." in page
+
+
+def test_table_shows_created_in_whms_format_with_machine_readable_time(root_client: Client) -> None:
+    html = row(root_client.get(TOKENS).text, "reporting")
+    assert re.search(
+        r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+\+00:00">\d\d \d\d \d{4} \d\d:\d\d:\d\d</time>',
+        html,
+    )
+
+
+def test_never_expiring_unrestricted_token_reads_never_and_any(root_client: Client) -> None:
+    html = row(root_client.get(TOKENS).text, "backup-script")
+    assert "Never" in html
+    assert re.search(r'<td class="ips">\s*Any\s*</td>', html)
+
+
+def test_expired_row_is_red_with_icon_and_words(root_client: Client) -> None:
+    html = row(root_client.get(TOKENS).text, "old-migration")
+    assert 'class="row-expired' in html
+    assert "#notice" in html
+    assert "Expired 5 days ago" in html
+
+
+def test_soon_expiring_row_is_yellow_with_icon_and_words(root_client: Client) -> None:
+    html = row(root_client.get(TOKENS).text, "monitoring")
+    assert 'class="row-soon' in html
+    assert "#notice" in html
+    assert re.search(r"Expires in (2 days|3 days|71 hours|72 hours)", html)
+
+
+def test_rows_beyond_the_warning_window_are_not_flagged(root_client: Client, settings) -> None:
+    settings.EXPIRY_WARNING_DAYS = 1
+    html = row(root_client.get(TOKENS).text, "monitoring")
+    assert 'class="row-ok' in html
+    assert "Expires in" not in html
+
+
+def test_ip_restricted_token_lists_its_ips(root_client: Client) -> None:
+    html = row(root_client.get(TOKENS).text, "billing-bot")
+    assert "192.0.2.10, 198.51.100.0/24, 2001:0db8:0000:0000:0000:0000:0000:0000/32" in html
+
+
+def test_long_ip_lists_fold(root_client: Client, whm: Simulator) -> None:
+    ips = tuple(f"192.0.2.{n}" for n in range(1, 8))
+    whm.store.add_token(
+        "root",
+        "many-ips",
+        acls=("list-accts",),
+        create_time=int(time.time()),
+        expires_at=None,
+        whitelist_ips=ips,
+    )
+    html = row(root_client.get(TOKENS).text, "many-ips")
+    assert "192.0.2.1, 192.0.2.2, 192.0.2.3" in html
+    assert "and 4 more" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("bot", ["billing-bot"]),
+        ("BOT", ["billing-bot"]),
+        ("r", ["reporting", "backup-script", "monitoring", "old-migration"]),
+        ("nothing-like-it", []),
+        ("", ROOT_DEMO_NEWEST_FIRST),
+    ],
+)
+def test_search_filters_names_by_substring_ignoring_case(
+    root_client: Client, query: str, names: list[str]
+) -> None:
+    page = root_client.get(TOKENS, {"q": query}).text
+    assert row_names(page) == names
+    assert f'value="{query}"' in page
+
+
+def test_search_says_when_nothing_matches(root_client: Client) -> None:
+    page = root_client.get(TOKENS, {"q": "zzz"}).text
+    assert "No API tokens match “zzz”." in page
+    assert "0 of 6 API tokens match “zzz”." in page
+
+
+def test_htmx_search_returns_only_the_table_and_the_live_count(root_client: Client) -> None:
+    response = root_client.get(TOKENS, {"q": "bot"}, headers=HTMX)
+    assert "<html" not in response.text
+    assert response.text.lstrip().startswith('<div id="token-table"')
+    assert (
+        '<span id="search-status" hx-swap-oob="innerHTML">1 of 6 API tokens match “bot”.'
+        in response.text
+    )
+    assert response["Vary"] == "HX-Request, Cookie" or "HX-Request" in response["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "names"),
+    [
+        ("name", sorted(ROOT_DEMO_NEWEST_FIRST)),
+        ("-name", sorted(ROOT_DEMO_NEWEST_FIRST, reverse=True)),
+        ("created", ROOT_DEMO_NEWEST_FIRST[::-1]),
+        (
+            "expires",
+            [
+                "old-migration",
+                "monitoring",
+                "billing-bot",
+                "automation",
+                "backup-script",
+                "reporting",
+            ],
+        ),
+        ("bogus", ROOT_DEMO_NEWEST_FIRST),
+    ],
+)
+def test_table_sorts_by_name_created_and_expires(
+    root_client: Client, sort: str, names: list[str]
+) -> None:
+    page = root_client.get(TOKENS, {"sort": sort}).text
+    got = row_names(page)
+    if sort == "expires":
+        # Tokens that never expire follow every date, by name.
+        assert got[:3] == names[:3]
+        assert sorted(got[3:]) == sorted(names[3:])
+    else:
+        assert got == names
+
+
+def test_empty_list_says_how_to_generate_the_first_token(
+    root_client: Client, whm: Simulator
+) -> None:
+    root_client.post("/tokens/revoke-all/")
+    page = root_client.get(TOKENS).text
+    assert "You have no API tokens yet." in page
+    assert 'href="/tokens/new/">Generate Token</a>' in page
+
+
+def test_large_lists_are_paged(root_client: Client, whm: Simulator) -> None:
+    now = int(time.time())
+    for n in range(60):
+        whm.store.add_token(
+            "root", f"bulk-{n:03d}", acls=("list-accts",), create_time=now - n, expires_at=None
+        )
+    first = root_client.get(TOKENS).text
+    assert len(row_names(first)) == 50
+    assert "Page 1 of 2" in first
+    second = root_client.get(TOKENS, {"page": 2}).text
+    assert len(row_names(second)) == 16
+
+
+def test_opening_the_table_costs_one_whm_call(root_client: Client, whm: Simulator) -> None:
+    whm.clear_requests()
+    root_client.get(TOKENS)
+    assert [r.function for r in whm.requests()] == ["api_token_list"]
+
+
+# --- Generate -------------------------------------------------------------------------------
+
+
+def test_generate_form_offers_only_held_privileges_grouped_with_warnings(
+    reseller_client: Client,
+) -> None:
+    page = reseller_client.get(NEW).text
+    assert "Should the API Token Expire?" in page
+    assert "The API Token will not expire." in page
+    assert "Basic Privileges" in page
+    assert "Standard Privileges" in page
+    assert "Additional Software" in page
+    assert 'value="kill-acct"' not in page  # the reseller does not hold it
+    assert "bypass any restrictions" in page  # Manage API Tokens carries WHM's warning
+    assert "change account passwords" in page
+    one_year = years_after(date.today(), 1)
+    assert f'name="expires_on" value="{one_year.isoformat()}"' in page
+
+
+def test_generate_shows_the_secret_once_with_no_store(root_client: Client, whm: Simulator) -> None:
+    response = root_client.post(NEW, generate_data("ci-deploy"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    secret = re.search(r'id="secret"[^>]*value="([A-Z0-9]{32})"', response.text).group(1)
+    assert f"Authorization: whm root:{secret}" in response.text
+    curl = f"curl -H'Authorization: whm root:{secret}' '{whm.url}/json-api/listaccts?api.version=1'"
+    assert html.escape(curl) in response.text
+    assert "Yes, I saved my token" in response.text
+    # The secret is nowhere on the server side afterwards.
+    session_rows = "".join(s.session_data for s in Session.objects.all())
+    assert secret not in session_rows
+    assert secret not in str(root_client.session.items())
+    listed = root_client.get(TOKENS).text
+    assert "ci-deploy" in listed
+    assert secret not in listed
+
+
+def test_generate_sends_exactly_the_form_to_whm(root_client: Client, whm: Simulator) -> None:
+    whm.clear_requests()
+    expires_on = (date.today() + timedelta(days=30)).isoformat()
+    root_client.post(
+        NEW,
+        generate_data(
+            "scoped", expiry="date", expires_on=expires_on, whitelist_ips="203.0.113.7\n10.0.0.0/8"
+        ),
+    )
+    (create,) = calls(whm, "api_token_create")
+    assert create.method == "POST"
+    assert create.params["token_name"] == "scoped"
+    assert create.params["acl-0"] == "list-accts"
+    assert create.params["acl-1"] == "create-acct"
+    assert create.params["whitelist_ip-0"] == "10.0.0.0/8"
+    assert create.params["whitelist_ip-1"] == "203.0.113.7"
+    assert int(create.params["expires_at"]) > time.time()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"name": "has space"}, "name", "contains a space"),
+        ({"name": "x" * 51}, "name", "51 characters"),
+        (
+            {"name": "reporting"},
+            "name",
+            "A conflicting API token with the name “reporting” already exists.",
+        ),
+        ({"acls": []}, "acls", "You must specify at least one ACL for this token."),
+        ({"whitelist_ips": "10.0.0.5/24"}, "whitelist_ips", "Did you mean 10.0.0.0/24?"),
+        ({"expiry": "date", "expires_on": "2020-01-01"}, "expires_on", "must be today"),
+        ({"expiry": "date", "expires_on": "tomorrow"}, "expires_on", "YYYY-MM-DD"),
+    ],
+)
+def test_generate_rejects_bad_input_keeping_it_and_sending_nothing(
+    root_client: Client, whm: Simulator, overrides: dict, field: str, message: str
+) -> None:
+    whm.clear_requests()
+    data = generate_data(**overrides)
+    response = root_client.post(NEW, data)
+    assert response.status_code == 422
+    assert message in response.text
+    assert calls(whm, "api_token_create") == []
+    if field == "name":
+        assert 'aria-invalid="true"' in response.text
+    if field == "whitelist_ips":
+        assert "10.0.0.5/24</textarea>" in response.text
+
+
+def test_generate_refuses_a_privilege_the_user_does_not_hold(
+    reseller_client: Client, whm: Simulator
+) -> None:
+    reseller_client.get(NEW)  # the form reads the user's privileges from WHM
+    whm.clear_requests()
+    response = reseller_client.post(NEW, generate_data(acls=["list-accts", "kill-acct"]))
+    assert response.status_code == 422
+    assert "Terminate Accounts (kill-acct)" in response.text
+    assert calls(whm, "api_token_create") == []
+
+
+def test_generate_shows_whms_reason_when_whm_says_no(root_client: Client, whm: Simulator) -> None:
+    whm.set_fault("storage-error", functions=["api_token_create"], count=1)
+    response = root_client.post(NEW, generate_data("kept-name"))
+    assert response.status_code == 422
+    assert "The system failed to create the API token" in response.text
+    assert 'value="kept-name"' in response.text
+
+
+def test_generate_post_costs_a_list_and_the_create(root_client: Client, whm: Simulator) -> None:
+    root_client.get(NEW)
+    whm.clear_requests()
+    root_client.post(NEW, generate_data("counted"))
+    assert sorted(r.function for r in whm.requests()) == ["api_token_create", "api_token_list"]
+
+
+def test_check_name_says_whether_a_name_is_free(root_client: Client) -> None:
+    free = root_client.get("/tokens/check-name/", {"name": "brand-new"}, headers=HTMX).text
+    assert "“brand-new” is available." in free
+    taken = root_client.get("/tokens/check-name/", {"name": "reporting"}, headers=HTMX).text
+    assert "already exists" in taken
+    bad = root_client.get("/tokens/check-name/", {"name": "no way"}, headers=HTMX).text
+    assert "contains a space" in bad
+    own = root_client.get(
+        "/tokens/check-name/", {"name": "reporting", "original": "reporting"}, headers=HTMX
+    ).text
+    assert "is available" in own
+
+
+# --- Edit -----------------------------------------------------------------------------------
+
+
+def test_edit_form_is_prefilled_from_the_token(root_client: Client) -> None:
+    page = root_client.get("/tokens/billing-bot/edit/").text
+    assert 'value="billing-bot"' in page
+    assert "192.0.2.10\n198.51.100.0/24" in page
+    assert re.search(r'value="list-accts"[^>]*checked', page)
+
+
+def test_edit_of_a_full_access_token_ticks_every_box(root_client: Client) -> None:
+    page = root_client.get("/tokens/automation/edit/").text
+    boxes = re.findall(r'<input type="checkbox" name="acls"[^>]*>', page)
+    assert len(boxes) == 64
+    assert all("checked" in box for box in boxes)
+
+
+def test_edit_renames_and_updates_in_whm(root_client: Client, whm: Simulator) -> None:
+    response = root_client.post(
+        "/tokens/reporting/edit/",
+        generate_data("quarterly-reporting", acls=["list-accts"], whitelist_ips="192.0.2.99"),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/tokens/?highlight=quarterly-reporting"
+    page = root_client.get(response["Location"]).text
+    assert "The API token “quarterly-reporting” has been updated." in page
+    assert "row-highlight" in row(page, "quarterly-reporting")
+    assert "192.0.2.99" in row(page, "quarterly-reporting")
+    assert "reporting" not in row_names(page)
+
+
+def test_edit_refuses_renaming_onto_a_taken_name(root_client: Client, whm: Simulator) -> None:
+    whm.clear_requests()
+    response = root_client.post("/tokens/reporting/edit/", generate_data("automation"))
+    assert response.status_code == 422
+    assert "An API token with the name “automation” already exists." in response.text
+    assert calls(whm, "api_token_update") == []
+
+
+def test_edit_of_an_unknown_token_is_404(root_client: Client) -> None:
+    response = root_client.get("/tokens/no-such-token/edit/")
+    assert response.status_code == 404
+    assert "The API token “no-such-token” does not exist." in response.text
+
+
+def test_token_names_outside_whms_rules_are_404(root_client: Client) -> None:
+    assert root_client.get("/tokens/bad%20name/edit/").status_code == 404
+    assert root_client.get(f"/tokens/{'x' * 51}/revoke/").status_code == 404
+
+
+# --- Revoke ---------------------------------------------------------------------------------
+
+
+def test_revoke_asks_in_whms_words_then_revokes(root_client: Client, whm: Simulator) -> None:
+    confirm = root_client.get("/tokens/reporting/revoke/").text
+    assert "Are you certain that you want to revoke the API token, “reporting”?" in confirm
+    assert ">Continue</button>" in confirm
+    response = root_client.post("/tokens/reporting/revoke/")
+    assert response.status_code == 302
+    page = root_client.get(TOKENS).text
+    assert "The API token “reporting” has been revoked." in page
+    assert "reporting" not in row_names(page)
+
+
+def test_revoke_confirmation_for_htmx_is_just_the_dialog(root_client: Client) -> None:
+    response = root_client.get("/tokens/reporting/revoke/", headers=HTMX)
+    assert "<html" not in response.text
+    assert 'id="dialog-title"' in response.text
+
+
+def test_htmx_revoke_returns_the_updated_table_and_message(root_client: Client) -> None:
+    response = root_client.post("/tokens/reporting/revoke/", headers=HTMX)
+    assert response.text.lstrip().startswith('<div id="token-table"')
+    assert "reporting" not in row_names(response.text)
+    assert "The API token “reporting” has been revoked." in response.text
+    assert '<div id="messages" hx-swap-oob="innerHTML">' in response.text
+
+
+def test_revoke_selected_confirms_the_count_then_revokes_those(
+    root_client: Client, whm: Simulator
+) -> None:
+    confirm = root_client.get(
+        "/tokens/revoke-selected/", {"name": ["reporting", "automation"]}
+    ).text
+    assert "Are you certain that you want to revoke 2 API tokens?" in confirm
+    root_client.post("/tokens/revoke-selected/", {"name": ["reporting", "automation"]})
+    names = row_names(root_client.get(TOKENS).text)
+    assert names == ["billing-bot", "backup-script", "monitoring", "old-migration"]
+    (revoke,) = calls(whm, "api_token_revoke")
+    assert revoke.params == {
+        "api.version": "1",
+        "token_name-0": "reporting",
+        "token_name-1": "automation",
+    }
+
+
+def test_revoke_selected_with_nothing_selected_says_so(root_client: Client) -> None:
+    response = root_client.get("/tokens/revoke-selected/", follow=True)
+    assert "Select at least one API token to revoke." in response.text
+
+
+def test_revoke_all_confirms_then_revokes_every_token(root_client: Client) -> None:
+    confirm = root_client.get("/tokens/revoke-all/").text
+    assert "Are you certain that you want to revoke all of your API tokens?" in confirm
+    response = root_client.post("/tokens/revoke-all/", follow=True)
+    assert "6 API tokens have been revoked." in response.text
+    assert row_names(response.text) == []
+
+
+def test_revoke_needs_post_to_change_anything(root_client: Client, whm: Simulator) -> None:
+    whm.clear_requests()
+    root_client.get("/tokens/revoke-all/")
+    assert calls(whm, "api_token_revoke") == []
+
+
+def test_revoking_this_sessions_own_token_warns_then_signs_out(
+    client: Client, whm: Simulator
+) -> None:
+    secret = whm.store.add_token(
+        "root", "my-login", acls=("all",), create_time=int(time.time()), expires_at=None
+    )
+    client.post("/sign-in/", sign_in_data("root", secret, token=True))
+    confirm = client.get("/tokens/my-login/revoke/").text
+    assert "is the API token this session signed in with" in confirm
+    response = client.post("/tokens/my-login/revoke/")
+    assert response["Location"] == "/sign-in/"
+    assert client.get(TOKENS).status_code == 302
+
+
+# --- WHM failures on the page ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [("http-500", 502), ("http-503", 502), ("garbage", 502), ("html", 502), ("close", 503)],
+)
+def test_whm_failure_on_the_table_is_named_not_crashed_on(
+    root_client: Client, whm: Simulator, fault: str, status: int
+) -> None:
+    whm.set_fault(fault, functions=["api_token_list"], count=1)
+    response = root_client.get(TOKENS)
+    assert response.status_code == status
+    assert "Traceback" not in response.text
+    assert "The API tokens could not be loaded." in response.text
+
+
+def test_whm_timeout_on_generate_says_the_outcome_is_unknown(
+    root_client: Client, whm: Simulator, settings
+) -> None:
+    root_client.get(NEW)
+    settings.WHM_TIMEOUT = 0.5
+    whm.set_fault("hang", functions=["api_token_create"], count=1)
+    response = root_client.post(NEW, generate_data("slow-one"))
+    assert response.status_code == 504
+    assert "may or may not have carried this out" in response.text
+    assert 'value="slow-one"' in response.text
+    assert len(calls(whm, "api_token_create")) == 1  # never retried
+
+
+def test_credential_revoked_mid_session_signs_out_with_a_message(
+    client: Client, whm: Simulator
+) -> None:
+    secret = whm.store.add_token(
+        "root", "short-lived", acls=("all",), create_time=int(time.time()), expires_at=None
+    )
+    client.post("/sign-in/", sign_in_data("root", secret, token=True))
+    other = Client()
+    other.post("/sign-in/", sign_in_data(*DEMO_ROOT))
+    other.post("/tokens/short-lived/revoke/")
+    response = client.get(TOKENS)
+    assert response["Location"] == "/sign-in/"
+    assert "WHM no longer accepts your credentials." in client.get("/sign-in/").text
+
+
+def test_htmx_revoke_keeps_the_search_the_user_is_looking_at(root_client: Client) -> None:
+    response = root_client.post(
+        "/tokens/billing-bot/revoke/",
+        headers={**HTMX, "HX-Current-URL": "http://testserver/tokens/?q=r&sort=name"},
+    )
+    assert row_names(response.text) == ["backup-script", "monitoring", "old-migration", "reporting"]
+    assert 'value="r"' not in response.text  # the search box lives outside the swapped table

@@ -1,0 +1,1 @@
+"""Tests for the WHM package: the client and the WHM simulator."""

@@ -1,0 +1,1 @@
+"""The WHM simulator's own tests, over real HTTP with raw httpx (never the project's client)."""

@@ -1,0 +1,166 @@
+"""`manage.py whm_simulator` as a user runs it: a subprocess that prints how to reach it."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.conftest import DEMO_RESELLER, DEMO_ROOT
+from tests.whm.simulator.conftest import delete, get, post
+from tokenui.whm.simulator import Simulator, SimUser
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+READY = "Press Ctrl-C to stop."
+STOPPED = "WHM simulator stopped."
+
+
+@dataclass
+class Running:
+    """A whm_simulator process and the lines it has printed so far."""
+
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+    _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def read_until(self, last: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.lines or self.lines[-1] != last:
+            line = self._queue.get(timeout=max(deadline - time.monotonic(), 0.01))
+            if line is None:
+                pytest.fail(f"whm_simulator ended early: {self.lines}")
+            self.lines.append(line)
+
+    def value(self, pattern: str) -> str:
+        """The first group of the first printed line that matches `pattern`."""
+        for line in self.lines:
+            if match := re.fullmatch(pattern, line):
+                return match[1]
+        pytest.fail(f"no line matches {pattern!r} in {self.lines}")
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        self.read_until(STOPPED)
+        return self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    """Start `manage.py whm_simulator --port 0 --state-dir TMP ARGS…` and wait until it serves."""
+    started: list[Running] = []
+
+    def start(*args: str) -> Running:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONUNBUFFERED": "1"}
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "manage.py", "whm_simulator", "--port", "0"),
+                *("--state-dir", str(tmp_path / "state"), *args),
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        running = Running(process)
+        started.append(running)
+        running.read_until(READY)
+        return running
+
+    yield start
+    for running in started:
+        if running.process.poll() is None:
+            running.process.kill()
+        running.process.wait(timeout=10)
+        assert running.process.stdout is not None
+        running.process.stdout.close()
+
+
+def test_command_serves_tls_prints_how_to_sign_in_and_stops_on_sigterm(
+    run: Callable[..., Running], tmp_path: Path
+) -> None:
+    # A store left by an earlier run with other users: --reset seeds the demo users afresh.
+    Simulator(tmp_path / "state", users=[SimUser("old", "old-pass", ("all",))]).store.close()
+    simulator = run("--tls", "--reset")
+    url = simulator.value(r"WHM simulator listening on (https://127\.0\.0\.1:\d+)")
+    ca_path = simulator.value(r"CA certificate \(verify against it\): (.+)")
+    assert Path(ca_path) == tmp_path / "state" / "ca.pem"
+    for user, password in (DEMO_ROOT, DEMO_RESELLER):
+        assert any(f"{user} with password {password}" in line for line in simulator.lines)
+
+    # The seed documents' curl example, with a token made the way TokenUI makes one.
+    verify = ssl.create_default_context(cafile=ca_path)
+    created = post(
+        f"{url}/json-api/api_token_create?api.version=1",
+        data={"token_name": "curl-example", "acl-0": "list-accts"},
+        auth=DEMO_ROOT,
+        verify=verify,
+    )
+    secret = created.json()["data"]["token"]
+    response = get(
+        f"{url}/json-api/listaccts?api.version=1",
+        headers={"Authorization": f"whm root:{secret}"},
+        verify=verify,
+    )
+    assert response.json()["metadata"]["result"] == 1
+    assert len(response.json()["data"]["acct"]) == 6
+
+    assert simulator.stop() == 0
+
+
+def test_command_seeds_given_users_and_applies_its_fault(run: Callable[..., Running]) -> None:
+    simulator = run(
+        "--user", "alice:pass:with:colons:list-accts,manage-api-tokens", "--tokens", "4",
+        "--fault", "http-503",
+    )  # fmt: skip
+    url = simulator.value(r"WHM simulator listening on (http://127\.0\.0\.1:\d+)")
+    assert any("alice with password pass:with:colons" in line for line in simulator.lines)
+    alice = ("alice", "pass:with:colons")
+    assert get(f"{url}/json-api/myprivs?api.version=1", auth=alice).status_code == 503
+    delete(f"{url}/__simulator__/faults")
+    tokens = get(f"{url}/json-api/api_token_list?api.version=1", auth=alice).json()
+    assert sorted(tokens["data"]["tokens"]) == [
+        "expired-00002",
+        "expiring-00003",
+        "ip-restricted-00004",
+        "no-expiry-00001",
+    ]
+    assert simulator.stop(signal.SIGINT) == 0
+
+
+def test_command_warns_when_the_state_dir_holds_other_users(
+    run: Callable[..., Running], tmp_path: Path
+) -> None:
+    Simulator(tmp_path / "state").store.close()
+    simulator = run("--user", "alice:alice-pass:all")
+    assert not any("alice with password" in line for line in simulator.lines)
+    assert any("--reset" in line for line in simulator.lines)
+    assert simulator.stop() == 0
+
+
+@pytest.mark.parametrize(
+    "bad_user", ["alice", "alice:pass", ":pass:all", "alice::all", "alice:pass:no-such-acl"]
+)
+def test_command_rejects_a_malformed_user(bad_user: str) -> None:
+    with pytest.raises(CommandError, match="--user"):
+        call_command("whm_simulator", "--user", bad_user)

@@ -1,0 +1,271 @@
+"""What WHM enforces on tokens, with its exact reasons, and how it normalises IP lists."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from tests.whm.simulator.conftest import Params, Whm, numbered
+from tokenui.whm.simulator import Simulator
+
+PAST = "1609372800"
+BAD_NAME = (
+    "“{}” is not a valid API token name. An API token name must not be longer than 50 "
+    "characters and may only contain the following characters: a-z A-Z 0-9 _ -"
+)
+
+
+def future() -> str:
+    return str(int(time.time()) + 3600)
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({}, "The parameter “token_name” is required."),
+        ({"token_name": ""}, "The parameter “token_name” is required."),
+        ({"token_name": "has space"}, BAD_NAME.format("has space")),
+        ({"token_name": "dot.ted"}, BAD_NAME.format("dot.ted")),
+        ({"token_name": "ünïcode"}, BAD_NAME.format("ünïcode")),
+        ({"token_name": "x" * 51}, BAD_NAME.format("x" * 51)),
+        (
+            {"token_name": "backup-script"},
+            "A conflicting API token with the name “backup-script” already exists.",
+        ),
+        ({"token_name": "t", "acl": "foo"}, "Invalid or unauthorized ACL specified: foo"),
+        (
+            {"token_name": "t", **numbered("acl", ["list-accts", "foo", "bar"])},
+            "Invalid or unauthorized ACLs specified: foo and bar",
+        ),
+        (
+            {"token_name": "t", **numbered("acl", ["a", "b", "c"])},
+            "Invalid or unauthorized ACLs specified: a, b, and c",
+        ),
+        ({"token_name": "t", "acl": "demo"}, "Invalid or unauthorized ACL specified: demo"),
+        (
+            {"token_name": "t", "acl": "software-unregistered"},
+            "Invalid or unauthorized ACL specified: software-unregistered",
+        ),
+        ({"token_name": "t", "expires_at": "abc"}, "“abc” is not a valid UNIX epoch timestamp."),
+        ({"token_name": "t", "expires_at": "-5"}, "“-5” is not a valid UNIX epoch timestamp."),
+        ({"token_name": "t", "expires_at": ""}, "“” is not a valid UNIX epoch timestamp."),
+        ({"token_name": "t", "expires_at": PAST}, f"The “{PAST}” value must be a future date."),
+        (
+            {"token_name": "t", "whitelist_ip": "300.1.1.1"},
+            "Invalid IP address or CIDR range specified: 300.1.1.1",
+        ),
+        (
+            {"token_name": "t", "whitelist_ip": "192.0.2.1/24"},
+            "Invalid IP address or CIDR range specified: 192.0.2.1/24",
+        ),
+        (
+            {"token_name": "t", "whitelist_ip": "192.0.2.0/255.255.255.0"},
+            "Invalid IP address or CIDR range specified: 192.0.2.0/255.255.255.0",
+        ),
+        (
+            {"token_name": "t", "whitelist_ip": "fe80::1%eth0"},
+            "Invalid IP address or CIDR range specified: fe80::1%eth0",
+        ),
+        (
+            {"token_name": "t", "whitelist_ip": "192.0.2.0/33"},
+            "Invalid IP address or CIDR range specified: 192.0.2.0/33",
+        ),
+        (
+            {"token_name": "t", "whitelist_ip": "example.com"},
+            "Invalid IP address or CIDR range specified: example.com",
+        ),
+        (
+            {"token_name": "t", **numbered("whitelist_ip", ["192.0.2.1", ""])},
+            "The “whitelist_ip” arguments cannot be empty.",
+        ),
+        (
+            {"token_name": "t", "whitelist_ip": " "},
+            "The “whitelist_ip” arguments cannot be empty.",
+        ),
+    ],
+)
+def test_create_refuses_with_whms_reason(root: Whm, params: Params, reason: str) -> None:
+    assert root.reason("api_token_create", params) == reason
+
+
+def test_create_rejects_name_over_50_chars_and_accepts_50(root: Whm) -> None:
+    assert root.reason("api_token_create", {"token_name": "n" * 51}) == BAD_NAME.format("n" * 51)
+    assert root.ok("api_token_create", {"token_name": "n" * 50})["name"] == "n" * 50
+
+
+def test_create_rejects_expiry_of_now(root: Whm) -> None:
+    # Strictly in the future: this second is already too late.
+    now = str(int(time.time()))
+    assert root.reason("api_token_create", {"token_name": "t", "expires_at": now}) == (
+        f"The “{now}” value must be a future date."
+    )
+
+
+@pytest.mark.parametrize("acl", ["kill-acct", "all", "software-other-plugin"])
+def test_create_refuses_a_reseller_acls_it_does_not_hold(reseller: Whm, acl: str) -> None:
+    assert reseller.reason("api_token_create", {"token_name": "t", "acl": acl}) == (
+        f"Invalid or unauthorized ACL specified: {acl}"
+    )
+
+
+def test_create_grants_a_reseller_its_registered_software_acl(reseller: Whm) -> None:
+    created = reseller.ok(
+        "api_token_create", {"token_name": "csf", "acl": "software-ConfigServer-csf"}
+    )
+    assert created["acls"] == ["software-ConfigServer-csf"]
+
+
+def test_create_refuses_a_limited_token_acls_beyond_its_own(
+    root_token: Callable[..., Whm],
+) -> None:
+    caller = root_token("manage-api-tokens", "list-accts")
+    assert caller.reason("api_token_create", {"token_name": "t", "acl": "passwd"}) == (
+        "Invalid or unauthorized ACL specified: passwd"
+    )
+    assert caller.ok("api_token_create", {"token_name": "t", "acl": "list-accts"})
+
+
+def test_create_accepts_100_ips_and_refuses_101(root: Whm) -> None:
+    ips = [f"192.0.2.{n}" for n in range(101)]
+    assert root.reason(
+        "api_token_create", {"token_name": "many", **numbered("whitelist_ip", ips)}
+    ) == ("You have entered “101” IP addresses, which is above the limit of 100.")
+    created = root.ok(
+        "api_token_create", {"token_name": "many", **numbered("whitelist_ip", ips[:100])}
+    )
+    assert len(created["whitelist_ips"]) == 100
+
+
+def test_create_counts_the_ips_sent_not_the_distinct_ones(root: Whm) -> None:
+    ips = ["192.0.2.1"] * 101
+    assert root.reason(
+        "api_token_create", {"token_name": "t", **numbered("whitelist_ip", ips)}
+    ) == ("You have entered “101” IP addresses, which is above the limit of 100.")
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        (["192.0.2.10"], ["192.0.2.10"]),
+        (["192.0.2.10/32"], ["192.0.2.10"]),
+        (["192.0.2.10", "192.0.2.10/32", "192.0.2.10"], ["192.0.2.10"]),
+        (["192.0.2.100", "192.0.2.20", "10.0.0.0/8"], ["10.0.0.0/8", "192.0.2.20", "192.0.2.100"]),
+        (["192.0.2.0/25", "192.0.2.0/24"], ["192.0.2.0/24", "192.0.2.0/25"]),
+        (["fc00:abcd::f"], ["fc00:abcd:0000:0000:0000:0000:0000:000f"]),
+        (["FC00:ABCD::F/128"], ["fc00:abcd:0000:0000:0000:0000:0000:000f"]),
+        (["2001:db8::/32"], ["2001:0db8:0000:0000:0000:0000:0000:0000/32"]),
+        (
+            ["2001:db8::2", "::1", "192.0.2.1"],
+            [
+                "192.0.2.1",
+                "0000:0000:0000:0000:0000:0000:0000:0001",
+                "2001:0db8:0000:0000:0000:0000:0000:0002",
+            ],
+        ),
+        (["any"], None),
+    ],
+)
+def test_create_normalises_the_ip_list(
+    root: Whm, sent: list[str], stored: list[str] | None
+) -> None:
+    created = root.ok("api_token_create", {"token_name": "ips", **numbered("whitelist_ip", sent)})
+    assert created.get("whitelist_ips") == stored
+    assert root.ok("api_token_list")["tokens"]["ips"].get("whitelist_ips") == stored
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({}, "The parameter “token_name” is required."),
+        ({"new_name": "x"}, "The parameter “token_name” is required."),
+        ({"token_name": "reporting"}, "Specify a new name, updated ACLs, or IPs."),
+        ({"token_name": "nope", "new_name": "x"}, "The API token “nope” does not exist."),
+        (
+            {"token_name": "reporting", "new_name": "monitoring"},
+            "An API token with the name “monitoring” already exists.",
+        ),
+        ({"token_name": "reporting", "new_name": "bad name"}, BAD_NAME.format("bad name")),
+        ({"token_name": "reporting", "new_name": ""}, BAD_NAME.format("")),
+        ({"token_name": "reporting", "acl": "foo"}, "Invalid or unauthorized ACL specified: foo"),
+        (
+            {"token_name": "reporting", "expires_at": "soon"},
+            "“soon” is not a valid UNIX epoch timestamp.",
+        ),
+        (
+            {"token_name": "reporting", "expires_at": PAST},
+            f"The “{PAST}” value must be a future date.",
+        ),
+        (
+            {"token_name": "reporting", "whitelist_ip": "1.2.3"},
+            "Invalid IP address or CIDR range specified: 1.2.3",
+        ),
+        (
+            {"token_name": "reporting", "whitelist_ip-0": ""},
+            "The “whitelist_ip” arguments cannot be empty.",
+        ),
+    ],
+)
+def test_update_refuses_with_whms_reason(root: Whm, params: Params, reason: str) -> None:
+    assert root.reason("api_token_update", params) == reason
+
+
+def test_update_refuses_101_ips(root: Whm) -> None:
+    ips = [f"192.0.2.{n}" for n in range(101)]
+    params = {"token_name": "reporting", **numbered("whitelist_ip", ips)}
+    assert root.reason("api_token_update", params) == (
+        "You have entered “101” IP addresses, which is above the limit of 100."
+    )
+
+
+def test_refused_update_changes_nothing(root: Whm) -> None:
+    before = root.ok("api_token_list")["tokens"]
+    root.reason("api_token_update", {"token_name": "reporting", "new_name": "x", "acl": "foo"})
+    assert root.ok("api_token_list")["tokens"] == before
+
+
+def test_update_cannot_reach_another_users_token(root: Whm, reseller: Whm) -> None:
+    reseller.ok("api_token_create", {"token_name": "theirs"})
+    assert root.reason("api_token_update", {"token_name": "theirs", "new_name": "x"}) == (
+        "The API token “theirs” does not exist."
+    )
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"token_name": ""}, numbered("token_name", ["", ""])], ids=str
+)
+def test_revoke_without_names_is_refused(root: Whm, params: Params) -> None:
+    assert root.reason("api_token_revoke", params) == "Provide at least one “token_name” argument."
+
+
+def test_get_details_requires_the_token(root: Whm) -> None:
+    assert root.reason("api_token_get_details") == "The parameter “token” is required."
+
+
+@pytest.mark.parametrize(
+    ("function", "params", "reason"),
+    [
+        (
+            "api_token_create",
+            {"token_name": "t"},
+            "The system failed to create the API token: Disk quota exceeded",
+        ),
+        (
+            "api_token_update",
+            {"token_name": "reporting", "new_name": "x"},
+            "The system failed to update the API token: Disk quota exceeded",
+        ),
+        (
+            "api_token_revoke",
+            {"token_name-0": "reporting"},
+            "The system failed to revoke the API token: Disk quota exceeded",
+        ),
+        ("api_token_list", {}, "The system failed to read the API tokens: Disk quota exceeded"),
+    ],
+)
+def test_storage_failure_gives_the_system_failed_reason(
+    simulator: Simulator, root: Whm, function: str, params: Params, reason: str
+) -> None:
+    simulator.set_fault("storage-error")
+    assert root.reason(function, params) == reason

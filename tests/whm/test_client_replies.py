@@ -1,0 +1,512 @@
+"""WhmClient reading every reply shape the reference allows, served verbatim over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tokenui.whm.client import WhmClient, make_http_client
+from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmBadResponse, WhmError
+from tokenui.whm.types import ApiToken, Credential, Privileges
+
+ACCESS_DENIED = (
+    '{"cpanelresult":{"apiversion":"2","error":"Access denied",'
+    '"data":{"reason":"Access denied","result":"0"},"type":"text"}}'
+)
+SECRET = "UWU28DCA23NKY76CN17MDPKM3O7EFQY8"
+
+type Answer = Callable[..., WhmClient]
+
+
+# The simulator answers in one shape per function, as a real WHM does, but the reference lists
+# variants it could not confirm (null or absent lists and expiries, loose booleans, numbers as
+# strings) and broken replies no simulator fault produces. This server replays such replies byte
+# for byte, so the client meets each of them over a real socket.
+class _ReplayHandler(BaseHTTPRequestHandler):
+    server: _ReplayServer
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        status, content_type, body, length = self.server.reply
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the test output is the place for failures, not access lines."""
+
+
+class _ReplayServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # status, Content-Type, body, and the Content-Length announced (more than sent: cut short)
+    reply: tuple[int, str, bytes, int] = (500, "text/plain", b"", 0)
+
+
+@pytest.fixture(scope="module")
+def replay_server() -> Iterator[_ReplayServer]:
+    server = _ReplayServer(("127.0.0.1", 0), _ReplayHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def replay_client(replay_server: _ReplayServer) -> Iterator[httpx.Client]:
+    with make_http_client(f"http://127.0.0.1:{replay_server.server_address[1]}") as http:
+        yield http
+
+
+@pytest.fixture
+def answer(replay_server: _ReplayServer, replay_client: httpx.Client) -> Answer:
+    """Make the next replies `body` (a JSON value, or raw bytes) and return a client for them."""
+
+    def _answer(
+        body: object,
+        *,
+        status: int = 200,
+        content_type: str = "application/json",
+        missing_bytes: int = 0,
+    ) -> WhmClient:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        replay_server.reply = (status, content_type, raw, len(raw) + missing_bytes)
+        return WhmClient(replay_client, Credential("root", SECRET, "token"))
+
+    return _answer
+
+
+def _ok(function: str, data: object) -> dict[str, object]:
+    return {
+        "metadata": {"command": function, "reason": "OK", "result": 1, "version": 1},
+        "data": data,
+    }
+
+
+def _utc(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+# --- api_token_list --------------------------------------------------------------------------
+
+
+def test_list_tokens_reads_the_references_example(answer: Answer) -> None:
+    whm = answer(
+        _ok(
+            "api_token_list",
+            {
+                "tokens": {
+                    "read-only": {
+                        "name": "read-only",
+                        "create_time": 1490882281,
+                        "expires_at": None,
+                        "acls": {"all": 0, "list-accts": 1},
+                    },
+                    "billing-bot": {
+                        "name": "billing-bot",
+                        "create_time": 1732312345,
+                        "expires_at": 1763848799,
+                        "whitelist_ips": ["192.0.2.10"],
+                        "acls": {"all": 0, "create-acct": 1, "list-accts": 1},
+                    },
+                }
+            },
+        )
+    )
+
+    assert whm.list_tokens() == [
+        ApiToken(
+            name="billing-bot",
+            created=_utc(1732312345),
+            expires=_utc(1763848799),
+            acls=frozenset({"create-acct", "list-accts"}),
+            whitelist_ips=("192.0.2.10",),
+        ),
+        ApiToken(
+            name="read-only",
+            created=_utc(1490882281),
+            expires=None,
+            acls=frozenset({"list-accts"}),
+            whitelist_ips=(),
+        ),
+    ]
+
+
+def _listed_one(answer, record: dict[str, object]) -> ApiToken:
+    base = {"name": "t", "create_time": 1732312345, "acls": {"list-accts": 1}}
+    (token,) = answer(_ok("api_token_list", {"tokens": {"t": base | record}})).list_tokens()
+    return token
+
+
+def test_list_tokens_reads_acls_map_and_drops_demo_key(answer: Answer) -> None:
+    token = _listed_one(answer, {"acls": {"all": 0, "demo": 1, "list-accts": 1, "passwd": 0}})
+
+    assert token.acls == {"list-accts"}
+
+
+@pytest.mark.parametrize(
+    ("flags", "granted"),
+    [
+        ({"a": 1, "b": 0}, {"a"}),
+        ({"a": "1", "b": "0"}, {"a"}),
+        ({"a": True, "b": False}, {"a"}),
+        ({"a": 1, "b": "", "c": None}, {"a"}),
+    ],
+)
+def test_list_tokens_reads_acl_flags_loosely(
+    answer: Answer, flags: dict[str, object], granted: set[str]
+) -> None:
+    assert _listed_one(answer, {"acls": flags}).acls == granted
+
+
+def test_list_tokens_full_access_token_has_full_access(answer: Answer) -> None:
+    token = _listed_one(answer, {"acls": {"all": 1, "list-accts": 0}})
+
+    assert token.has_full_access
+
+
+@pytest.mark.parametrize(
+    ("record", "expires"),
+    [
+        ({"expires_at": None}, None),
+        ({}, None),
+        ({"expires_at": 0}, None),
+        ({"expires_at": 1763848799}, _utc(1763848799)),
+        # Perl's JSON writes a number that was once used as a string as a string.
+        ({"expires_at": "1763848799"}, _utc(1763848799)),
+    ],
+    ids=["null", "absent", "zero", "epoch", "epoch-as-string"],
+)
+def test_list_tokens_reads_every_form_of_no_expiry(
+    answer: Answer, record: dict[str, object], expires: datetime | None
+) -> None:
+    assert _listed_one(answer, record).expires == expires
+
+
+@pytest.mark.parametrize(
+    ("record", "ips"),
+    [
+        ({}, ()),
+        ({"whitelist_ips": None}, ()),
+        ({"whitelist_ips": []}, ()),
+        (
+            {"whitelist_ips": ["192.0.2.10", "fc00:abcd:0000:0000:0000:0000:0000:000f"]},
+            ("192.0.2.10", "fc00:abcd:0000:0000:0000:0000:0000:000f"),
+        ),
+    ],
+    ids=["absent", "null", "empty", "listed"],
+)
+def test_list_tokens_reads_absent_or_null_ips_as_any_ip(
+    answer: Answer, record: dict[str, object], ips: tuple[str, ...]
+) -> None:
+    assert _listed_one(answer, record).whitelist_ips == ips
+
+
+def test_a_token_with_no_stored_acl_list_has_all_its_users_rights(answer: Answer) -> None:
+    # WHM stores no list for a token created without acls, and such a token holds every right.
+    reply = _ok("api_token_get_details", {"name": "t", "create_time": 1732312345})
+
+    assert answer(reply).get_token_details(SECRET).has_full_access
+
+
+def test_is_expired_compares_with_the_given_moment(answer: Answer) -> None:
+    token = _listed_one(answer, {"expires_at": 1763848799})
+
+    assert not token.is_expired(_utc(1763848798))
+    assert token.is_expired(_utc(1763848799))
+    assert not _listed_one(answer, {"expires_at": None}).is_expired(
+        datetime.max.replace(tzinfo=UTC)
+    )
+
+
+# --- api_token_create, api_token_update, api_token_get_details -------------------------------
+
+
+def test_create_token_reads_the_references_example(answer: Answer) -> None:
+    whm = answer(
+        _ok(
+            "api_token_create",
+            {
+                "name": "billing-bot",
+                "create_time": 1732312345,
+                "expires_at": 1763848799,
+                "acls": ["create-acct", "list-accts"],
+                "whitelist_ips": ["192.0.2.10", "192.0.2.16/28"],
+                "token": SECRET,
+            },
+        )
+    )
+
+    created = whm.create_token("billing-bot", acls=["create-acct", "list-accts"], expires=None)
+
+    assert created.secret == SECRET
+    assert created.token == ApiToken(
+        name="billing-bot",
+        created=_utc(1732312345),
+        expires=_utc(1763848799),
+        acls=frozenset({"create-acct", "list-accts"}),
+        whitelist_ips=("192.0.2.10", "192.0.2.16/28"),
+    )
+    assert SECRET not in repr(created)
+
+
+def test_update_token_reads_a_record_without_ips(answer: Answer) -> None:
+    whm = answer(
+        _ok(
+            "api_token_update",
+            {
+                "name": "renamed",
+                "create_time": 1732312345,
+                "expires_at": None,
+                "acls": ["demo", "list-accts"],
+            },
+        )
+    )
+
+    updated = whm.update_token("t", new_name="renamed", acls=["list-accts"], expires=None)
+
+    assert updated == ApiToken("renamed", _utc(1732312345), None, frozenset({"list-accts"}), ())
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {
+            "metadata": {
+                "command": "api_token_get_details",
+                "reason": "OK",
+                "result": 1,
+                "version": 1,
+            }
+        },
+        _ok("api_token_get_details", None),
+        _ok("api_token_get_details", {}),
+    ],
+    ids=["absent", "null", "empty"],
+)
+def test_get_token_details_is_none_when_whm_returns_no_data(answer: Answer, reply: object) -> None:
+    assert answer(reply).get_token_details(SECRET) is None
+
+
+# --- myprivs ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("privileges", "held", "not_held"),
+    [
+        ({"all": 1, "list-accts": 0, "kill-acct": 0}, {"kill-acct", "anything"}, set()),
+        (
+            {"all": 0, "list-accts": "1", "kill-acct": "0", "demo": 1},
+            {"list-accts"},
+            {"kill-acct", "demo", "all"},
+        ),
+    ],
+    ids=["root", "reseller"],
+)
+def test_my_privileges_reads_the_one_element_array(
+    answer: Answer, privileges: dict[str, object], held: set[str], not_held: set[str]
+) -> None:
+    result = answer(_ok("myprivs", {"privileges": [privileges]})).my_privileges()
+
+    assert isinstance(result, Privileges)
+    assert all(result.holds(acl) for acl in held)
+    assert not any(result.holds(acl) for acl in not_held)
+
+
+# --- Envelopes and statuses ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(403, ACCESS_DENIED.encode()), (401, b"Unauthorized"), (200, ACCESS_DENIED.encode())],
+    ids=["403", "401", "access-denied-body-with-200"],
+)
+def test_a_refusal_is_an_auth_error(answer: Answer, status: int, body: bytes) -> None:
+    whm = answer(body, status=status, content_type="text/plain")
+
+    with pytest.raises(WhmAuthError, match=r"^WHM refused these credentials\.$"):
+        whm.list_tokens()
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (
+            {"result": 0, "reason": "Specify a new name, updated ACLs, or IPs."},
+            "Specify a new name, updated ACLs, or IPs.",
+        ),
+        (
+            {"result": "0", "reason": "Provide at least one “token_name” argument."},
+            "Provide at least one “token_name” argument.",
+        ),
+        ({"result": 0}, "WHM declined the request without saying why."),
+        (
+            {"result": 0, "reason": f"The token “{SECRET}” is not valid."},
+            "The token “[secret]” is not valid.",
+        ),
+    ],
+    ids=["int", "string", "no-reason", "echoed-secret"],
+)
+def test_result_0_is_an_api_error_with_whms_reason(
+    answer: Answer, metadata: dict[str, object], message: str
+) -> None:
+    whm = answer({"metadata": {"command": "api_token_get_details", **metadata}, "data": {}})
+
+    with pytest.raises(WhmApiError) as caught:
+        whm.get_token_details(SECRET)
+
+    assert caught.value.message == message
+    assert caught.value.function == "api_token_get_details"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "content_type"),
+    [
+        (b"", 302, "text/html"),
+        (b"Not Found", 404, "text/plain"),
+        (b"<html><body>cPanel login</body></html>", 200, "text/html; charset=utf-8"),
+        (b'{"metadata": {"result": 1}, "data": {"tok', 200, "application/json"),
+        (b"\xff\xfe\x00garbage", 200, "application/json"),
+        (b"[" * 100_000 + b"]" * 100_000, 200, "application/json"),
+        (b'["metadata"]', 200, "application/json"),
+        (b'{"data": {"tokens": {}}}', 200, "application/json"),
+        (b'{"metadata": {"reason": "OK"}, "data": {"tokens": {}}}', 200, "application/json"),
+        (b'{"metadata": {"result": "yes"}, "data": {"tokens": {}}}', 200, "application/json"),
+        (b'{"metadata": {"result": 2}, "data": {"tokens": {}}}', 200, "application/json"),
+        (b'{"metadata": {"result": Infinity}, "data": {"tokens": {}}}', 200, "application/json"),
+        (b'{"metadata": {"result": 1}, "data": {"tokens": []}}', 200, "application/json"),
+        (b'{"metadata": {"result": 1}, "data": {}}', 200, "application/json"),
+        (b'{"metadata": {"result": 1}, "data": null}', 200, "application/json"),
+    ],
+    ids=[
+        "redirect",
+        "404",
+        "html",
+        "truncated-json",
+        "not-utf8",
+        "deeply-nested",
+        "no-envelope",
+        "no-metadata",
+        "no-result",
+        "result-word",
+        "result-2",
+        "result-infinite",
+        "tokens-as-array",
+        "tokens-absent",
+        "data-null",
+    ],
+)
+def test_a_reply_that_is_not_api_1_is_a_bad_response(
+    answer: Answer, body: bytes, status: int, content_type: str
+) -> None:
+    whm = answer(body, status=status, content_type=content_type)
+
+    with pytest.raises(WhmBadResponse) as caught:
+        whm.list_tokens()
+
+    assert caught.value.status_code == status
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"create_time": "soon"},
+        {"create_time": True},
+        {"create_time": 1.5e9},
+        {"create_time": -1},
+        {"create_time": 10**20},
+        {"create_time": None},
+        {"expires_at": "never"},
+        {"expires_at": ""},
+        {"acls": "all"},
+        {"acls": {"list-accts": "yes"}},
+        {"acls": [1, 2]},
+        {"whitelist_ips": "any"},
+        {"whitelist_ips": [3232235777]},
+    ],
+    ids=repr,
+)
+def test_a_token_record_of_the_wrong_type_is_a_bad_response_not_a_crash(
+    answer: Answer, record: dict[str, object]
+) -> None:
+    with pytest.raises(WhmBadResponse, match="not in the shape TokenUI expects"):
+        _listed_one(answer, record)
+
+
+@pytest.mark.parametrize(
+    ("function", "data", "call"),
+    [
+        (
+            "api_token_create",
+            {"name": "t", "create_time": 1732312345, "acls": ["list-accts"]},
+            lambda whm: whm.create_token("t", acls=["list-accts"], expires=None),
+        ),
+        (
+            "api_token_create",
+            {"create_time": 1732312345, "acls": ["list-accts"], "token": SECRET},
+            lambda whm: whm.create_token("t", acls=["list-accts"], expires=None),
+        ),
+        ("api_token_get_details", ["t"], lambda whm: whm.get_token_details(SECRET)),
+        ("myprivs", {"privileges": {"all": 1}}, lambda whm: whm.my_privileges()),
+        ("myprivs", {"privileges": []}, lambda whm: whm.my_privileges()),
+        ("myprivs", {"privileges": [1]}, lambda whm: whm.my_privileges()),
+    ],
+    ids=[
+        "create-without-secret",
+        "create-without-name",
+        "details-as-array",
+        "privileges-as-map",
+        "privileges-empty",
+        "privileges-not-a-map",
+    ],
+)
+def test_other_replies_of_the_wrong_shape_are_bad_responses(
+    answer: Answer, function: str, data: object, call
+) -> None:
+    with pytest.raises(WhmBadResponse):
+        call(answer(_ok(function, data)))
+
+
+def test_a_reply_body_cut_short_on_the_wire_is_a_bad_response(answer: Answer) -> None:
+    # Headers promise more bytes than arrive before the server closes the connection.
+    whm = answer(_ok("api_token_revoke", {}), missing_bytes=100)
+
+    with pytest.raises(WhmBadResponse, match="cut short") as caught:
+        whm.revoke_tokens(["t"])
+
+    assert caught.value.status_code == 200
+    assert "may still have carried out the request" in caught.value.message
+
+
+def test_a_bad_reply_to_a_state_changing_call_warns_it_may_have_run(answer: Answer) -> None:
+    whm = answer(b"<html>Internal error</html>", status=500, content_type="text/html")
+
+    with pytest.raises(WhmError, match="may still have carried out the request"):
+        whm.revoke_tokens(["t"])
+    with pytest.raises(WhmError) as caught:
+        whm.list_tokens()
+    assert "may still" not in caught.value.message
+
+
+@pytest.mark.parametrize("data", [{}, None, []], ids=["empty", "null", "array"])
+def test_revoke_tokens_needs_only_result_1(answer: Answer, data: object) -> None:
+    assert answer(_ok("api_token_revoke", data)).revoke_tokens(["t"]) is None
+
+
+def test_make_http_client_loads_the_ca_bundle_at_once(tmp_path: Path) -> None:
+    not_a_ca = tmp_path / "ca.pem"
+    not_a_ca.write_text("not a certificate")
+
+    # A bad bundle fails when the client is made (at start), not on some user's first call.
+    with pytest.raises(ssl.SSLError):
+        make_http_client("https://whm.example.com:2087", ca_bundle=str(not_a_ca))

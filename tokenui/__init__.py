@@ -1,0 +1,1 @@
+"""TokenUI: a dashboard for cPanel & WHM API tokens."""

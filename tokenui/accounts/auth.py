@@ -1,0 +1,47 @@
+"""The `signed_in` decorator: a view runs only with a working WHM session, else goes to sign-in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from tokenui.accounts import credentials
+from tokenui.accounts.credentials import WhmSession
+from tokenui.http import redirect_to
+from tokenui.whm.client import WhmClient
+from tokenui.whm.servers import client_for, configured_servers
+
+View = Callable[..., HttpResponse]
+
+
+class SignedInRequest(HttpRequest):
+    """What a `signed_in` view receives: the request plus the WHM session and its client."""
+
+    whm: WhmSession
+    whm_client: WhmClient
+
+
+def signed_in(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        session = credentials.load(request.session)
+        if session is None or session.server not in configured_servers():
+            credentials.forget(request.session)
+            return redirect_to(request, sign_in_url(request))
+        request.whm = session  # type: ignore[attr-defined]
+        request.whm_client = client_for(session.server, session.credential)  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def sign_in_url(request: HttpRequest) -> str:
+    """The sign-in page, coming back to this page (for a full-page GET) afterwards."""
+    url = reverse("accounts:sign-in")
+    if request.method == "GET" and not request.htmx:
+        return f"{url}?{urlencode({'next': request.get_full_path()})}"
+    return url

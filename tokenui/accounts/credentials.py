@@ -1,0 +1,110 @@
+"""The signed-in user's WHM credential, encrypted at rest inside their server-side session.
+
+The session cookie carries only Django's random session key; the session's data lives in the
+database (or cache) and holds the credential only as Fernet ciphertext. The keys derive from
+SECRET_KEY, so rotating works the Django way: move the old key to SECRET_KEY_FALLBACKS and
+credentials encrypted under it still open (and are re-encrypted under the new key on use).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+
+from tokenui.whm.types import Credential
+
+SESSION_KEY = "whm"
+_KDF_INFO = b"tokenui: WHM credential at rest, v1"
+
+
+@dataclass(frozen=True, slots=True)
+class WhmSession:
+    """Who is signed in, to which server, and how: what the views need to talk to WHM."""
+
+    server: str
+    user: str
+    kind: str
+    token_name: str | None
+    credential: Credential = field(repr=False)
+
+
+def store(
+    session: SessionBase, server: str, credential: Credential, token_name: str | None
+) -> None:
+    """Put the credential in the session, encrypted and bound to its server and user."""
+    session[SESSION_KEY] = {
+        "server": server,
+        "user": credential.user,
+        "kind": credential.kind,
+        "token_name": token_name,
+        "sealed": _seal(server, credential),
+    }
+
+
+def load(session: SessionBase) -> WhmSession | None:
+    """The session's WHM credential, or None when absent, tampered with or undecryptable."""
+    entry = session.get(SESSION_KEY)
+    if not isinstance(entry, dict):
+        return None
+    try:
+        sealed = entry["sealed"].encode("ascii")
+        payload = json.loads(_fernet().decrypt(sealed))
+        bound = (payload["server"], payload["user"], payload["kind"])
+        if bound != (entry["server"], entry["user"], entry["kind"]):
+            return None
+        credential = Credential(
+            user=payload["user"], secret=payload["secret"], kind=payload["kind"]
+        )
+    except (InvalidToken, KeyError, TypeError, ValueError, UnicodeError, AttributeError):
+        return None
+    if not _opens_with_current_key(sealed):
+        # Sealed under a key now in SECRET_KEY_FALLBACKS: re-seal under the current one.
+        store(session, entry["server"], credential, entry["token_name"])
+    return WhmSession(
+        entry["server"], entry["user"], entry["kind"], entry["token_name"], credential
+    )
+
+
+def forget(session: SessionBase) -> None:
+    session.pop(SESSION_KEY, None)
+
+
+def _seal(server: str, credential: Credential) -> str:
+    payload = {
+        "server": server,
+        "user": credential.user,
+        "kind": credential.kind,
+        "secret": credential.secret,
+    }
+    return _fernet().encrypt(json.dumps(payload).encode()).decode("ascii")
+
+
+def _fernet() -> MultiFernet:
+    return MultiFernet(_keys(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS)))
+
+
+def _opens_with_current_key(sealed: bytes) -> bool:
+    try:
+        _keys(settings.SECRET_KEY, ())[0].decrypt(sealed)
+    except InvalidToken:
+        return False
+    return True
+
+
+@cache
+def _keys(secret_key: str, fallbacks: tuple[str, ...]) -> tuple[Fernet, ...]:
+    # The first key encrypts; every key decrypts (rotation through SECRET_KEY_FALLBACKS).
+    return tuple(Fernet(_derive(key)) for key in (secret_key, *fallbacks))
+
+
+def _derive(secret_key: str) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KDF_INFO)
+    return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode()))

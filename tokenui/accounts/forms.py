@@ -1,0 +1,88 @@
+"""The sign-in form: server, WHM username, and a password or an API token."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+
+from tokenui.whm.types import Credential
+
+# The two sign-in methods (names of choices, not secrets).
+PASSWORD = "password"  # noqa: S105
+TOKEN = "token"  # noqa: S105
+_TOKEN_RE = re.compile(r"[A-Za-z0-9]{32}")
+# WHM user names: root, or a system user name (letters, digits; dots and dashes at most).
+_USER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class SignInForm(forms.Form):
+    server = forms.ChoiceField(label="Server")
+    username = forms.CharField(
+        label="Username",
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    method = forms.ChoiceField(
+        label="Sign in with",
+        choices=[(PASSWORD, "Use a password"), (TOKEN, "Use an API token")],
+        initial=PASSWORD,
+        widget=forms.RadioSelect,
+    )
+    password = forms.CharField(
+        label="Password",
+        required=False,
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    api_token = forms.CharField(
+        label="API token",
+        required=False,
+        max_length=256,
+        help_text="The 32-character token WHM showed when it was generated.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, servers: list[str], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["server"].choices = [(name, name) for name in servers]
+        self.fields["server"].initial = servers[0]
+        self.single_server = len(servers) == 1
+        if self.single_server:
+            # Nothing to choose: the one server is used whatever the request says (a hidden
+            # field's error would have nowhere to show, so a forged value must not matter).
+            self.fields["server"].widget = forms.HiddenInput()
+            self.fields["server"].disabled = True
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if not _USER_RE.fullmatch(username):
+            raise forms.ValidationError("Enter a WHM username such as root or a reseller's name.")
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        method = cleaned.get("method")
+        # A field that already failed (too long, a NUL) was filled in: asking for it again
+        # would contradict its own error.
+        if method == PASSWORD and not cleaned.get("password") and "password" not in self.errors:
+            self.add_error("password", "Enter the password.")
+        if method == TOKEN and "api_token" not in self.errors:
+            token = "".join(cleaned.get("api_token", "").split())
+            if not token:
+                self.add_error("api_token", "Enter the API token.")
+            elif not _TOKEN_RE.fullmatch(token):
+                self.add_error("api_token", "A WHM API token is 32 letters and digits.")
+            else:
+                cleaned["api_token"] = token
+        return cleaned
+
+    def credential(self) -> Credential:
+        """The credential to try, once the form is valid."""
+        data = self.cleaned_data
+        if data["method"] == TOKEN:
+            return Credential(user=data["username"], secret=data["api_token"], kind="token")
+        return Credential(user=data["username"], secret=data["password"], kind="password")

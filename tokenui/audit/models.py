@@ -1,0 +1,69 @@
+"""One row per audited action: sign-in and sign-out, and every change made to WHM's tokens."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    SIGN_IN = "sign-in", "Sign in"
+    SIGN_IN_FAILED = "sign-in-failed", "Failed sign-in"
+    SIGN_OUT = "sign-out", "Sign out"
+    GENERATE = "generate", "Generate"
+    EDIT = "edit", "Edit"
+    REVOKE = "revoke", "Revoke"
+    REVOKE_SELECTED = "revoke-selected", "Revoke Selected"
+    REVOKE_ALL = "revoke-all", "Revoke All"
+
+
+class Outcome(models.TextChoices):
+    SUCCEEDED = "succeeded", "Succeeded"
+    # WHM answered and said no (its reason is kept), or TokenUI refused before asking it
+    # (throttled sign-in, a user without Manage API Tokens).
+    REFUSED = "refused", "Refused"
+    # WHM could not be asked, or its answer to a read failed: nothing was changed.
+    FAILED = "failed", "Failed"
+    # A state-changing call went out and no verdict came back (a timeout, a dropped
+    # connection, a broken reply): WHM may or may not have carried it out.
+    UNKNOWN = "unknown", "Outcome unknown"
+
+
+class AuthKind(models.TextChoices):
+    PASSWORD = "password", "Password"
+    TOKEN = "token", "API token"
+
+
+class AuditEvent(models.Model):
+    """What happened, when, to which tokens, by whom and from where. Never a secret: the
+    recording API (`tokenui.audit.trail.record`) takes names and messages only."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    server = models.CharField(max_length=100, help_text="The WHM server's name (WHM_SERVERS).")
+    # For a failed sign-in: the username that was tried.
+    whm_user = models.CharField(max_length=64, help_text="The WHM user.")
+    auth_kind = models.CharField(max_length=10, choices=AuthKind.choices)
+    session_token_name = models.CharField(
+        max_length=50, blank=True, help_text="The API token the session signed in with, if any."
+    )
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    # The names acted on, in order. An edit that renamed a token holds two, ["old", "new"];
+    # any other edit holds one. Sign-in and sign-out hold none (see session_token_name).
+    token_names = models.JSONField(default=list, blank=True, help_text="API token names.")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.TextField(blank=True, help_text="WHM's reason, or TokenUI's message.")
+
+    class Meta:
+        ordering = ("-at", "-id")
+        indexes = (
+            # The audit page: one user's entries on one server, newest first.
+            models.Index(fields=["server", "whm_user", "at"], name="audit_server_user_at"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.server}/{self.whm_user} {self.action}"
+
+    @property
+    def renamed(self) -> bool:
+        return self.action == Action.EDIT and len(self.token_names) == 2

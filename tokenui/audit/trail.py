@@ -1,0 +1,145 @@
+"""The audit trail's recording API: views call `record()`, `record_error()` or `recording()`.
+
+It takes names and messages only, never a credential or a token's secret, and never breaks the
+action it records: when the row cannot be written, a warning is logged and the view carries on.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import DatabaseError, transaction
+from django.http import HttpRequest
+
+from tokenui.accounts.credentials import WhmSession
+from tokenui.audit.models import Action, AuditEvent, Outcome
+from tokenui.http import client_address
+from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError, WhmTimeout, WhmTLSError
+
+logger = logging.getLogger(__name__)
+
+REASON_LIMIT = 1000  # characters; WHM's reasons are a sentence or two
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acted when no session exists yet (a sign-in attempt): the server and user tried."""
+
+    server: str
+    user: str
+    kind: str
+    token_name: str | None = None
+
+
+def record(
+    request: HttpRequest,
+    action: Action,
+    *,
+    outcome: Outcome,
+    token_names: Iterable[str] = (),
+    reason: str = "",
+    actor: Actor | WhmSession | None = None,
+) -> AuditEvent | None:
+    """Record one action by `actor` (by default the signed-in session, `request.whm`).
+
+    `reason` is WHM's reason or TokenUI's own message, both free of secrets by construction
+    (the WHM client strips anything it sent from what it reports). Returns the row, or None
+    when it could not be written.
+    """
+    actor = actor or getattr(request, "whm", None)
+    if actor is None:
+        logger.warning("audit: %s not recorded: no signed-in user", action)
+        return None
+    event = AuditEvent(
+        server=actor.server[:100],
+        whm_user=actor.user[:64],
+        auth_kind=actor.kind,
+        session_token_name=actor.token_name or "",
+        client_address=_address(request),
+        action=action,
+        token_names=list(token_names),
+        outcome=outcome,
+        reason=reason[:REASON_LIMIT],
+    )
+    try:
+        # A savepoint: on PostgreSQL a failed INSERT must not poison an enclosing transaction.
+        with transaction.atomic():
+            event.save()
+    except DatabaseError as exc:
+        # The exception's text can quote the row; its class is enough to go on.
+        logger.warning(
+            "audit: %s by %s on %s not recorded: %s",
+            action,
+            actor.user,
+            actor.server,
+            type(exc).__name__,
+        )
+        return None
+    return event
+
+
+def record_error(
+    request: HttpRequest,
+    action: Action,
+    error: WhmError,
+    *,
+    changes_state: bool,
+    token_names: Iterable[str] = (),
+    actor: Actor | WhmSession | None = None,
+) -> AuditEvent | None:
+    """Record an action that WHM refused or that failed; `changes_state` says whether the call
+    that failed was the one that changes WHM (so it may have run) or a read before it."""
+    outcome = outcome_of(error, changes_state=changes_state)
+    return record(
+        request,
+        action,
+        outcome=outcome,
+        token_names=token_names,
+        reason=error.message,
+        actor=actor,
+    )
+
+
+@contextmanager
+def recording(request: HttpRequest, action: Action, token_names: Iterable[str]) -> Iterator[None]:
+    """Record the state-changing WHM call made inside the block: succeeded when it returns,
+    refused or unknown (see `outcome_of`) when it raises a WhmError, which goes on up."""
+    names = list(token_names)
+    try:
+        yield
+    except WhmError as exc:
+        record_error(request, action, exc, changes_state=True, token_names=names)
+        raise
+    record(request, action, outcome=Outcome.SUCCEEDED, token_names=names)
+
+
+def outcome_of(error: WhmError, *, changes_state: bool) -> Outcome:
+    """What a failure means for the record.
+
+    WHM's own "no" (and a refused credential) is `refused`. A failed read, or a state change
+    that provably never left (TLS handshake or connection not accepted), is `failed`. Anything
+    else on a state change (a timeout, a dropped connection, a reply that is not an answer)
+    is `unknown`, as the page tells the user: WHM may have carried it out. A connection refused
+    on the state change itself also lands here; the WhmError tree does not tell it apart from
+    a dropped one, and calling a change that happened `failed` is the worse mistake.
+    """
+    if isinstance(error, (WhmApiError, WhmAuthError)):
+        return Outcome.REFUSED
+    if not changes_state or isinstance(error, WhmTLSError):
+        return Outcome.FAILED
+    if isinstance(error, WhmTimeout) and error.phase == "connect":
+        return Outcome.FAILED
+    return Outcome.UNKNOWN
+
+
+def _address(request: HttpRequest) -> str | None:
+    """The client's address as an IP, or None (a proxy header may hold anything)."""
+    raw = client_address(request).split("%", 1)[0]  # no IPv6 zone: inet columns refuse it
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None

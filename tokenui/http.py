@@ -1,0 +1,49 @@
+"""Small request/response helpers for the views: htmx-aware redirects, WHM failure statuses."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django_htmx.http import HttpResponseClientRedirect
+
+from tokenui.whm.errors import (
+    WhmAuthError,
+    WhmBadResponse,
+    WhmError,
+    WhmTimeout,
+    WhmTLSError,
+    WhmUnreachable,
+)
+
+
+def status_for(error: WhmError) -> int:
+    """The HTTP status that says what went wrong upstream (STYLE: 502 / 503 / 504)."""
+    if isinstance(error, WhmTimeout):
+        return 504
+    if isinstance(error, WhmUnreachable):
+        return 503
+    if isinstance(error, WhmAuthError):
+        return 403
+    if isinstance(error, (WhmBadResponse, WhmTLSError)):
+        return 502
+    return 502  # WhmApiError and any future kind: WHM answered, but not with success
+
+
+def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
+    """Redirect a full page, or tell htmx to load the URL as a full page."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's IP address: the socket's, or behind TRUSTED_PROXY_COUNT proxies the entry
+    they appended to X-Forwarded-For (entries further left are the client's own claims)."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")

@@ -1,0 +1,326 @@
+"""TokenUI's one settings module: all comes from the environment (and .env), checked at start."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import zoneinfo
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+# .env is read when present; a variable already in the real environment wins over it.
+# TOKENUI_ENV_FILE names another file, or "" for none (the test suite uses that).
+_env_file = os.environ.get("TOKENUI_ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file and Path(_env_file).is_file():
+    environ.Env.read_env(_env_file, overwrite=False)
+
+
+def _read(name: str, cast: type, default: object = environ.Env.NOTSET) -> object:
+    """Read one variable, turning a parse failure into a message that names the variable."""
+    try:
+        return env.get_value(name, cast=cast, default=default)
+    except ImproperlyConfigured:
+        raise ImproperlyConfigured(f"{name} is not set; see .env.example.") from None
+    except (ValueError, TypeError) as exc:
+        raw = os.environ.get(name, "")
+        raise ImproperlyConfigured(
+            f"{name} has an invalid value {raw!r}: {exc}; see .env.example."
+        ) from None
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _flag(name: str, default: bool) -> bool:
+    """Read a boolean strictly: a typo such as DEBUG=ture must not quietly mean False."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(
+            f"{name} has an invalid value {raw!r}: use true or false; see .env.example."
+        )
+    return value in _TRUE
+
+
+def _whm_url(name: str, url: str) -> str:
+    """Check one WHM base URL: https, a host, no path; plain http only to this machine."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name}: {url!r} is not a URL like https://whm.example.com:2087."
+        )
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        raise ImproperlyConfigured(
+            f"{name}: {url!r} must be only scheme, host and port (https://whm.example.com:2087)."
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ImproperlyConfigured(
+            f"{name}: {url!r} would send WHM credentials unencrypted; use https:// "
+            "(plain http is allowed only to this machine)."
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: {url!r} has an invalid port.") from None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _whm_servers() -> tuple[dict[str, str], bool]:
+    """The WHM servers as {name: base URL}, and whether that is the embedded simulator."""
+    url = str(_read("WHM_URL", str, default="")).strip()
+    listed = str(_read("WHM_SERVERS", str, default="")).strip()
+    if url and listed:
+        raise ImproperlyConfigured(
+            "Set either WHM_URL (one server) or WHM_SERVERS (several), not both."
+        )
+    if url:
+        return {urlsplit(url).hostname or "whm": _whm_url("WHM_URL", url)}, False
+    if listed:
+        servers: dict[str, str] = {}
+        for item in listed.replace("\n", ",").split(","):
+            if not item.strip():
+                continue
+            name, sep, value = item.partition("=")
+            name = name.strip()
+            if not sep or not name or not value.strip():
+                raise ImproperlyConfigured(
+                    f"WHM_SERVERS: {item.strip()!r} is not NAME=URL "
+                    "(e.g. WHM_SERVERS=main=https://whm1.example.com:2087,"
+                    "eu=https://whm2.example.com:2087)."
+                )
+            if name in servers:
+                raise ImproperlyConfigured(f"WHM_SERVERS names {name!r} twice.")
+            servers[name] = _whm_url(f"WHM_SERVERS ({name})", value)
+        if servers:
+            return servers, False
+    if DEBUG:
+        return {"simulator": f"https://127.0.0.1:{WHM_SIMULATOR_PORT}"}, True
+    raise ImproperlyConfigured(
+        "WHM_URL is not set: name your WHM server (https://whm.example.com:2087), or set "
+        "WHM_SERVERS for several. Only DEBUG=true falls back to the embedded WHM simulator."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Core
+# ---------------------------------------------------------------------------------------------
+SECRET_KEY = _read("SECRET_KEY", str)
+if len(str(SECRET_KEY)) < 32:
+    raise ImproperlyConfigured("SECRET_KEY is too short: use at least 32 random characters.")
+# Earlier keys, still accepted while sessions and stored credentials move to the new one.
+SECRET_KEY_FALLBACKS = list(_read("SECRET_KEY_FALLBACKS", list, default=[]))
+DEBUG = _flag("DEBUG", default=False)
+ALLOWED_HOSTS = list(_read("ALLOWED_HOSTS", list, default=["localhost", "127.0.0.1", "[::1]"]))
+
+INSTALLED_APPS = [
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "tokenui.whm",
+    "tokenui.accounts",
+    "tokenui.tokens",
+    "tokenui.audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "tokenui.urls"
+WSGI_APPLICATION = "tokenui.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------------------------------------
+# Security headers: a strict CSP (no inline script or style anywhere), no framing, no sniffing
+# ---------------------------------------------------------------------------------------------
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HTTPS=true: the dashboard is served over HTTPS (normally by a reverse proxy that terminates TLS
+# and sets X-Forwarded-Proto): secure cookies, HSTS, and a redirect from plain HTTP.
+HTTPS = _flag("HTTPS", default=False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    # Covers only hosts below the dashboard's own name, which should all be HTTPS anyway.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("HSTS_INCLUDE_SUBDOMAINS", default=True)
+# HSTS preload lists public sites in browsers' built-in lists; an internal dashboard must not ask
+# to be put there, so the deploy check's preload warning is a decision, not an oversight.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# How many reverse proxies in front append to X-Forwarded-For: the client address (sign-in
+# throttle, audit trail) is read that many entries from the right. 0: use the socket's address.
+TRUSTED_PROXY_COUNT = int(_read("TRUSTED_PROXY_COUNT", int, default=0))
+if not 0 <= TRUSTED_PROXY_COUNT <= 5:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT must be between 0 and 5, not {TRUSTED_PROXY_COUNT}."
+    )
+
+# ---------------------------------------------------------------------------------------------
+# Sessions: server-side (the cookie holds only the session key), cut off after idle minutes
+# ---------------------------------------------------------------------------------------------
+SESSION_IDLE_MINUTES = int(_read("SESSION_IDLE_MINUTES", int, default=30))
+if not 1 <= SESSION_IDLE_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured(
+        f"SESSION_IDLE_MINUTES must be between 1 and 1440, not {SESSION_IDLE_MINUTES}."
+    )
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True  # each request pushes the idle deadline back
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "tokenui_session"
+CSRF_COOKIE_NAME = "tokenui_csrftoken"
+
+# ---------------------------------------------------------------------------------------------
+# Database and cache: SQLite and local memory embedded; PostgreSQL and Redis to scale out
+# ---------------------------------------------------------------------------------------------
+_database_url = str(_read("DATABASE_URL", str, default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"))
+if urlsplit(_database_url).scheme not in environ.Env.DB_SCHEMES:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL: unknown database scheme in {_database_url.split(':', 1)[0]!r}; "
+        "use sqlite:///PATH or postgres://USER@HOST:5432/NAME."
+    )
+try:
+    DATABASES = {"default": env.db_url_config(_database_url)}
+    CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+except (ImproperlyConfigured, ValueError, KeyError) as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL or CACHE_URL is invalid: {exc}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------------------------------------
+# Internationalisation: the app itself runs in UTC; WHM's times show in WHM_TIME_ZONE
+# ---------------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# ---------------------------------------------------------------------------------------------
+# Static files (vendored: the dashboard runs on internal networks without a CDN)
+# ---------------------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Served by whitenoise: hashed names cached forever, compressed copies made at collectstatic.
+# Under DEBUG (and in tests) files are served straight from the finders instead.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# WHM
+# ---------------------------------------------------------------------------------------------
+# Port of the embedded simulator that `make run` starts when no WHM server is configured.
+WHM_SIMULATOR_PORT = int(_read("WHM_SIMULATOR_PORT", int, default=2087))
+# Where the simulator keeps its state and its demo CA (ca.pem).
+WHM_SIMULATOR_DIR = Path(str(_read("WHM_SIMULATOR_DIR", str, default=str(VAR_DIR / "simulator"))))
+WHM_SERVERS, WHM_EMBEDDED_SIMULATOR = _whm_servers()
+WHM_VERIFY_TLS = _flag("WHM_VERIFY_TLS", default=True)
+WHM_CA_BUNDLE = str(_read("WHM_CA_BUNDLE", str, default="")).strip()
+if WHM_CA_BUNDLE and not Path(WHM_CA_BUNDLE).is_file():
+    raise ImproperlyConfigured(f"WHM_CA_BUNDLE: {WHM_CA_BUNDLE!r} is not a readable file.")
+if WHM_EMBEDDED_SIMULATOR and not WHM_CA_BUNDLE:
+    # The simulator writes its demo CA here on first start; TLS stays verified against it.
+    WHM_CA_BUNDLE = str(WHM_SIMULATOR_DIR / "ca.pem")
+WHM_TIMEOUT = float(_read("WHM_TIMEOUT", float, default=15.0))
+if not 0 < WHM_TIMEOUT <= 300:
+    raise ImproperlyConfigured(f"WHM_TIMEOUT must be between 0 and 300 seconds, not {WHM_TIMEOUT}.")
+WHM_TIME_ZONE = str(_read("WHM_TIME_ZONE", str, default="UTC"))
+try:
+    zoneinfo.ZoneInfo(WHM_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"WHM_TIME_ZONE: {WHM_TIME_ZONE!r} is not an IANA time zone such as America/Chicago."
+    ) from None
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard
+# ---------------------------------------------------------------------------------------------
+EXPIRY_WARNING_DAYS = int(_read("EXPIRY_WARNING_DAYS", int, default=7))
+if not 0 <= EXPIRY_WARNING_DAYS <= 365:
+    raise ImproperlyConfigured(
+        f"EXPIRY_WARNING_DAYS must be between 0 and 365, not {EXPIRY_WARNING_DAYS}."
+    )
+
+# ---------------------------------------------------------------------------------------------
+# Logging: secrets never reach a log line (the WHM client logs function names, never params)
+# ---------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Its DEBUG records carry whole template contexts, which on the page that shows a new
+        # token include the secret. Keep it above DEBUG whatever else is turned up.
+        "django.template": {"level": "INFO"},
+    },
+}

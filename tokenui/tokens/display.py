@@ -1,0 +1,126 @@
+"""How the API Tokens table presents WHM's tokens: times, expiry states in words, search, sort."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from tokenui.whm.types import ApiToken
+
+# WHM's table format, "MM DD YYYY hh:mm:ss", in WHM's server time zone.
+WHM_TIME_FORMAT = "%m %d %Y %H:%M:%S"
+IPS_SHOWN = 3  # longer allow-lists fold behind a "N more" disclosure
+PAGE_SIZE = 50
+
+
+class Expiry(StrEnum):
+    NEVER = "never"
+    OK = "ok"
+    SOON = "soon"
+    EXPIRED = "expired"
+
+
+class Sort(StrEnum):
+    CREATED_DESC = "-created"
+    CREATED = "created"
+    NAME = "name"
+    NAME_DESC = "-name"
+    EXPIRES = "expires"
+    EXPIRES_DESC = "-expires"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """One row of the table, everything pre-formatted for the template."""
+
+    token: ApiToken
+    created: str
+    created_iso: str
+    expires: str
+    expires_iso: str
+    expiry: Expiry
+    expiry_words: str
+    ips_shown: tuple[str, ...]
+    ips_folded: tuple[str, ...]
+    is_session_token: bool
+
+    @property
+    def name(self) -> str:
+        return self.token.name
+
+
+def make_row(
+    token: ApiToken,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    warning_days: int,
+    session_token: str | None = None,
+) -> TokenRow:
+    state, words = expiry_state(token.expires, now=now, warning_days=warning_days)
+    return TokenRow(
+        token=token,
+        created=token.created.astimezone(zone).strftime(WHM_TIME_FORMAT),
+        created_iso=token.created.isoformat(),
+        expires=token.expires.astimezone(zone).strftime(WHM_TIME_FORMAT) if token.expires else "",
+        expires_iso=token.expires.isoformat() if token.expires else "",
+        expiry=state,
+        expiry_words=words,
+        ips_shown=token.whitelist_ips[:IPS_SHOWN],
+        ips_folded=token.whitelist_ips[IPS_SHOWN:],
+        is_session_token=token.name == session_token,
+    )
+
+
+def expiry_state(
+    expires: datetime | None, *, now: datetime, warning_days: int
+) -> tuple[Expiry, str]:
+    """The row's state and the words that say it, so colour is never the only signal."""
+    if expires is None:
+        return Expiry.NEVER, ""
+    left = expires - now
+    if left <= timedelta(0):
+        return Expiry.EXPIRED, f"Expired {_span(-left)} ago"
+    if left <= timedelta(days=warning_days):
+        return Expiry.SOON, f"Expires in {_span(left)}"
+    return Expiry.OK, ""
+
+
+def _span(delta: timedelta) -> str:
+    """A duration in the largest whole unit: '3 days', '5 hours', '1 minute'."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "less than a minute"
+
+
+def search(tokens: Sequence[ApiToken], query: str) -> list[ApiToken]:
+    """WHM's search: the name contains the query, ignoring case."""
+    needle = query.strip().casefold()
+    if not needle:
+        return list(tokens)
+    return [token for token in tokens if needle in token.name.casefold()]
+
+
+def sort_tokens(tokens: Sequence[ApiToken], sort: Sort) -> list[ApiToken]:
+    """Sort for the table; tokens that never expire sort after every date."""
+    never = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+    keys = {
+        "created": lambda t: (t.created, t.name),
+        "name": lambda t: (t.name.casefold(), t.name),
+        "expires": lambda t: (t.expires or never, t.name),
+    }
+    field = sort.value.lstrip("-")
+    return sorted(tokens, key=keys[field], reverse=sort.value.startswith("-"))
+
+
+def parse_sort(value: str | None) -> Sort:
+    try:
+        return Sort(value or Sort.CREATED_DESC)
+    except ValueError:
+        return Sort.CREATED_DESC

@@ -1,0 +1,322 @@
+"""The Generate and Edit API token form: WHM's fields and rules, checked without calling WHM."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundWidget
+from django.utils.functional import cached_property
+
+from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
+from tokenui.tokens.validators import (
+    NAME_MAX_LENGTH,
+    join_words,
+    parse_ip_list,
+    validate_token_name,
+)
+from tokenui.whm.acls import ACLS_BY_KEY, Acl, AclGroup
+
+EXPIRY_NEVER = "never"
+EXPIRY_DATE = "date"
+EXPIRY_CHOICES = [
+    (EXPIRY_NEVER, "The API Token will not expire."),
+    (EXPIRY_DATE, "Specify an expiration date."),
+]
+# WHM's tokens expire at the end of the chosen day, server time.
+EXPIRES_AT = datetime.time(23, 59, 59)
+# A date further off than this is a typo (20266 for 2026), not a plan; "never" exists for that.
+MAX_EXPIRY_YEARS = 100
+DATE_FORMAT = "%Y-%m-%d"
+IPS_HELP_TEXT = (
+    "One IP address or CIDR range per line (commas and spaces also work). "
+    "Leave blank to allow any IP address. At most 100."
+)
+ACLS_REQUIRED = "You must specify at least one ACL for this token."
+# How many refused ACL keys an error names before it counts the rest.
+_MAX_LISTED_ACLS = 10
+_MAX_SHOWN_KEY_LENGTH = 60
+_DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+
+
+def years_after(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` later; 29 February becomes 28 February in a common year."""
+    year = day.year + years
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return day.replace(year=year, day=28)
+    return day.replace(year=year)
+
+
+class IsoDateField(forms.DateField):
+    """A DateField for YYYY-MM-DD only, saying which part of an impossible date is wrong."""
+
+    default_error_messages = {  # noqa: RUF012 - Django's own pattern for field messages
+        "invalid": "Enter the date as YYYY-MM-DD (year, month, day), such as 2031-12-31.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", [DATE_FORMAT])
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            reason = _impossible_date(str(value).strip())
+            if reason is None:
+                raise
+            raise ValidationError(
+                "“%(value)s” is not a date: %(reason)s.",
+                code="invalid",
+                params={"value": str(value).strip(), "reason": reason},
+            ) from error
+
+
+def _impossible_date(text: str) -> str | None:
+    """Why a YYYY-MM-DD-shaped text is not on the calendar, or None if that is not the problem."""
+    match = _DATE_SHAPE.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if year < 1:
+        return None
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{calendar.month_name[month]} {year} has {days} days"
+    return None
+
+
+class AclField(forms.MultipleChoiceField):
+    """Checkboxes for ACL keys; one error names every key the user may not give a token."""
+
+    def to_python(self, value: Any) -> list[str]:
+        # An empty value (a hidden placeholder input, say) is no ACL, not an unknown one.
+        return [key for key in super().to_python(value) if key]
+
+    def validate(self, value: list[str]) -> None:
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        offered = {str(key) for key, _ in self.choices}
+        refused = [key for key in dict.fromkeys(value) if key not in offered]
+        if not refused:
+            return
+        shown = [_describe_acl(key) for key in refused[:_MAX_LISTED_ACLS]]
+        if len(refused) > _MAX_LISTED_ACLS:
+            shown.append(f"{len(refused) - _MAX_LISTED_ACLS} others")
+        if len(refused) == 1:
+            message = "This token cannot have a privilege that you do not hold: %(acls)s."
+        else:
+            message = "This token cannot have privileges that you do not hold: %(acls)s."
+        raise ValidationError(message, code="unheld_acl", params={"acls": join_words(shown)})
+
+
+def _describe_acl(key: str) -> str:
+    if key in ACLS_BY_KEY:
+        return f"{ACLS_BY_KEY[key].label} ({key})"
+    if len(key) > _MAX_SHOWN_KEY_LENGTH:
+        key = key[:_MAX_SHOWN_KEY_LENGTH] + "…"
+    return f"“{key}”"
+
+
+@dataclass(frozen=True, slots=True)
+class AclChoice:
+    """One ACL as the form shows it: its catalogue entry and its checkbox."""
+
+    acl: Acl
+    checkbox: BoundWidget
+
+    @property
+    def key(self) -> str:
+        return self.acl.key
+
+    @property
+    def label(self) -> str:
+        return self.acl.label
+
+    @property
+    def warning(self) -> str:
+        return self.acl.warning
+
+    @property
+    def checked(self) -> bool:
+        return bool(self.checkbox.data["selected"])
+
+
+@dataclass(frozen=True, slots=True)
+class AclChoiceSection:
+    title: str
+    choices: tuple[AclChoice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AclChoiceGroup:
+    title: str
+    sections: tuple[AclChoiceSection, ...]
+
+
+class TokenForm(forms.Form):
+    """Generate a token (original_name None) or edit the one named original_name."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=NAME_MAX_LENGTH,
+        strip=True,
+        validators=[validate_token_name],
+        error_messages={"required": "Enter a name for the API token."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    expiry = forms.ChoiceField(
+        label="Should the API Token Expire?",
+        choices=EXPIRY_CHOICES,
+        widget=forms.RadioSelect,
+        # WHM's Generate form defaults to a one-year expiry; Edit passes the token's own state.
+        initial=EXPIRY_DATE,
+        error_messages={"required": "Choose whether the API token should expire."},
+    )
+    expires_on = IsoDateField(label="API Token Expiration Date", required=False)
+    # No max_length here: a browser silently cuts a paste at a textarea's maxlength, possibly
+    # mid-address, whereas parse_ip_list refuses an overlong list with a message.
+    whitelist_ips = forms.CharField(
+        label="IPs",
+        required=False,
+        help_text=IPS_HELP_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+    )
+    acls = AclField(
+        label="Privileges",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": ACLS_REQUIRED},
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        held_acls: Iterable[str],
+        existing_names: Iterable[str],
+        today: datetime.date,
+        time_zone: zoneinfo.ZoneInfo,
+        original_name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # WHM's labels carry no colon: "Name", "IPs", "Privileges".
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.latest_expiry = years_after(today, MAX_EXPIRY_YEARS)
+        self.time_zone = time_zone
+        self.original_name = original_name
+        self.existing_names = frozenset(existing_names)
+        self.held_groups: tuple[AclGroup, ...] = held_acl_groups(held_acls)
+        choices = [(acl.key, acl.label) for acl in iter_acls(self.held_groups)]
+        self.fields["acls"].choices = choices
+        # WHM's Generate form starts with every held privilege ticked except `all`; an Edit
+        # form's initial (the token's own ACLs) takes precedence over this.
+        self.fields["acls"].initial = [key for key, _ in choices if key != "all"]
+        self.fields["expires_on"].initial = years_after(today, 1)
+        # validate_token_name states the length limit and the NUL ban in WHM's one sentence;
+        # Django's own MaxLength and ProhibitNullCharacters validators would only repeat it.
+        # max_length stays on the field for the input's maxlength attribute.
+        self.fields["name"].validators = [validate_token_name]
+
+    @property
+    def renamed(self) -> bool:
+        """Whether an Edit form's name differs from the token's current name."""
+        if self.original_name is None:
+            return False
+        return str(self["name"].value() or "").strip() != self.original_name
+
+    @cached_property
+    def acl_groups(self) -> tuple[AclChoiceGroup, ...]:
+        """The held ACLs in WHM's groups, each paired with its checkbox."""
+        checkboxes = {widget.data["value"]: widget for widget in self["acls"].subwidgets}
+        return tuple(
+            AclChoiceGroup(
+                group.title,
+                tuple(
+                    AclChoiceSection(
+                        section.title,
+                        tuple(AclChoice(acl, checkboxes[acl.key]) for acl in section.acls),
+                    )
+                    for section in group.sections
+                ),
+            )
+            for group in self.held_groups
+        )
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"]
+        if name == self.original_name or name not in self.existing_names:
+            return name
+        if self.original_name is None:
+            message = "A conflicting API token with the name “%(name)s” already exists."
+        else:
+            message = "An API token with the name “%(name)s” already exists."
+        raise ValidationError(message, code="name_taken", params={"name": name})
+
+    def clean_whitelist_ips(self) -> list[str]:
+        return parse_ip_list(self.cleaned_data["whitelist_ips"])
+
+    def clean_acls(self) -> list[str]:
+        chosen = set(self.cleaned_data["acls"])
+        return [key for key, _ in self.fields["acls"].choices if key in chosen]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        expiry = cleaned.get("expiry")
+        if expiry == EXPIRY_NEVER:
+            # The date box does not apply (the page hides it): whatever it still holds, even
+            # a malformed date, must not stop the form saving.
+            self.errors.pop("expires_on", None)
+            cleaned.setdefault("expires_on", None)
+            cleaned["expires"] = None
+        elif expiry == EXPIRY_DATE:
+            cleaned["expires"] = self._expires(cleaned.get("expires_on"))
+        return cleaned
+
+    def _expires(self, day: datetime.date | None) -> datetime.datetime | None:
+        """The expiry instant for day (23:59:59 in WHM's zone), adding an error if day won't do."""
+        if day is None:
+            if "expires_on" not in self.errors:
+                self.add_error(
+                    "expires_on",
+                    ValidationError(
+                        "Enter the date the API token should expire, or choose "
+                        "“The API Token will not expire.”",
+                        code="required",
+                    ),
+                )
+            return None
+        if day < self.today:
+            self.add_error(
+                "expires_on",
+                ValidationError(
+                    "The expiration date must be today (%(today)s) or later.",
+                    code="past",
+                    params={"today": self.today.isoformat()},
+                ),
+            )
+            return None
+        if day > self.latest_expiry:
+            self.add_error(
+                "expires_on",
+                ValidationError(
+                    "The expiration date must be within %(years)s years, by %(latest)s. For a "
+                    "token that does not expire, choose “The API Token will not expire.”",
+                    code="too_far",
+                    params={"years": MAX_EXPIRY_YEARS, "latest": self.latest_expiry.isoformat()},
+                ),
+            )
+            return None
+        return datetime.datetime.combine(day, EXPIRES_AT, tzinfo=self.time_zone)

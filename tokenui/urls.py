@@ -1,0 +1,28 @@
+"""TokenUI's URL map."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import include, path
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness probe: touches neither the database nor WHM."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("tokens:index")
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("", include("tokenui.accounts.urls")),
+    path("tokens/", include("tokenui.tokens.urls")),
+    path("audit/", include("tokenui.audit.urls")),
+]

@@ -1,0 +1,521 @@
+"""The WHM API 1 client (after ../shared/whm-api.md): one method per function, one `_call()`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import socket
+import ssl
+import time
+import tomllib
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+from tokenui.whm.acls import NOT_AN_ACL
+from tokenui.whm.errors import (
+    WhmApiError,
+    WhmAuthError,
+    WhmBadResponse,
+    WhmError,
+    WhmTimeout,
+    WhmTLSError,
+    WhmUnreachable,
+)
+from tokenui.whm.types import FULL_ACCESS, ApiToken, CreatedToken, Credential, Privileges
+
+logger = logging.getLogger("tokenui.whm")
+
+
+def _version() -> str:
+    # TokenUI runs from its checkout (it is not an installed package), so pyproject.toml is the
+    # one place its version is written.
+    with (Path(__file__).resolve().parents[2] / "pyproject.toml").open("rb") as file:
+        return str(tomllib.load(file)["project"]["version"])
+
+
+USER_AGENT = f"TokenUI/{_version()}"
+_FORM = "application/x-www-form-urlencoded"
+# One pooled client per server serves every dashboard user, so its size bounds what a burst of
+# users can open against WHM. Idle sockets are dropped sooner than servers commonly close them
+# (often after 5 s): without retries, reusing a socket the server is closing would be an error.
+_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=4.0)
+_CONNECT_TIMEOUT_CAP = 5.0
+# Request parameters whose value is a secret: WHM's reason is shown to people, so it is scrubbed.
+_SECRET_PARAMS = frozenset({"token"})
+
+
+def make_http_client(
+    base_url: str, *, verify: bool = True, ca_bundle: str | None = None, timeout: float = 15.0
+) -> httpx.Client:
+    """The one place an HTTP client for WHM is configured; auth is added per call, not here."""
+    return httpx.Client(
+        base_url=base_url,
+        # False only when the operator chose it (WHM_VERIFY_TLS=false).
+        verify=_tls_context(ca_bundle) if verify else False,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, _CONNECT_TIMEOUT_CAP)),
+        limits=_LIMITS,
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+    )
+
+
+def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    # The system's trust store (what curl on this machine trusts), or only the operator's CA for a
+    # WHM with a private certificate. httpx would otherwise use certifi's bundle, which is neither.
+    return ssl.create_default_context(cafile=ca_bundle)
+
+
+class WhmClient:
+    """WHM API 1 token functions, called as one user over a shared, pooled HTTP client."""
+
+    def __init__(self, http: httpx.Client, credential: Credential) -> None:
+        self._http = http
+        self._credential = credential
+
+    def list_tokens(self) -> list[ApiToken]:
+        """The user's API tokens (`api_token_list`), newest first, then by name."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_list/
+        return self._call("api_token_list", (), changes_state=False, parse=_token_list)
+
+    def create_token(
+        self,
+        name: str,
+        *,
+        acls: Iterable[str],
+        expires: datetime | None,
+        whitelist_ips: Iterable[str] = (),
+    ) -> CreatedToken:
+        """Create a token (`api_token_create`); the result holds its secret, shown only once."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_create/
+        params = [("token_name", name), *_numbered("acl", _acl_list(acls))]
+        if expires is not None:
+            params.append(("expires_at", _epoch(expires)))
+        params += _numbered("whitelist_ip", _listed(whitelist_ips, "whitelist_ips"))
+        return self._call("api_token_create", params, changes_state=True, parse=_created_token)
+
+    def update_token(
+        self,
+        name: str,
+        *,
+        new_name: str | None = None,
+        acls: Iterable[str],
+        expires: datetime | None,
+        whitelist_ips: Iterable[str] = (),
+    ) -> ApiToken:
+        """Set a token's whole state (`api_token_update`), as WHM's own Edit form does."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_update/
+        params = [("token_name", name)]
+        if new_name is not None and new_name != name:
+            params.append(("new_name", new_name))
+        params += _numbered("acl", _acl_list(acls))
+        # Omitted fields would be left as they are; 0 and "any" are WHM's words for "clear it".
+        params.append(("expires_at", "0" if expires is None else _epoch(expires)))
+        ips = _listed(whitelist_ips, "whitelist_ips")
+        params += _numbered("whitelist_ip", ips) if ips else [("whitelist_ip", "any")]
+        return self._call("api_token_update", params, changes_state=True, parse=_stored_token)
+
+    def revoke_tokens(self, names: Iterable[str]) -> None:
+        """Revoke tokens by name (`api_token_revoke`); WHM ignores names it does not know."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_revoke/
+        listed = _listed(names, "names")
+        if not listed:
+            raise ValueError("revoke_tokens needs at least one token name.")
+        params = _numbered("token_name", listed)
+        self._call("api_token_revoke", params, changes_state=True, parse=_nothing)
+
+    def get_token_details(self, secret: str) -> ApiToken | None:
+        """The token a secret belongs to (`api_token_get_details`); None if unknown or expired."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_get_details/
+        return self._call(
+            "api_token_get_details", [("token", secret)], changes_state=False, parse=_details
+        )
+
+    def my_privileges(self) -> Privileges:
+        """What the signed-in user, or the token they signed in with, may do (`myprivs`)."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/myprivs/
+        return self._call("myprivs", (), changes_state=False, parse=_privileges)
+
+    def _call[T](
+        self,
+        function: str,
+        params: Sequence[tuple[str, str]],
+        *,
+        changes_state: bool,
+        parse: Callable[[object], T],
+    ) -> T:
+        """POST one function, map every failure onto the WhmError tree, and parse `data`."""
+        started = time.perf_counter()
+        status: int | None = None
+        result: int | None = None
+        failure = ""
+        try:
+            response = self._send(function, params, changes_state=changes_state)
+            status = response.status_code
+            data = _unwrap(
+                function, response, changes_state=changes_state, secrets=self._secrets(params)
+            )
+            result = 1
+            try:
+                return parse(data)
+            except _Malformed as exc:
+                raise WhmBadResponse(
+                    f"WHM's reply to {function} is not in the shape TokenUI expects ({exc})."
+                    + _may_have_run(changes_state),
+                    status_code=status,
+                ) from exc
+        except WhmApiError:
+            result = 0
+            raise
+        except WhmError as exc:
+            failure = f", {type(exc).__name__}"
+            raise
+        finally:
+            # Only these facts: params, headers and bodies can hold secrets.
+            logger.log(
+                logging.INFO if changes_state else logging.DEBUG,
+                "%s: HTTP %s, result %s, %.0f ms%s",
+                function,
+                "-" if status is None else status,
+                "-" if result is None else result,
+                (time.perf_counter() - started) * 1000,
+                failure,
+            )
+
+    def _secrets(self, params: Sequence[tuple[str, str]]) -> frozenset[str]:
+        """What this call sends that must never be shown back, even inside WHM's reason."""
+        sent = (value for key, value in params if key in _SECRET_PARAMS)
+        return frozenset(filter(None, (self._credential.secret, *sent)))
+
+    def _send(
+        self, function: str, params: Sequence[tuple[str, str]], *, changes_state: bool
+    ) -> httpx.Response:
+        """One request and its whole body; transport failures become WhmErrors."""
+        request = self._http.build_request(
+            "POST",
+            f"/json-api/{function}",
+            # POST keeps secrets and changes out of URLs and access logs; api.version=1 selects
+            # the shape this client reads.
+            params={"api.version": "1"},
+            content=urlencode(params),
+            headers={"Authorization": _authorization(self._credential), "Content-Type": _FORM},
+        )
+        timeout = self._http.timeout
+        # Sent once, never retried (httpx's transport does not retry either): a call that changes
+        # state must not run twice, and a read gains nothing from a silent second try.
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.RequestError as exc:
+            raise _no_reply(exc, timeout, changes_state=changes_state) from exc
+        try:
+            response.read()
+        except httpx.RequestError as exc:
+            raise _cut_short(
+                exc, timeout, response.status_code, changes_state=changes_state
+            ) from exc
+        finally:
+            response.close()
+        return response
+
+
+# --- Requests --------------------------------------------------------------------------------
+
+
+def _authorization(credential: Credential) -> str:
+    if credential.kind == "token":
+        header = f"whm {credential.user}:{credential.secret}"
+    else:
+        pair = f"{credential.user}:{credential.secret}".encode()
+        header = f"Basic {base64.b64encode(pair).decode('ascii')}"
+    # A header carries only printable ASCII: a token pasted with a stray character cannot be
+    # valid, so it fails as a refusal rather than as a crash inside httpx.
+    if not (header.isascii() and header.isprintable()):
+        raise WhmAuthError("These credentials hold characters that cannot be sent to WHM.")
+    return header
+
+
+def _listed(values: Iterable[str], what: str) -> list[str]:
+    # A lone string is iterable too, and would be sent as one entry per character.
+    if isinstance(values, str):
+        raise TypeError(f"{what} must be a collection of strings, not a single string.")
+    return list(dict.fromkeys(values))
+
+
+def _acl_list(acls: Iterable[str]) -> list[str]:
+    listed = _listed(acls, "acls")
+    # WHM reads "no acl parameters" as "every right the user has": never send that by accident.
+    if not listed:
+        raise ValueError("A token needs at least one ACL; an empty list would grant all rights.")
+    return listed
+
+
+def _numbered(key: str, values: Iterable[str]) -> list[tuple[str, str]]:
+    """Lists as WHM's own UI sends them: key-0, key-1, …"""
+    return [(f"{key}-{index}", value) for index, value in enumerate(values)]
+
+
+def _epoch(moment: datetime) -> str:
+    if moment.utcoffset() is None:
+        raise ValueError("Token expiry times must be timezone-aware.")
+    seconds = int(moment.timestamp())
+    # WHM reads expires_at=0 as "never expires"; a date that early must not quietly become that.
+    if seconds <= 0:
+        raise ValueError("Token expiry times must be after 1970-01-01.")
+    return str(seconds)
+
+
+# --- Transport failures ----------------------------------------------------------------------
+
+
+def _no_reply(exc: httpx.RequestError, timeout: httpx.Timeout, *, changes_state: bool) -> WhmError:
+    """A failure before WHM's reply began."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return WhmTimeout(
+            f"WHM did not accept a connection within {timeout.connect:g} seconds.", phase="connect"
+        )
+    if isinstance(exc, httpx.PoolTimeout):
+        # Nothing was sent: every pooled connection to this WHM stayed busy.
+        return WhmTimeout("Too many requests to WHM are in progress; try again.", phase="connect")
+    if isinstance(exc, httpx.TimeoutException):
+        return _read_timeout(timeout, changes_state=changes_state)
+    if isinstance(exc, httpx.ConnectError):
+        return _connect_error(exc)
+    # Reset or closed after the request went out (or while it did): WHM may have acted on it.
+    return WhmUnreachable(
+        "WHM closed the connection without answering." + _may_have_run(changes_state)
+    )
+
+
+def _cut_short(
+    exc: httpx.RequestError, timeout: httpx.Timeout, status: int, *, changes_state: bool
+) -> WhmError:
+    """A failure after WHM's reply began: it had the request, so it may have acted on it."""
+    if isinstance(exc, httpx.TimeoutException):
+        return _read_timeout(timeout, changes_state=changes_state)
+    return WhmBadResponse(
+        "WHM's reply was cut short." + _may_have_run(changes_state), status_code=status
+    )
+
+
+def _may_have_run(changes_state: bool) -> str:
+    """What a person must know when a state-changing call ends without a clear answer."""
+    if not changes_state:
+        return ""
+    return " WHM may still have carried out the request: reload the list before trying again."
+
+
+def _read_timeout(timeout: httpx.Timeout, *, changes_state: bool) -> WhmTimeout:
+    return WhmTimeout(
+        f"WHM did not answer within {timeout.read:g} seconds." + _may_have_run(changes_state),
+        phase="read",
+    )
+
+
+def _connect_error(exc: httpx.ConnectError) -> WhmError:
+    tls = _cause(exc, ssl.SSLError)
+    if isinstance(tls, ssl.SSLCertVerificationError):
+        return WhmTLSError(
+            "WHM's TLS certificate could not be verified. If WHM uses a certificate from its own "
+            "authority, set WHM_CA_BUNDLE to that authority's certificate file."
+        )
+    if tls is not None:
+        return WhmTLSError(
+            "The TLS handshake with WHM failed. Check that the server URL is WHM's https port "
+            "(usually 2087), and set WHM_CA_BUNDLE if WHM uses its own certificate authority."
+        )
+    if _cause(exc, socket.gaierror) is not None:
+        return WhmUnreachable("TokenUI could not find WHM's host name; check the server URL.")
+    return WhmUnreachable("TokenUI could not connect to WHM: nothing answered at its address.")
+
+
+def _cause[E: BaseException](exc: BaseException, kind: type[E]) -> E | None:
+    """The first exception of `kind` in exc's chain (httpx wraps httpcore wraps the OS error)."""
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, kind):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+# --- Replies ---------------------------------------------------------------------------------
+
+
+class _Malformed(ValueError):
+    """`data` has the wrong shape; the text names our field, never anything WHM sent."""
+
+
+def _unwrap(
+    function: str, response: httpx.Response, *, changes_state: bool, secrets: frozenset[str]
+) -> object:
+    """The `data` of a `result: 1` reply; anything else raises a WhmError."""
+    status = response.status_code
+
+    def bad(message: str) -> WhmBadResponse:
+        return WhmBadResponse(message + _may_have_run(changes_state), status_code=status)
+
+    if status in {401, 403}:
+        raise WhmAuthError
+    if status >= 500:
+        raise bad(f"WHM answered with a server error (HTTP {status}).")
+    if status != 200:
+        raise bad(f"WHM answered with HTTP {status}, not an API reply; check the server URL.")
+    if response.headers.get("Content-Type", "").startswith("text/html"):
+        raise bad("WHM answered with a web page, not an API reply; check the server URL.")
+    try:
+        payload = json.loads(response.content)
+    except (ValueError, RecursionError) as exc:
+        raise bad("WHM's reply is not valid JSON.") from exc
+    if _is_access_denied(payload):
+        raise WhmAuthError
+    metadata = payload.get("metadata") if isinstance(payload, dict) else None
+    if not isinstance(metadata, dict):
+        raise bad(f"WHM's reply to {function} has no API 1 metadata.")
+    result = _result(metadata.get("result"))
+    if result is None:
+        raise bad(f"WHM's reply to {function} has no valid result.")
+    if result == 0:
+        raise WhmApiError(_reason(metadata, secrets), function=function)
+    return payload.get("data")
+
+
+def _result(value: object) -> int | None:
+    """`metadata.result`: 1 or 0, which WHM may also send as a string."""
+    try:
+        result = int(value) if isinstance(value, int | str) else None
+    except ValueError:
+        return None
+    return result if result in {0, 1} else None
+
+
+def _is_access_denied(payload: object) -> bool:
+    # WHM refuses a login in an older shape, normally with HTTP 403 (handled before this).
+    legacy = payload.get("cpanelresult") if isinstance(payload, dict) else None
+    return isinstance(legacy, dict) and legacy.get("error") == "Access denied"
+
+
+def _reason(metadata: dict[str, object], secrets: frozenset[str]) -> str:
+    """WHM's sentence for `result: 0`, with anything secret it might echo blanked out."""
+    reason = metadata.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        return "WHM declined the request without saying why."
+    for secret in secrets:
+        reason = reason.replace(secret, "[secret]")
+    return reason
+
+
+def _nothing(data: object) -> None:
+    """Replies that carry no data (revoke): `result: 1` is the whole answer."""
+
+
+def _token_list(data: object) -> list[ApiToken]:
+    records = _object(_object(data, "data").get("tokens"), "tokens")
+    # WHM's own table order: newest first (key order in the reply is unspecified).
+    return sorted(
+        (_token(record, name=name) for name, record in records.items()),
+        key=lambda token: (-token.created.timestamp(), token.name),
+    )
+
+
+def _created_token(data: object) -> CreatedToken:
+    record = _object(data, "data")
+    return CreatedToken(
+        token=_token(record, name=record.get("name")), secret=_text(record.get("token"), "token")
+    )
+
+
+def _stored_token(data: object) -> ApiToken:
+    record = _object(data, "data")
+    return _token(record, name=record.get("name"))
+
+
+def _details(data: object) -> ApiToken | None:
+    # An unknown or expired secret: `result: 1` and no data at all.
+    if data is None or data == {}:
+        return None
+    return _stored_token(data)
+
+
+def _privileges(data: object) -> Privileges:
+    privileges = _object(data, "data").get("privileges")
+    if not isinstance(privileges, list) or len(privileges) != 1:
+        raise _Malformed("privileges is not a one-element list")
+    return Privileges(_granted(_object(privileges[0], "privileges")))
+
+
+def _token(record: object, *, name: object) -> ApiToken:
+    fields = _object(record, "a token record")
+    return ApiToken(
+        name=_text(name, "name"),
+        created=_unix_time(fields.get("create_time"), "create_time"),
+        expires=_expiry(fields.get("expires_at")),
+        acls=_acls(fields.get("acls")),
+        whitelist_ips=_texts(fields.get("whitelist_ips"), "whitelist_ips"),
+    )
+
+
+def _acls(value: object) -> frozenset[str]:
+    """A map ACL → flag (api_token_list) or an array (elsewhere)."""
+    # Absent when WHM stores no list, and a token without a list holds all of its user's rights.
+    if value is None:
+        return frozenset({FULL_ACCESS})
+    if isinstance(value, dict):
+        return _granted(value)
+    return frozenset(_texts(value, "acls")) - NOT_AN_ACL
+
+
+def _granted(flags: dict[str, object]) -> frozenset[str]:
+    return frozenset(acl for acl, flag in flags.items() if _flag(flag, "an ACL flag")) - NOT_AN_ACL
+
+
+def _flag(value: object, what: str) -> bool:
+    # WHM writes booleans as 1, 0, "1", "0", "" or null (JSON true/false equal 1/0 here too).
+    if value in (1, "1"):
+        return True
+    if value in (0, "0", "", None):
+        return False
+    raise _Malformed(f"{what} is not a boolean")
+
+
+def _expiry(value: object) -> datetime | None:
+    # null, absent and 0 all mean "never expires".
+    if value is None or value == 0 or value == "0":
+        return None
+    return _unix_time(value, "expires_at")
+
+
+def _unix_time(value: object, what: str) -> datetime:
+    # Perl's JSON writes a number as a string once it has been used as one: accept both.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _Malformed(f"{what} is not a Unix time")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise _Malformed(f"{what} is out of range") from exc
+
+
+def _object(value: object, what: str) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise _Malformed(f"{what} is not an object")
+    return value
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _Malformed(f"{what} is not a non-empty string")
+    return value
+
+
+def _texts(value: object, what: str) -> tuple[str, ...]:
+    # null or absent is an empty list (for whitelist_ips: any IP may use the token).
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _Malformed(f"{what} is not a list of strings")
+    return tuple(value)

@@ -1,0 +1,56 @@
+"""The one small tree of WHM failures, each with a `.message` a view can show as it is."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+
+class WhmError(Exception):
+    """Any failure to get an answer from WHM, or WHM saying no."""
+
+    # A message never holds a credential, a secret or a response body, and `args` holds only
+    # the message: errors end up in logs and error trackers.
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class WhmAuthError(WhmError):
+    """WHM refused the credentials (wrong password; unknown, revoked or expired token; IP)."""
+
+    def __init__(self, message: str = "WHM refused these credentials.") -> None:
+        super().__init__(message)
+
+
+class WhmApiError(WhmError):
+    """WHM ran the function and answered `result: 0`; `reason` is WHM's own sentence."""
+
+    def __init__(self, reason: str, *, function: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.function = function
+
+
+class WhmUnreachable(WhmError):
+    """No reply: connection refused, host name not found, connection closed or reset."""
+
+
+class WhmTimeout(WhmError):
+    """WHM did not accept the connection, or did not answer, in time."""
+
+    def __init__(self, message: str, *, phase: Literal["connect", "read"]) -> None:
+        super().__init__(message)
+        self.phase = phase
+
+
+class WhmTLSError(WhmError):
+    """The TLS handshake failed, most often because WHM's certificate could not be verified."""
+
+
+class WhmBadResponse(WhmError):
+    """WHM answered, but not with a well-formed API 1 reply (5xx, HTML, bad JSON, wrong shape)."""
+
+    def __init__(self, message: str, *, status_code: int | None) -> None:
+        super().__init__(message)
+        self.status_code = status_code

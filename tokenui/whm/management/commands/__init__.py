@@ -1,0 +1,1 @@
+"""The WHM package's manage.py commands: rundashboard and whm_simulator."""

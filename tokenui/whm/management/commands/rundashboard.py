@@ -1,0 +1,87 @@
+"""`make run`'s command: serve the dashboard, starting the embedded WHM simulator if needed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+SIMULATOR_START_SECONDS = 30
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve the dashboard on 127.0.0.1. With no WHM server configured (DEBUG and no WHM_URL), "
+        "also start the embedded WHM simulator over HTTPS and point the dashboard at it."
+    )
+    requires_system_checks: list[str] = []  # noqa: RUF012 - Django's own class attribute
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--noreload", action="store_true", help="Do not restart on code changes."
+        )
+
+    def handle(self, *args: Any, port: int, noreload: bool, **options: Any) -> None:
+        # runserver's autoreloader re-runs this command in a child process (RUN_MAIN=true):
+        # only the outer process owns the simulator.
+        outer = os.environ.get("RUN_MAIN") != "true"
+        simulator = None
+        if settings.WHM_EMBEDDED_SIMULATOR and outer:
+            simulator = self._start_simulator()
+            # A plain `kill` must also stop the simulator: turn SIGTERM into a normal exit.
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            if outer:
+                url = f"http://127.0.0.1:{port}/"
+                self.stdout.write(self.style.SUCCESS(f"TokenUI dashboard: {url}"))
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=not noreload)
+        finally:
+            if simulator is not None:
+                simulator.terminate()
+                simulator.wait(timeout=10)
+
+    def _start_simulator(self) -> subprocess.Popen[bytes]:
+        sim_port = settings.WHM_SIMULATOR_PORT
+        if _port_in_use(sim_port):
+            raise CommandError(
+                f"Port {sim_port} is taken, so the embedded WHM simulator cannot start. Stop what "
+                "uses it (another `make run`?) or set WHM_SIMULATOR_PORT in .env."
+            )
+        state_dir = Path(settings.WHM_SIMULATOR_DIR)
+        process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
+            [
+                sys.executable,
+                str(Path(settings.BASE_DIR) / "manage.py"),
+                "whm_simulator",
+                "--tls",
+                "--port",
+                str(sim_port),
+                "--state-dir",
+                str(state_dir),
+            ]
+        )
+        deadline = time.monotonic() + SIMULATOR_START_SECONDS
+        while not (_port_in_use(sim_port) and (state_dir / "ca.pem").is_file()):
+            if process.poll() is not None:
+                raise CommandError("The embedded WHM simulator stopped at start; see its output.")
+            if time.monotonic() > deadline:
+                process.terminate()
+                raise CommandError(f"The embedded WHM simulator did not start on port {sim_port}.")
+            time.sleep(0.1)
+        return process
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0

@@ -1,0 +1,147 @@
+"""`manage.py whm_simulator`: serve the WHM simulator until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tokenui.whm.acls import ACLS_BY_KEY, SOFTWARE_PREFIX
+from tokenui.whm.simulator import (
+    DEMO_USERS,
+    FAULT_MODES,
+    Simulator,
+    SimUser,
+    StoreError,
+    remove_store,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve the WHM simulator: WHM API 1's token functions, listaccts, createacct, applist "
+        "and myprivs, with state kept in --state-dir across restarts."
+    )
+    # It serves no Django views or models: the project's checks say nothing about it.
+    requires_system_checks = ()
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=settings.WHM_SIMULATOR_PORT)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--tls", action="store_true", help="Serve HTTPS with a demo CA.")
+        parser.add_argument(
+            "--state-dir",
+            type=Path,
+            default=Path(settings.WHM_SIMULATOR_DIR),
+            help="Where the store and TLS files live (default: var/simulator).",
+        )
+        parser.add_argument(
+            "--user",
+            dest="users",
+            action="append",
+            type=_sim_user,
+            metavar="NAME:PASSWORD:ACL,ACL",
+            help="A user to seed, instead of the demo users (repeatable).",
+        )
+        parser.add_argument(
+            "--tokens",
+            type=_non_negative,
+            metavar="N",
+            help="Seed N tokens of mixed states for the first user, instead of the demo ones.",
+        )
+        parser.add_argument("--latency-ms", type=_non_negative, default=0)
+        parser.add_argument(
+            "--fault", choices=FAULT_MODES, help="Answer every call with this fault."
+        )
+        parser.add_argument(
+            "--reset", action="store_true", help="Start from a fresh store (keeps the TLS files)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        state_dir: Path = options["state_dir"].resolve()
+        users: list[SimUser] | None = options["users"]
+        if options["reset"]:
+            remove_store(state_dir)
+        try:
+            simulator = Simulator(
+                state_dir,
+                users=users,
+                host=options["host"],
+                port=options["port"],
+                tls=options["tls"],
+                latency_ms=options["latency_ms"],
+                tokens=options["tokens"],
+            )
+            # Faults left in the store by an earlier run give way to this run's --fault.
+            simulator.clear_faults()
+            if options["fault"]:
+                simulator.set_fault(options["fault"])
+            simulator.start()
+        except (StoreError, OSError) as exc:
+            raise CommandError(f"The WHM simulator cannot start: {exc}") from exc
+        stop = threading.Event()
+        try:
+            # Handlers first: whoever reads the announcement may signal at once.
+            with _set_on_signals(stop, signal.SIGINT, signal.SIGTERM):
+                self._announce(simulator, DEMO_USERS if users is None else users)
+                stop.wait()
+        finally:
+            simulator.stop()
+        self.stdout.write("WHM simulator stopped.")
+
+    def _announce(self, simulator: Simulator, users: list[SimUser] | tuple[SimUser, ...]) -> None:
+        write = self.stdout.write
+        write(f"WHM simulator listening on {simulator.url}")
+        if simulator.ca_path is not None:
+            write(f"CA certificate (verify against it): {simulator.ca_path}")
+        write(f"State: {simulator.state_dir}")
+        # The store keeps only password hashes: print just the credentials that still work.
+        working = [u for u in users if simulator.store.check_password(u.name, u.password)]
+        for user in working:
+            scope = "all privileges" if "all" in user.acls else f"{len(user.acls)} privileges"
+            write(f"Sign in as {user.name} with password {user.password} ({scope})")
+        if len(working) < len(users):
+            write(
+                "The state dir was seeded with other users in an earlier run; "
+                "start with --reset to seed these."
+            )
+        write("Press Ctrl-C to stop.")
+        self.stdout.flush()
+
+
+@contextmanager
+def _set_on_signals(event: threading.Event, *signals: signal.Signals) -> Iterator[None]:
+    """Set `event` when one of `signals` arrives, instead of dying of it."""
+    previous = {sig: signal.signal(sig, lambda *_: event.set()) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _sim_user(value: str) -> SimUser:
+    """NAME:PASSWORD:ACL,ACL; the password may itself contain colons."""
+    name, _, rest = value.partition(":")
+    password, _, acl_list = rest.rpartition(":")
+    acls = tuple(acl.strip() for acl in acl_list.split(",") if acl.strip())
+    if not name or not password or not acls:
+        raise argparse.ArgumentTypeError(f"{value!r} is not NAME:PASSWORD:ACL,ACL")
+    unknown = [a for a in acls if a not in ACLS_BY_KEY and not a.startswith(SOFTWARE_PREFIX)]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown ACLs for {name}: {', '.join(unknown)}")
+    return SimUser(name, password, acls)
+
+
+def _non_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0")
+    return number

@@ -1,0 +1,26 @@
+"""The WHM simulator: a second, independent implementation of WHM API 1's side of the wire.
+
+It shares no encoding, parsing or validation code with the WHM client (only the ACL catalogue),
+so a misreading of WHM cannot hide on both sides at once. Only tests, benchmarks and the
+`whm_simulator` management command import it.
+"""
+
+from __future__ import annotations
+
+from .faults import FAULT_MODES
+from .seed import DEMO_USERS, RESELLER_USER, ROOT_USER
+from .server import Simulator
+from .store import LoggedRequest, SimUser, Store, StoreError, remove_store
+
+__all__ = [
+    "DEMO_USERS",
+    "FAULT_MODES",
+    "RESELLER_USER",
+    "ROOT_USER",
+    "LoggedRequest",
+    "SimUser",
+    "Simulator",
+    "Store",
+    "StoreError",
+    "remove_store",
+]

@@ -1,0 +1,69 @@
+"""One /json-api/ call answered as WHM would: access checks, the function, WHM's reply shapes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .auth import Caller
+from .functions import FUNCTIONS, Call, Data, FunctionFailed, Params, call_function
+from .store import Store
+
+JSON = "application/json"
+# WHM refuses in an older API's shape, as text/plain, and says nothing about why.
+ACCESS_DENIED_BODY = (
+    b'{"cpanelresult":{"apiversion":"2","error":"Access denied",'
+    b'"data":{"reason":"Access denied","result":"0"},"type":"text"}}'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    content_type: str
+    body: bytes
+    result: int | None = None  # the reply's result, for the request log
+
+
+ACCESS_DENIED = Reply(403, "text/plain", ACCESS_DENIED_BODY)
+
+
+def answer(store: Store, name: str, params: Params, caller: Caller | None, now: int) -> Reply:
+    """The reply to a call of function `name` by `caller` (None: authentication failed)."""
+    function = FUNCTIONS.get(name)
+    if caller is None or (function is not None and not function.allowed(caller)):
+        return ACCESS_DENIED
+    api_1 = params.first("api.version") == "1"
+    try:
+        if function is None:
+            version = 1 if api_1 else 0
+            raise FunctionFailed(
+                f"Unknown app (“{name}”) requested for this version ({version}) of the API."
+            )
+        data = call_function(function, Call(store, caller, params, now))
+    except FunctionFailed as failed:
+        return envelope(name, 0, failed.reason, {}) if api_1 else _api_0(0, failed.reason, {})
+    return envelope(name, 1, "OK", data) if api_1 else _api_0(1, "OK", data)
+
+
+def envelope(command: str, result: int, reason: str, data: Data | None) -> Reply:
+    """WHM API 1's reply; `data` None leaves the key out, as WHM does for a reply without data."""
+    payload: dict[str, Any] = {
+        "metadata": {"command": command, "reason": reason, "result": result, "version": 1}
+    }
+    if data is not None:
+        payload["data"] = data
+    return Reply(200, JSON, encode_json(payload), result)
+
+
+def _api_0(status: int, message: str, data: Data | None) -> Reply:
+    # What WHM answers a caller that forgot api.version=1: API 0, with the data at the top
+    # level beside status and statusmsg and no metadata, so a client notices at once.
+    payload = {"status": status, "statusmsg": message, **(data or {})}
+    return Reply(200, JSON, encode_json(payload), status)
+
+
+def encode_json(payload: object) -> bytes:
+    # Compact and raw UTF-8, as WHM sends it: reasons keep their curly quotes unescaped.
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,419 @@
+"""The WHM API 1 functions the simulator answers: parameters in, data or WHM's reason out."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from tokenui.whm.acls import ACL_KEYS, ACLS_BY_KEY, SOFTWARE_PREFIX
+
+from .auth import Caller, effective_acls
+from .store import Account, AccountTaken, Store, StoredToken, StoredUser, TokenNameTaken
+
+logger = logging.getLogger(__name__)
+
+type Data = dict[str, Any]
+
+ALL = "all"
+TOKEN_NAME = re.compile(r"[A-Za-z0-9_-]{1,50}")
+EPOCH = re.compile(r"[0-9]+")
+CIDR_PREFIX = re.compile(r"[0-9]{1,3}")
+MAX_WHITELIST_IPS = 100
+# api_token_update's way of saying "no IP restriction".
+ANY_IP = "any"
+# WHM lists this key among root's token ACLs; it is not a real ACL.
+DEMO_KEY = "demo"
+# createacct: cPanel's own username rule (16 characters once database prefixes are off).
+USERNAME = re.compile(r"[a-z][a-z0-9]{0,15}")
+DOMAIN = re.compile(r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+SHARED_IP = "192.0.2.1"
+NAMESERVERS = ("ns1.simulator.example", "ns2.simulator.example")
+SECRET_KEYS = frozenset({"token", "password", "passwd"})
+
+
+class FunctionFailed(Exception):
+    """WHM said no: HTTP 200, `result: 0`, and this reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Params:
+    """One request's parameters, query string and form body together, in the order sent."""
+
+    def __init__(self, pairs: Sequence[tuple[str, str]]) -> None:
+        self._pairs = list(pairs)
+
+    def first(self, key: str) -> str | None:
+        return next((value for k, value in self._pairs if k == key), None)
+
+    def values(self, key: str) -> list[str] | None:
+        """A list: numbered keys (`acl-0`, `acl-1`, …) in number order, then the bare key
+        repeated. None when neither form was sent."""
+        numbered = re.compile(rf"{re.escape(key)}-([0-9]+)")
+        indexed = [
+            (int(match[1]), value)
+            for k, value in self._pairs
+            if (match := numbered.fullmatch(k)) is not None
+        ]
+        bare = [value for k, value in self._pairs if k == key]
+        if not indexed and not bare:
+            return None
+        return [value for _, value in sorted(indexed, key=lambda item: item[0])] + bare
+
+    def redacted(self) -> dict[str, str | list[str]]:
+        """For the request log: each key's value (a list when repeated), secrets blanked."""
+        grouped: dict[str, list[str]] = {}
+        for key, value in self._pairs:
+            grouped.setdefault(key, []).append("[redacted]" if key in SECRET_KEYS else value)
+        return {key: values[0] if len(values) == 1 else values for key, values in grouped.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    store: Store
+    caller: Caller
+    params: Params
+    now: int
+
+
+@dataclass(frozen=True, slots=True)
+class WhmFunction:
+    name: str
+    run: Callable[[Call], Data | None]
+    privilege: str | None = None
+    # WHM's words when a token function cannot reach its storage: "The system failed to …".
+    failure: str | None = None
+
+    def allowed(self, caller: Caller) -> bool:
+        return self.privilege is None or caller.holds(self.privilege)
+
+    def failure_reason(self, detail: str) -> str:
+        return f"The system failed to {self.failure}: {detail}"
+
+
+def call_function(function: WhmFunction, call: Call) -> Data | None:
+    """Run `function`: its data (None: a reply without data), or FunctionFailed."""
+    try:
+        return function.run(call)
+    except sqlite3.Error as exc:
+        if function.failure is None:
+            raise
+        logger.exception("%s could not use the store", function.name)
+        raise FunctionFailed(function.failure_reason(str(exc))) from exc
+
+
+# --- api_token_* -------------------------------------------------------------------------------
+
+
+def api_token_create(call: Call) -> Data:
+    name = _token_name(_required(call.params, "token_name"))
+    sent_acls = call.params.values("acl")
+    acls = None if sent_acls is None else _grantable_acls(call.caller, sent_acls)
+    raw_expiry = call.params.first("expires_at")
+    expires_at = None if raw_expiry is None else _expiry(raw_expiry, call.now)
+    sent_ips = call.params.values("whitelist_ip")
+    whitelist = () if sent_ips is None else _whitelist(sent_ips)
+    try:
+        secret = call.store.add_token(
+            call.caller.user.name,
+            name,
+            acls=acls or (),
+            create_time=call.now,
+            expires_at=expires_at,
+            whitelist_ips=whitelist,
+            # No ACLs sent: WHM gives the token everything its user holds.
+            full_access=acls is None,
+        )
+    except TokenNameTaken:
+        raise FunctionFailed(
+            f"A conflicting API token with the name “{name}” already exists."
+        ) from None
+    data: Data = {"name": name, "create_time": call.now, "expires_at": expires_at}
+    if acls is not None:
+        data["acls"] = list(acls)
+    if whitelist:
+        data["whitelist_ips"] = list(whitelist)
+    data["token"] = secret
+    return data
+
+
+def api_token_list(call: Call) -> Data:
+    user = call.caller.user
+    keys = _listed_acl_keys(user)
+    tokens = {}
+    for token in call.store.tokens(user.name):
+        granted = effective_acls(user, token)
+        entry: Data = {
+            "name": token.name,
+            "create_time": token.create_time,
+            "expires_at": token.expires_at,
+            "acls": {key: int(key in granted) for key in keys},
+        }
+        if token.whitelist_ips:
+            entry["whitelist_ips"] = list(token.whitelist_ips)
+        tokens[token.name] = entry
+    return {"tokens": tokens}
+
+
+def api_token_update(call: Call) -> Data:
+    params = call.params
+    name = _required(params, "token_name")
+    new_name = params.first("new_name")
+    sent_acls = params.values("acl")
+    raw_expiry = params.first("expires_at")
+    sent_ips = params.values("whitelist_ip")
+    if new_name is None and sent_acls is None and raw_expiry is None and sent_ips is None:
+        raise FunctionFailed("Specify a new name, updated ACLs, or IPs.")
+    token = call.store.token(call.caller.user.name, name)
+    if token is None:
+        raise FunctionFailed(f"The API token “{name}” does not exist.")
+    if new_name is not None:
+        token = replace(token, name=_token_name(new_name))
+    if sent_acls is not None:
+        token = replace(token, acls=_grantable_acls(call.caller, sent_acls), full_access=False)
+    if raw_expiry is not None:
+        token = replace(token, expires_at=_expiry(raw_expiry, call.now))
+    if sent_ips is not None:
+        token = replace(token, whitelist_ips=_whitelist(sent_ips))
+    try:
+        call.store.replace_token(name, token)
+    except TokenNameTaken:
+        raise FunctionFailed(f"An API token with the name “{token.name}” already exists.") from None
+    return _token_record(token)
+
+
+def api_token_revoke(call: Call) -> Data:
+    names = [name for name in call.params.values("token_name") or () if name]
+    if not names:
+        raise FunctionFailed("Provide at least one “token_name” argument.")
+    # Unknown names are ignored, as WHM does: the caller re-lists to see what is left.
+    call.store.revoke_tokens(call.caller.user.name, names)
+    return {}
+
+
+def api_token_get_details(call: Call) -> Data | None:
+    secret = _required(call.params, "token")
+    token = call.store.token_by_secret(call.caller.user.name, secret)
+    if token is None or token.expired(call.now):
+        return None
+    return _token_record(token)
+
+
+# --- privileges and accounts -------------------------------------------------------------------
+
+
+def myprivs(call: Call) -> Data:
+    keys = [*ACL_KEYS, *_software_acls(call.caller.user)]
+    return {"privileges": [{key: int(key in call.caller.acls) for key in keys}]}
+
+
+def applist(call: Call) -> Data:
+    return {"app": sorted(name for name, fn in FUNCTIONS.items() if fn.allowed(call.caller))}
+
+
+def listaccts(call: Call) -> Data:
+    user = call.caller.user
+    # Visibility follows the user (root sees every account), not the token's ACLs.
+    owner = None if ALL in user.acls else user.name
+    return {"acct": [_account_data(account) for account in call.store.accounts(owner)]}
+
+
+def createacct(call: Call) -> Data:
+    username = _required(call.params, "username")
+    domain = _required(call.params, "domain").lower()
+    plan = call.params.first("plan") or "default"
+    if not USERNAME.fullmatch(username) or username.startswith("test"):
+        raise FunctionFailed(
+            f"“{username}” is not a valid username: use 1 to 16 lowercase letters and digits, "
+            "starting with a letter and not with “test”."
+        )
+    if not DOMAIN.fullmatch(domain):
+        raise FunctionFailed(f"“{domain}” is not a valid domain name.")
+    account = Account(
+        user=username,
+        domain=domain,
+        email=call.params.first("contactemail") or "",
+        plan=plan,
+        owner=call.caller.user.name,
+        ip=SHARED_IP,
+        create_time=call.now,
+    )
+    try:
+        call.store.add_account(account)
+    except AccountTaken as taken:
+        value = username if taken.field == "username" else domain
+        raise FunctionFailed(
+            f"An account with the {taken.field} “{value}” already exists."
+        ) from None
+    return {
+        "ip": SHARED_IP,
+        "nameserver": NAMESERVERS[0],
+        "nameserver2": NAMESERVERS[1],
+        "nameserver3": None,
+        "nameserver4": None,
+        "package": plan,
+    }
+
+
+MANAGE_TOKENS = "manage-api-tokens"
+FUNCTIONS: dict[str, WhmFunction] = {
+    fn.name: fn
+    for fn in (
+        WhmFunction("api_token_create", api_token_create, MANAGE_TOKENS, "create the API token"),
+        WhmFunction("api_token_list", api_token_list, MANAGE_TOKENS, "read the API tokens"),
+        WhmFunction("api_token_update", api_token_update, MANAGE_TOKENS, "update the API token"),
+        WhmFunction("api_token_revoke", api_token_revoke, MANAGE_TOKENS, "revoke the API token"),
+        WhmFunction(
+            "api_token_get_details", api_token_get_details, MANAGE_TOKENS, "read the API tokens"
+        ),
+        WhmFunction("myprivs", myprivs),
+        WhmFunction("applist", applist),
+        WhmFunction("listaccts", listaccts, "list-accts"),
+        WhmFunction("createacct", createacct, "create-acct"),
+    )
+}
+
+
+# --- validation, as WHM words it ---------------------------------------------------------------
+
+
+def _required(params: Params, key: str) -> str:
+    value = params.first(key)
+    if not value:
+        raise FunctionFailed(f"The parameter “{key}” is required.")
+    return value
+
+
+def _token_name(name: str) -> str:
+    if not TOKEN_NAME.fullmatch(name):
+        raise FunctionFailed(
+            f"“{name}” is not a valid API token name. An API token name must not be longer than "
+            "50 characters and may only contain the following characters: a-z A-Z 0-9 _ -"
+        )
+    return name
+
+
+def _grantable_acls(caller: Caller, sent: list[str]) -> tuple[str, ...]:
+    """The ACLs sent, each known and held by the caller; sorted, as WHM returns them."""
+    wanted = list(dict.fromkeys(sent))
+    refused = [acl for acl in wanted if not (_known_acl(caller.user, acl) and caller.holds(acl))]
+    if len(refused) == 1:
+        raise FunctionFailed(f"Invalid or unauthorized ACL specified: {refused[0]}")
+    if refused:
+        raise FunctionFailed(f"Invalid or unauthorized ACLs specified: {_and_list(refused)}")
+    return tuple(sorted(wanted))
+
+
+def _known_acl(user: StoredUser, acl: str) -> bool:
+    # Plugins register software-… ACLs; the simulator registers those its users were given.
+    return acl in ACLS_BY_KEY or (acl.startswith(SOFTWARE_PREFIX) and acl in user.acls)
+
+
+def _and_list(items: list[str]) -> str:
+    """English list with a serial comma, as cPanel's locale system writes one."""
+    if len(items) == 2:
+        return f"{items[0]} and {items[1]}"
+    return f"{', '.join(items[:-1])}, and {items[-1]}"
+
+
+def _expiry(raw: str, now: int) -> int | None:
+    """`expires_at` as stored: None for 0 (never), else a time strictly in the future."""
+    if not EPOCH.fullmatch(raw):
+        raise FunctionFailed(f"“{raw}” is not a valid UNIX epoch timestamp.")
+    expires_at = int(raw)
+    if expires_at == 0:
+        return None
+    if expires_at <= now:
+        raise FunctionFailed(f"The “{raw}” value must be a future date.")
+    return expires_at
+
+
+def _whitelist(sent: list[str]) -> tuple[str, ...]:
+    """The IP list as WHM stores it: deduplicated, IPv4 before IPv6, numeric order, bare
+    addresses without /32 or /128, IPv6 fully expanded. `any` alone means no restriction."""
+    if sent == [ANY_IP]:
+        return ()
+    if len(sent) > MAX_WHITELIST_IPS:
+        raise FunctionFailed(
+            f"You have entered “{len(sent)}” IP addresses, which is above the limit of "
+            f"{MAX_WHITELIST_IPS}."
+        )
+    if any(not item.strip() for item in sent):
+        raise FunctionFailed("The “whitelist_ip” arguments cannot be empty.")
+    networks = {_network(item) for item in sent}
+    ordered = sorted(networks, key=lambda n: (n.version, int(n.network_address), n.prefixlen))
+    return tuple(_format_network(network) for network in ordered)
+
+
+def _network(item: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    address, slash, prefix = item.partition("/")
+    # ipaddress also takes netmasks (/255.255.255.0) and zone ids (%eth0); WHM takes neither.
+    if "%" in address or (slash and not CIDR_PREFIX.fullmatch(prefix)):
+        raise FunctionFailed(f"Invalid IP address or CIDR range specified: {item}")
+    try:
+        return ipaddress.ip_network(item, strict=True)
+    except ValueError:
+        raise FunctionFailed(f"Invalid IP address or CIDR range specified: {item}") from None
+
+
+def _format_network(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
+    address = network.network_address
+    text = address.exploded if address.version == 6 else str(address)
+    if network.prefixlen == network.max_prefixlen:
+        return text
+    return f"{text}/{network.prefixlen}"
+
+
+# --- reply shapes ------------------------------------------------------------------------------
+
+
+def _token_record(token: StoredToken) -> Data:
+    """A token as update and get_details return it: ACLs as an array, absent when full access."""
+    data: Data = {
+        "name": token.name,
+        "create_time": token.create_time,
+        "expires_at": token.expires_at,
+    }
+    if not token.full_access:
+        data["acls"] = list(token.acls)
+    if token.whitelist_ips:
+        data["whitelist_ips"] = list(token.whitelist_ips)
+    return data
+
+
+def _software_acls(user: StoredUser) -> list[str]:
+    return sorted(acl for acl in user.acls if acl.startswith(SOFTWARE_PREFIX))
+
+
+def _listed_acl_keys(user: StoredUser) -> list[str]:
+    """The keys of api_token_list's ACL maps: every ACL (and `demo`) for root, else the user's."""
+    if ALL in user.acls:
+        return [*ACL_KEYS, *_software_acls(user), DEMO_KEY]
+    return [key for key in ACL_KEYS if key in user.acls] + _software_acls(user)
+
+
+def _account_data(account: Account) -> Data:
+    return {
+        "user": account.user,
+        "domain": account.domain,
+        "email": account.email,
+        "plan": account.plan,
+        "owner": account.owner,
+        "ip": account.ip,
+        "suspended": int(account.suspend_reason is not None),
+        "suspendreason": account.suspend_reason or "not suspended",
+        "unix_startdate": account.create_time,
+        "startdate": time.strftime("%y %b %d %H:%M", time.gmtime(account.create_time)),
+        "partition": "home",
+        "theme": "jupiter",
+        "diskused": "0M",
+        "disklimit": "unlimited",
+    }

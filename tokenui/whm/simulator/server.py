@@ -1,0 +1,391 @@
+"""The simulator's HTTP(S) server, its loopback-only control endpoints, and the Simulator API."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import logging
+import socket
+import ssl
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from .api import JSON, Reply, answer, encode_json
+from .auth import Caller, IPAddress, authenticate
+from .faults import FAULT_MODES, HANG, HANG_LIMIT_S, fault_reply, modes_for
+from .functions import Params
+from .seed import DEMO_USERS, demo_seed
+from .store import STORE_FILE, LoggedRequest, SimUser, Store, TakenFault
+from .tls import ensure_tls_files, server_context
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/json-api/"
+CONTROL_PREFIX = "/__simulator__/"
+FORM = "application/x-www-form-urlencoded"
+# Room for revoking 10,000 tokens by name in one call.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+# A keep-alive connection left idle this long is closed, so no thread waits forever.
+IDLE_TIMEOUT_S = 60.0
+HANG_POLL_S = 0.05
+SERVE_POLL_S = 0.1
+
+NOT_FOUND = Reply(404, "text/plain", b"Not found.\n")
+BAD_BODY = Reply(413, "text/plain", b"Send a body of at most 8 MiB with a Content-Length.\n")
+INTERNAL_ERROR = Reply(500, "text/plain", b"The simulator failed; see its log.\n")
+LOOPBACK_ONLY = Reply(
+    403, "text/plain", b"The simulator's controls answer loopback callers only.\n"
+)
+
+
+class Simulator:
+    """WHM's side of the wire on a real socket, for tests, benchmarks and the demo.
+
+    All state lives in `state_dir` (see Store): it survives restarts, and simulators in this
+    process or others that share the directory share it. An empty store is first seeded with
+    `users` (None: the demo users) and their demo tokens, or `tokens` tokens for the first user.
+    """
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        users: Sequence[SimUser] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = False,
+        latency_ms: int = 0,
+        tokens: int | None = None,
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.store = Store(self.state_dir / STORE_FILE)
+        seed_users = DEMO_USERS if users is None else tuple(users)
+        self.store.seed_if_empty(lambda: demo_seed(seed_users, tokens, int(time.time())))
+        self._tls_files = ensure_tls_files(self.state_dir) if tls else None
+        self.ca_path: Path | None = self._tls_files.ca if self._tls_files else None
+        # Read on every reply, so a test may change it while the server runs.
+        self.latency_ms = latency_ms
+        self._initial_latency_ms = latency_ms
+        self._address = (host, port)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Simulator:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. https://127.0.0.1:54321 (the real port, also when asked for 0)."""
+        if self._server is None:
+            raise RuntimeError("The simulator is not running: call start() first.")
+        host, port = self._server.server_address[:2]
+        scheme = "https" if self._tls_files else "http"
+        return f"{scheme}://{f'[{host}]' if ':' in str(host) else host}:{port}"
+
+    def start(self) -> None:
+        """Listen, and serve from a background thread; returns once connections are accepted."""
+        if self._server is not None:
+            raise RuntimeError("The simulator is already running.")
+        context = server_context(self._tls_files) if self._tls_files else None
+        self._server = _Server(self, *self._address, context)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": SERVE_POLL_S},
+            name=f"whm-simulator-{self._server.server_address[1]}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop listening, end open connections (and hung requests), and release the store."""
+        if self._server is None or self._thread is None:
+            return
+        self._server.stopping.set()
+        self._server.shutdown()
+        self._server.close_open_connections()
+        self._server.server_close()
+        self._thread.join()
+        self._server = self._thread = None
+        self.store.close()
+
+    def reset(self) -> None:
+        """Back to the seed state: tokens, accounts, an empty log, no faults, zero counters."""
+        self.store.reset()
+        self.latency_ms = self._initial_latency_ms
+
+    def requests(self) -> list[LoggedRequest]:
+        return self.store.requests()
+
+    def clear_requests(self) -> None:
+        self.store.clear_requests()
+
+    @property
+    def connections_accepted(self) -> int:
+        return self.store.connections_accepted
+
+    def set_fault(
+        self, mode: str, *, functions: Iterable[str] | None = None, count: int | None = None
+    ) -> None:
+        """Answer calls with fault `mode`: only calls of `functions` (None: all), and only the
+        next `count` of them (None: until cleared). The most recently set fault wins."""
+        if mode not in FAULT_MODES:
+            raise ValueError(f"Unknown fault mode {mode!r}: use one of {', '.join(FAULT_MODES)}.")
+        # type(), not isinstance(): JSON's true must not pass for 1.
+        if count is not None and (type(count) is not int or count < 1):
+            raise ValueError("count must be a whole number of at least 1.")
+        self.store.add_fault(mode, _function_names(functions), count)
+
+    def clear_faults(self) -> None:
+        self.store.clear_faults()
+
+
+def _function_names(functions: Iterable[str] | None) -> list[str] | None:
+    if functions is None:
+        return None
+    # A bare string would otherwise become a list of its letters.
+    names = [] if isinstance(functions, str) else list(functions)
+    if not names or not all(isinstance(name, str) for name in names):
+        raise ValueError("functions must be a non-empty list of function names.")
+    return names
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Never share a port with another process (newer Pythons turn SO_REUSEPORT on here).
+    allow_reuse_port = False
+
+    def __init__(
+        self, simulator: Simulator, host: str, port: int, tls: ssl.SSLContext | None
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.simulator = simulator
+        self.tls = tls
+        self.stopping = threading.Event()
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__((host, port), _Handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, address = super().get_request()
+        # Headers and body go out in separate writes; without this, Nagle's algorithm meets the
+        # client's delayed ACK and every reply waits 40 ms.
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls is not None:
+            # The handshake runs in the connection's own thread (_Handler.setup), so a slow or
+            # failing client never stalls the accept loop.
+            conn = self.tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        return conn, address
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        self.simulator.store.count_connection()
+        with self._open_lock:
+            self._open.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._open_lock:
+                self._open.discard(request)
+
+    def close_open_connections(self) -> None:
+        """Wake every connection thread (idle keep-alive or hung) so that it ends now."""
+        with self._open_lock:
+            still_open = list(self._open)
+        for conn in still_open:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up, time out or refuse our certificate are routine here.
+        if isinstance(sys.exception(), ConnectionError | TimeoutError | ssl.SSLError):
+            logger.debug("Connection from %s ended early", client_address[0], exc_info=True)
+        else:
+            logger.exception("Connection from %s failed", client_address[0])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    server_version = "cpsrvd"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT_S
+
+    def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(self.timeout)
+            self.request.do_handshake()
+        super().setup()
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def do_POST(self) -> None:
+        self._route()
+
+    def do_DELETE(self) -> None:
+        self._route()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.client_address[0], *args)
+
+    # --- routing -------------------------------------------------------------------------------
+
+    def _route(self) -> None:
+        url = urlsplit(self.path)
+        body = self._read_body()
+        if body is None:
+            self.close_connection = True
+            self._send(BAD_BODY)
+        elif url.path.startswith(CONTROL_PREFIX):
+            self._send(self._control(url.path.removeprefix(CONTROL_PREFIX), body))
+        elif url.path.startswith(API_PREFIX) and url.path != API_PREFIX:
+            self._api(url.path.removeprefix(API_PREFIX), url.query, body)
+        else:
+            self._send(NOT_FOUND)
+
+    def _read_body(self) -> bytes | None:
+        """The request body; None when it has no usable length (chunked, huge, malformed)."""
+        if self.headers.get("Transfer-Encoding"):
+            return None
+        length = self.headers.get("Content-Length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            return None
+        return self.rfile.read(int(length))
+
+    def _peer(self) -> IPAddress:
+        address = ipaddress.ip_address(self.client_address[0].partition("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            return address.ipv4_mapped
+        return address
+
+    # --- /json-api/ ----------------------------------------------------------------------------
+
+    def _api(self, function: str, query: str, body: bytes) -> None:
+        store = self.server.simulator.store
+        # Form values join the query's (api.version=1 usually rides in the URL).
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if body and self.headers.get_content_type() == FORM:
+            pairs += parse_qsl(body.decode(errors="replace"), keep_blank_values=True)
+        params = Params(pairs)
+        now = int(time.time())
+        caller: Caller | None = None
+        fault: TakenFault | None = None
+        reply: Reply | None
+        try:
+            caller = authenticate(store, self.headers.get("Authorization"), self._peer(), now)
+            fault = store.take_fault(function, modes_for(function))
+            if fault is not None:
+                reply = fault_reply(fault.mode, function)
+            else:
+                reply = answer(store, function, params, caller, now)
+        except Exception:
+            logger.exception("%s failed", function)
+            reply = INTERNAL_ERROR
+        # Logged before the reply goes out: a client that has its answer finds it in the log.
+        store.log_request(self._log_entry(function, params, caller, reply))
+        if reply is None:
+            if fault is not None and fault.mode == HANG:
+                self._hang(fault.cleared)
+            self.close_connection = True
+            return
+        self._delay()
+        self._send(reply)
+
+    def _log_entry(
+        self, function: str, params: Params, caller: Caller | None, reply: Reply | None
+    ) -> LoggedRequest:
+        return LoggedRequest(
+            function=function,
+            user=caller.user.name if caller else None,
+            auth=caller.auth if caller else None,
+            token_name=caller.token_name if caller else None,
+            method=self.command,
+            params=params.redacted(),
+            status=reply.status if reply else None,
+            result=reply.result if reply else None,
+            time=time.time(),
+        )
+
+    def _hang(self, cleared: int) -> None:
+        """Say nothing until the faults are cleared, the server stops, or HANG_LIMIT_S pass.
+
+        The request is then dropped, never answered late: a state change arriving after a test
+        has moved on (or reset the store) would corrupt the next test.
+        """
+        store = self.server.simulator.store
+        deadline = time.monotonic() + HANG_LIMIT_S
+        while not self.server.stopping.wait(HANG_POLL_S):
+            if store.faults_cleared != cleared or time.monotonic() >= deadline:
+                return
+
+    def _delay(self) -> None:
+        latency_ms = self.server.simulator.latency_ms
+        if latency_ms > 0:
+            self.server.stopping.wait(latency_ms / 1000)
+
+    def _send(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    # --- /__simulator__/ -----------------------------------------------------------------------
+
+    def _control(self, path: str, body: bytes) -> Reply:
+        """Faults and the request log for other processes (benchmarks); loopback callers only."""
+        if not self._peer().is_loopback:
+            return LOOPBACK_ONLY
+        simulator = self.server.simulator
+        match self.command, path:
+            case "POST", "faults":
+                return self._set_fault(body)
+            case "DELETE", "faults":
+                simulator.clear_faults()
+                return Reply(200, JSON, b"{}")
+            case "GET", "requests":
+                return Reply(
+                    200,
+                    JSON,
+                    encode_json(
+                        {
+                            "connections_accepted": simulator.connections_accepted,
+                            "requests": [asdict(entry) for entry in simulator.requests()],
+                        }
+                    ),
+                )
+            case _:
+                return NOT_FOUND
+
+    def _set_fault(self, body: bytes) -> Reply:
+        """POST {"mode": MODE, "functions": [NAME, …] | null, "count": N | null}."""
+        try:
+            spec = json.loads(body)
+            if not isinstance(spec, dict):
+                raise TypeError("Send a JSON object.")
+            self.server.simulator.set_fault(
+                spec.get("mode", ""), functions=spec.get("functions"), count=spec.get("count")
+            )
+        except (ValueError, TypeError) as exc:
+            return Reply(400, "text/plain", f"{exc}\n".encode())
+        return Reply(200, JSON, encode_json(spec))

@@ -1,0 +1,55 @@
+"""What the WHM client returns and takes: small frozen values, so no WHM dict reaches a view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+FULL_ACCESS = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A WHM user and either an API token or a password; the secret never shows in a repr."""
+
+    user: str
+    secret: str = field(repr=False)
+    kind: Literal["token", "password"]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """One API token as WHM stores it (times are aware and in UTC; `expires` None = never)."""
+
+    name: str
+    created: datetime
+    expires: datetime | None
+    acls: frozenset[str]
+    # () means the token works from any IP address.
+    whitelist_ips: tuple[str, ...]
+
+    @property
+    def has_full_access(self) -> bool:
+        return FULL_ACCESS in self.acls
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires is not None and self.expires <= now
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedToken:
+    """A token just created, with the secret WHM shows this once and never again."""
+
+    token: ApiToken
+    secret: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Privileges:
+    """The ACLs the signed-in user (or the token they signed in with) holds."""
+
+    acls: frozenset[str]
+
+    def holds(self, acl: str) -> bool:
+        return FULL_ACCESS in self.acls or acl in self.acls
