@@ -261,7 +261,7 @@ def test_generate_with_anything_typed_never_fails_and_sends_whm_only_valid_token
     whm: Simulator, db: None, form: dict, extra: dict, reseller: bool
 ) -> None:
     whm.reset()
-    client = Client()  # a browser of its own: see the xfail below for a shared one
+    client = Client()  # a browser of its own: the test below shares one
     signed_in = form_post(
         client, "/sign-in/", sign_in_data(*(DEMO_RESELLER if reseller else DEMO_ROOT))
     )
@@ -277,18 +277,7 @@ def test_generate_with_anything_typed_never_fails_and_sends_whm_only_valid_token
             assert textarea_value(response.text, "whitelist_ips") == form["whitelist_ips"]
 
 
-STALE_PRIVILEGES = (
-    "Signing in again on the same browser keeps the previous user's cached privileges "
-    "(tokens.views.HELD_ACLS): accounts.views.sign_in only calls request.session.cycle_key(), "
-    "which keeps the session's data. A Generate/Edit POST sent before the form is reopened then "
-    "offers, accepts and sends to WHM ACLs the new user does not hold (WHM refuses them). Fix: in "
-    "accounts.views.sign_in, call request.session.flush() instead of cycle_key() before "
-    "credentials.store() (as django.contrib.auth.login does when the user changes), or pop "
-    "HELD_ACLS there."
-)
 
-
-@pytest.mark.xfail(strict=True, reason=STALE_PRIVILEGES)
 def test_signing_in_as_another_user_drops_the_previous_users_privileges(
     client: Client, whm: Simulator, db: None
 ) -> None:

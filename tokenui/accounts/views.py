@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -68,13 +69,17 @@ def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
     except WhmError as exc:
         return _refuse(request, form, actor, exc.message, status_for(exc), Outcome.FAILED)
     throttle.succeeded()
-    request.session.cycle_key()  # a new session key: no fixation
+    # A new session, not just a new key: no fixation, and nothing of a previous sign-in on this
+    # browser (its cached privileges above all) carries over to this one.
+    request.session.flush()
+    rotate_token(request)
     credentials.store(request.session, server, credential, token_name)
     actor = trail.Actor(server, credential.user, credential.kind, token_name)
     trail.record(request, Action.SIGN_IN, outcome=Outcome.SUCCEEDED, actor=actor)
     user, method = credential.user, credential.kind
     logger.info("sign-in: user=%s server=%s method=%s", user, server, method)
-    return redirect(_next_url(request))
+    # Not redirect(): it would take a bare word such as "tokens" for a URL pattern name.
+    return HttpResponseRedirect(_next_url(request))
 
 
 def _refuse(
@@ -113,7 +118,7 @@ def _check_with_whm(server: str, credential: Credential) -> str | None:
 
 def _next_url(request: HttpRequest) -> str:
     target = request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
