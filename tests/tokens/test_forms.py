@@ -318,7 +318,7 @@ def test_expiry_is_required() -> None:
 
 def test_expiry_must_be_one_of_the_choices() -> None:
     assert errors(make_form(post(expiry="sometimes"))) == {
-        "expiry": ["Select a valid choice. sometimes is not one of the available choices."]
+        "expiry": ["Choose whether the API token should expire."]
     }
 
 

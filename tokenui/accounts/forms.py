@@ -29,6 +29,10 @@ class SignInForm(forms.Form):
         choices=[(PASSWORD, "Use a password"), (TOKEN, "Use an API token")],
         initial=PASSWORD,
         widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose a password or an API token.",
+            "invalid_choice": "Choose a password or an API token.",
+        },
     )
     password = forms.CharField(
         label="Password",

@@ -183,7 +183,10 @@ class TokenForm(forms.Form):
         widget=forms.RadioSelect,
         # WHM's Generate form defaults to a one-year expiry; Edit passes the token's own state.
         initial=EXPIRY_DATE,
-        error_messages={"required": "Choose whether the API token should expire."},
+        error_messages={
+            "required": "Choose whether the API token should expire.",
+            "invalid_choice": "Choose whether the API token should expire.",
+        },
     )
     expires_on = IsoDateField(label="API Token Expiration Date", required=False)
     # No max_length here: a browser silently cuts a paste at a textarea's maxlength, possibly
