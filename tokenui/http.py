@@ -1,9 +1,11 @@
-"""Small request/response helpers for the views: htmx-aware redirects, WHM failure statuses."""
+"""Small request/response helpers: htmx-aware redirects, WHM failure statuses, one middleware."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -47,3 +49,26 @@ def client_address(request: HttpRequest) -> str:
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return request.META.get("REMOTE_ADDR", "")
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def refuse_forms_not_in_utf8(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Middleware: a 400 for a form body declared in a charset other than UTF-8.
+
+    Django refuses such a body with BadRequest but, unlike any other unreadable body, does not
+    mark it as read, so the 400 handler's CSRF check parses it again and the answer is a 500.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        charset = (request.encoding or "utf-8").lower()
+        if request.method == "POST" and request.content_type == FORM and charset != "utf-8":
+            return HttpResponseBadRequest(
+                "Form data must be sent as UTF-8.", content_type="text/plain; charset=utf-8"
+            )
+        return get_response(request)
+
+    return middleware

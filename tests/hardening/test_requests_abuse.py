@@ -172,16 +172,7 @@ def test_revoke_selected_revokes_only_listed_tokens_among_those_chosen(
 
 # --- htmx headers ----------------------------------------------------------------------------
 
-CURRENT_URL_500 = (
-    "tokens.views._table_view passes the HX-Current-URL header to urllib.parse.urlsplit, which "
-    "raises ValueError for a URL such as 'http://[oops/' or a netloc that changes under NFKC: "
-    "a forged header turns an htmx Revoke into a 500 after WHM has already revoked the token. "
-    "Fix: use request.htmx.current_url_abs_path (django-htmx parses it, and returns None for "
-    "another origin) or catch ValueError around urlsplit and fall back to request.GET."
-)
 
-
-@pytest.mark.xfail(strict=True, reason=CURRENT_URL_500)
 @OVER_HTTP
 @given(current_url=st.one_of(anything, st.just("http://testserver/tokens/?q=bot")))
 @example(current_url="http://[oops/tokens/")
@@ -266,19 +257,6 @@ def test_an_oversized_or_malformed_body_from_a_browser_is_400_before_any_view_ru
     assert whm.requests() == []
 
 
-CHARSET_500 = (
-    "Django 6.1 raises BadRequest for a urlencoded body whose charset is not exactly 'utf-8' "
-    "(utf-16, latin-1, even 'utf8') but, unlike for RequestDataTooBig or a multipart error, does "
-    "not mark the POST as unparsable: the 400 handler (django.views.defaults.bad_request, "
-    "decorated with requires_csrf_token) re-reads request.POST in its CSRF process_view, raises "
-    "again, and so does the 500 handler: the response is a 500. Fix: in tokenui/urls.py set "
-    "handler400 (and handler403/handler500) to plain views in tokenui/http.py that render the "
-    "error page without requires_csrf_token, or add a middleware before CsrfViewMiddleware that "
-    "answers 400 to a form body whose charset is not UTF-8."
-)
-
-
-@pytest.mark.xfail(strict=True, reason=CHARSET_500)
 @pytest.mark.parametrize("url", ["/sign-in/", NEW, "/tokens/reporting/revoke/"])
 @pytest.mark.parametrize("charset", ["utf-16", "latin-1", "utf8"])
 def test_a_form_body_in_another_charset_is_400_not_500(

@@ -100,7 +100,10 @@ def _table_view(request: SignedInRequest) -> QueryDict:
     """Search, sort and page of the table being shown: from the URL, or for an htmx action
     (say, Revoke from a filtered table) from the page the user is looking at."""
     if request.method == "POST" and request.htmx and request.htmx.current_url:
-        return QueryDict(urlsplit(request.htmx.current_url).query)
+        try:
+            return QueryDict(urlsplit(request.htmx.current_url).query)
+        except ValueError:  # a broken or forged header; the action itself has already happened
+            pass
     return request.GET
 
 
