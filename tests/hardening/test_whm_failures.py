@@ -227,7 +227,7 @@ def test_whm_failure_is_named_on_the_page_with_its_status(scenario, view: str, f
         assert case.client.get(TOKENS).status_code == 302
         return
     assert_named_plainly(response.text, words, fault)
-    if view in FORMS and fault not in TRANSPORT:  # TRANSPORT: see the xfail below
+    if view in FORMS:
         assert any(words in error for error in non_field_errors(response.text))
         assert_kept_what_was_typed(case, response.text)
 
@@ -280,17 +280,7 @@ def test_access_denied_in_an_htmx_swap_redirects_the_whole_page_to_sign_in(
 
 # --- the form keeps what the user typed ------------------------------------------------------
 
-INPUT_LOST = (
-    "views.generate()/edit() meet a failed WHM read before the form is built (the POST's "
-    "api_token_list, or myprivs) with _failed(template='tokens/form.html'), which renders "
-    "form=None and drops what the user typed. Fix: on a POST, build the TokenForm from "
-    "request.POST anyway (held ACLs from the session cache, existing_names=(); for Edit the "
-    "name from the URL), form.add_error(None, exc.message), and render tokens/form.html with "
-    "status_for(exc) (WhmAuthError still goes to _signed_out_by_whm)."
-)
 
-
-@pytest.mark.xfail(strict=True, reason=INPUT_LOST)
 @pytest.mark.parametrize("fault", TRANSPORT)
 @pytest.mark.parametrize("view", ["generate", "edit"])
 def test_form_keeps_what_the_user_typed_when_whm_cannot_be_reached(
@@ -310,14 +300,6 @@ def test_form_keeps_what_the_user_typed_when_whm_cannot_be_reached(
 
 # --- a write that may or may not have happened -----------------------------------------------
 
-NO_REFRESH_LIST = (
-    "The Generate/Edit form re-rendered after a timeout or a dropped connection tells the user "
-    "to use Refresh List but has no Refresh List control. Fix: in views._form_failed pass "
-    "outcome_unknown=True to the template for WhmTimeout (phase 'read') and for "
-    "WhmUnreachable/WhmBadResponse from the create/update call, and in templates/tokens/form.html "
-    "render, inside the form-error block, "
-    '<a href="{% url \'tokens:index\' %}" class="button">Refresh List</a> when it is set.'
-)
 WRITE_FAULTS = {"hang": (504, OUTCOME_UNKNOWN), "close": (503, MAY_HAVE_RUN)}
 
 
@@ -346,11 +328,7 @@ def test_unanswered_write_is_sent_once_and_said_to_be_unknown(
 @pytest.mark.parametrize("fault", WRITE_FAULTS)
 @pytest.mark.parametrize(
     "view",
-    [
-        pytest.param("generate", marks=pytest.mark.xfail(strict=True, reason=NO_REFRESH_LIST)),
-        pytest.param("edit", marks=pytest.mark.xfail(strict=True, reason=NO_REFRESH_LIST)),
-        "revoke",
-    ],
+    ["generate", "edit", "revoke"],
 )
 def test_unanswered_write_offers_refresh_list(scenario, view: str, fault: str) -> None:
     case = scenario(view)

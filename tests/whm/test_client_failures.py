@@ -214,8 +214,9 @@ def test_nothing_listening_is_unreachable(connect: Connect) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again before the call: nothing listens there
 
-    with pytest.raises(WhmUnreachable, match="could not connect"):
-        connect(f"http://127.0.0.1:{port}").list_tokens()
+    with pytest.raises(WhmUnreachable, match="could not connect") as caught:
+        connect(f"http://127.0.0.1:{port}").create_token("x", acls=["list-accts"], expires=None)
+    assert caught.value.may_have_run is False  # refused: the request never left
 
 
 def test_unknown_host_name_is_unreachable(connect: Connect) -> None:
@@ -248,6 +249,7 @@ def test_connect_timeout_is_a_timeout_in_the_connect_phase(
     assert caught.value.phase == "connect"
     # Nothing was sent, so nothing can have happened.
     assert MAY_HAVE_RUN not in caught.value.message
+    assert caught.value.may_have_run is False
 
 
 def test_read_timeout_on_a_read_is_a_timeout_in_the_read_phase(simulator, whm: WhmClient) -> None:
@@ -258,6 +260,7 @@ def test_read_timeout_on_a_read_is_a_timeout_in_the_read_phase(simulator, whm: W
 
     assert caught.value.phase == "read"
     assert caught.value.message == f"WHM did not answer within {SHORT:g} seconds."
+    assert caught.value.may_have_run is False  # a read changes nothing
 
 
 @pytest.mark.parametrize(("mode", "error"), [("hang", WhmTimeout), ("close", WhmUnreachable)])
@@ -270,6 +273,7 @@ def test_create_without_a_reply_is_sent_once_and_warns_it_may_have_run(
         whm.create_token("maybe", acls=["list-accts"], expires=None)
 
     assert MAY_HAVE_RUN in caught.value.message
+    assert caught.value.may_have_run is True
     assert _functions(simulator) == ["api_token_create"]
 
 
@@ -299,6 +303,7 @@ def test_create_without_a_reply_is_sent_once_and_warns_it_may_have_run(
     ids=["list", "create", "details", "myprivs"],
 )
 def test_fault_maps_onto_one_error_class(
+    request: pytest.FixtureRequest,
     simulator,
     whm: WhmClient,
     call: Callable[[WhmClient], object],
@@ -314,6 +319,8 @@ def test_fault_maps_onto_one_error_class(
     assert type(caught.value) is error
     assert getattr(caught.value, "status_code", None) == status_code
     assert len(simulator.requests()) == 1
+    # Only the write was sent and left without an answer: it may have happened.
+    assert caught.value.may_have_run is request.node.callspec.id.startswith("create-")
 
 
 def test_a_fault_on_one_call_leaves_the_next_call_working(simulator, whm: WhmClient) -> None:

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from tokenui.accounts.credentials import WhmSession
 from tokenui.audit.models import Action, AuditEvent, Outcome
 from tokenui.http import client_address
-from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError, WhmTimeout, WhmTLSError
+from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError
 
 logger = logging.getLogger(__name__)
 
@@ -121,19 +121,16 @@ def outcome_of(error: WhmError, *, changes_state: bool) -> Outcome:
     """What a failure means for the record.
 
     WHM's own "no" (and a refused credential) is `refused`. A failed read, or a state change
-    that provably never left (TLS handshake or connection not accepted), is `failed`. Anything
-    else on a state change (a timeout, a dropped connection, a reply that is not an answer)
-    is `unknown`, as the page tells the user: WHM may have carried it out. A connection refused
-    on the state change itself also lands here; the WhmError tree does not tell it apart from
-    a dropped one, and calling a change that happened `failed` is the worse mistake.
+    that provably never reached WHM (connection refused or not accepted in time, TLS refused),
+    is `failed`. A state change that ended without a clear answer after it was sent (a timeout,
+    a dropped connection, a reply that is not an answer) is `unknown`, as the page tells the
+    user: WHM may have carried it out.
     """
     if isinstance(error, (WhmApiError, WhmAuthError)):
         return Outcome.REFUSED
-    if not changes_state or isinstance(error, WhmTLSError):
-        return Outcome.FAILED
-    if isinstance(error, WhmTimeout) and error.phase == "connect":
-        return Outcome.FAILED
-    return Outcome.UNKNOWN
+    if changes_state and error.may_have_run:
+        return Outcome.UNKNOWN
+    return Outcome.FAILED
 
 
 def _address(request: HttpRequest) -> str | None:

@@ -134,7 +134,7 @@ def generate(request: SignedInRequest) -> HttpResponse:
         held, tokens = _held_acls(request, fresh=request.method == "GET"), _list(request)
     except WhmError as exc:
         _record_failed_read(request, Action.GENERATE, exc)
-        return _failed(request, exc, template="tokens/form.html")
+        return _form_read_failed(request, exc)
     form = _token_form(request, held, tokens)
     if request.method == "GET" or not form.is_valid():
         return _render_form(request, form, status=200 if request.method == "GET" else 422)
@@ -161,15 +161,13 @@ def edit(request: SignedInRequest, name: str) -> HttpResponse:
         held, tokens = _held_acls(request, fresh=request.method == "GET"), _list(request)
     except WhmError as exc:
         _record_failed_read(request, Action.EDIT, exc, [name])
-        return _failed(request, exc, template="tokens/form.html")
+        return _form_read_failed(request, exc, name=name)
     token = next((t for t in tokens if t.name == name), None)
     if token is None:
         return _not_found(request, name)
     form = _token_form(request, held, tokens, token=token)
     if request.method == "GET" or not form.is_valid():
-        return _render_form(
-            request, form, token=token, status=200 if request.method == "GET" else 422
-        )
+        return _render_form(request, form, status=200 if request.method == "GET" else 422)
     data = form.cleaned_data
     new_name = data["name"] if data["name"] != name else None
     try:
@@ -183,7 +181,7 @@ def edit(request: SignedInRequest, name: str) -> HttpResponse:
                 whitelist_ips=data["whitelist_ips"],
             )
     except WhmError as exc:
-        return _form_failed(request, form, exc, token=token)
+        return _form_failed(request, form, exc)
     if name == request.whm.token_name and updated.name != name:
         _renamed_session_token(request, updated.name)
     messages.success(request, f"The API token “{updated.name}” has been updated.")
@@ -222,6 +220,7 @@ def _token_form(
     tokens: Sequence[ApiToken],
     *,
     token: ApiToken | None = None,
+    original_name: str | None = None,
 ) -> TokenForm:
     zone = ZoneInfo(settings.WHM_TIME_ZONE)
     initial = None
@@ -242,11 +241,11 @@ def _token_form(
         existing_names={t.name for t in tokens},
         today=timezone.now().astimezone(zone).date(),
         time_zone=zone,
-        original_name=token.name if token else None,
+        original_name=token.name if token else original_name,
     )
     check_url = reverse("tokens:check-name")
-    if token is not None:
-        check_url += f"?{urlencode({'original': token.name})}"
+    if form.original_name:
+        check_url += f"?{urlencode({'original': form.original_name})}"
     form.fields["name"].widget.attrs.update(
         {
             "hx-get": check_url,
@@ -261,27 +260,44 @@ def _token_form(
 
 
 def _render_form(
-    request: SignedInRequest, form: TokenForm, *, token: ApiToken | None = None, status: int
+    request: SignedInRequest, form: TokenForm, *, status: int, outcome_unknown: bool = False
 ) -> HttpResponse:
     context = {
         "form": form,
+        "editing": form.original_name,
         "name_check": None,
-        "token": token,
-        "is_session_token": token is not None and token.name == request.whm.token_name,
+        "is_session_token": bool(form.original_name)
+        and form.original_name == request.whm.token_name,
+        "outcome_unknown": outcome_unknown,
         "whm": request.whm,
     }
     return render(request, "tokens/form.html", context, status=status)
 
 
-def _form_failed(
-    request: SignedInRequest, form: TokenForm, exc: WhmError, *, token: ApiToken | None = None
-) -> HttpResponse:
+def _form_failed(request: SignedInRequest, form: TokenForm, exc: WhmError) -> HttpResponse:
     """WHM said no or failed: keep everything the user typed and say what happened."""
     if isinstance(exc, WhmAuthError):
         return _signed_out_by_whm(request)
     form.add_error(None, OUTCOME_UNKNOWN if isinstance(exc, WhmTimeout) else exc.message)
     status = 422 if getattr(exc, "reason", None) else status_for(exc)
-    return _render_form(request, form, token=token, status=status)
+    # The change may have happened: offer the list as it is now rather than a second try.
+    return _render_form(request, form, status=status, outcome_unknown=exc.may_have_run)
+
+
+def _form_read_failed(
+    request: SignedInRequest, exc: WhmError, *, name: str | None = None
+) -> HttpResponse:
+    """WHM failed on the reads behind the form (myprivs, the token list). Opening the form,
+    there is nothing to show; posting it, the form comes back as typed, checked against the
+    privileges read when it was opened, so that nothing the user typed is lost."""
+    if request.method != "POST" or isinstance(exc, WhmAuthError):
+        return _failed(request, exc, template="tokens/form.html", editing=name)
+    cached = request.session.get(HELD_ACLS)
+    held = frozenset(cached) if isinstance(cached, list) else frozenset()
+    form = _token_form(request, held, (), original_name=name)
+    form.add_error(None, exc.message)
+    logger.warning("WHM call failed: server=%s kind=%s", request.whm.server, type(exc).__name__)
+    return _render_form(request, form, status=status_for(exc))
 
 
 def _created_context(request: SignedInRequest, created: CreatedToken) -> dict:
@@ -468,6 +484,7 @@ def _failed(
     *,
     tokens: Sequence[ApiToken] | None = None,
     template: str | None = None,
+    editing: str | None = None,
     outcome_unknown: bool = False,
 ) -> HttpResponse:
     """A WHM failure on a page without a form: say what happened, keep the page usable."""
@@ -477,7 +494,7 @@ def _failed(
     messages.error(request, text)
     logger.warning("WHM call failed: server=%s kind=%s", request.whm.server, type(exc).__name__)
     if template:
-        context = {"form": None, "whm": request.whm}
+        context = {"form": None, "editing": editing, "whm": request.whm}
         return render(request, template, context, status=status_for(exc))
     return _render_table(request, tokens, status=status_for(exc))
 

@@ -164,9 +164,9 @@ class WhmClient:
                 return parse(data)
             except _Malformed as exc:
                 raise WhmBadResponse(
-                    f"WHM's reply to {function} is not in the shape TokenUI expects ({exc})."
-                    + _may_have_run(changes_state),
+                    f"WHM's reply to {function} is not in the shape TokenUI expects ({exc}).",
                     status_code=status,
+                    may_have_run=changes_state,
                 ) from exc
         except WhmApiError:
             result = 0
@@ -286,7 +286,7 @@ def _no_reply(exc: httpx.RequestError, timeout: httpx.Timeout, *, changes_state:
         return _connect_error(exc)
     # Reset or closed after the request went out (or while it did): WHM may have acted on it.
     return WhmUnreachable(
-        "WHM closed the connection without answering." + _may_have_run(changes_state)
+        "WHM closed the connection without answering.", may_have_run=changes_state
     )
 
 
@@ -297,21 +297,15 @@ def _cut_short(
     if isinstance(exc, httpx.TimeoutException):
         return _read_timeout(timeout, changes_state=changes_state)
     return WhmBadResponse(
-        "WHM's reply was cut short." + _may_have_run(changes_state), status_code=status
+        "WHM's reply was cut short.", status_code=status, may_have_run=changes_state
     )
-
-
-def _may_have_run(changes_state: bool) -> str:
-    """What a person must know when a state-changing call ends without a clear answer."""
-    if not changes_state:
-        return ""
-    return " WHM may still have carried out the request: reload the list before trying again."
 
 
 def _read_timeout(timeout: httpx.Timeout, *, changes_state: bool) -> WhmTimeout:
     return WhmTimeout(
-        f"WHM did not answer within {timeout.read:g} seconds." + _may_have_run(changes_state),
+        f"WHM did not answer within {timeout.read:g} seconds.",
         phase="read",
+        may_have_run=changes_state,
     )
 
 
@@ -356,7 +350,7 @@ def _unwrap(
     status = response.status_code
 
     def bad(message: str) -> WhmBadResponse:
-        return WhmBadResponse(message + _may_have_run(changes_state), status_code=status)
+        return WhmBadResponse(message, status_code=status, may_have_run=changes_state)
 
     if status in {401, 403}:
         raise WhmAuthError

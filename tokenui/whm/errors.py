@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+MAY_HAVE_RUN = "WHM may still have carried out the request: reload the list before trying again."
+
 
 class WhmError(Exception):
     """Any failure to get an answer from WHM, or WHM saying no."""
@@ -11,9 +13,16 @@ class WhmError(Exception):
     # A message never holds a credential, a secret or a response body, and `args` holds only
     # the message: errors end up in logs and error trackers.
 
-    def __init__(self, message: str) -> None:
+    # Set on a call that changes state and ended without a clear answer after it was sent
+    # (a timeout, a dropped connection, a reply that is not an answer): WHM may have done it.
+    may_have_run: bool = False
+
+    def __init__(self, message: str, *, may_have_run: bool = False) -> None:
+        if may_have_run:
+            message += " " + MAY_HAVE_RUN
         super().__init__(message)
         self.message = message
+        self.may_have_run = may_have_run
 
 
 class WhmAuthError(WhmError):
@@ -39,8 +48,10 @@ class WhmUnreachable(WhmError):
 class WhmTimeout(WhmError):
     """WHM did not accept the connection, or did not answer, in time."""
 
-    def __init__(self, message: str, *, phase: Literal["connect", "read"]) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, phase: Literal["connect", "read"], may_have_run: bool = False
+    ) -> None:
+        super().__init__(message, may_have_run=may_have_run)
         self.phase = phase
 
 
@@ -51,6 +62,8 @@ class WhmTLSError(WhmError):
 class WhmBadResponse(WhmError):
     """WHM answered, but not with a well-formed API 1 reply (5xx, HTML, bad JSON, wrong shape)."""
 
-    def __init__(self, message: str, *, status_code: int | None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, status_code: int | None, may_have_run: bool = False
+    ) -> None:
+        super().__init__(message, may_have_run=may_have_run)
         self.status_code = status_code
