@@ -103,7 +103,9 @@ def test_the_table_shows_whatever_it_is_asked_for_and_only_reads_from_whm(
     response = root_client.get(TOKENS, query, headers=HTMX if htmx else {})
 
     assert response.status_code == 200
-    assert {r.function for r in whm.requests()} == {"api_token_list"}
+    called = {r.function for r in whm.requests()}
+    # A full page reads WHM; a partial may redraw the list the page read a moment ago.
+    assert called == {"api_token_list"} if not htmx else called <= {"api_token_list"}
 
 
 @OVER_HTTP

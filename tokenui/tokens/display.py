@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from tokenui.whm.types import ApiToken
@@ -46,6 +47,8 @@ class TokenRow:
     ips_shown: tuple[str, ...]
     ips_folded: tuple[str, ...]
     is_session_token: bool
+    edit_url: str
+    revoke_url: str
 
     @property
     def name(self) -> str:
@@ -59,8 +62,10 @@ def make_row(
     zone: ZoneInfo,
     warning_days: int,
     session_token: str | None = None,
+    urls: RowUrls,
 ) -> TokenRow:
     state, words = expiry_state(token.expires, now=now, warning_days=warning_days)
+    quoted = quote(token.name, safe="")
     return TokenRow(
         token=token,
         created=token.created.astimezone(zone).strftime(WHM_TIME_FORMAT),
@@ -72,7 +77,27 @@ def make_row(
         ips_shown=token.whitelist_ips[:IPS_SHOWN],
         ips_folded=token.whitelist_ips[IPS_SHOWN:],
         is_session_token=token.name == session_token,
+        edit_url=quoted.join(urls.edit),
+        revoke_url=quoted.join(urls.revoke),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RowUrls:
+    """A row's Edit and Revoke URLs, each split around the token's name: reverse() once per
+    table rather than twice per row (it was a third of the table's render time)."""
+
+    PLACEHOLDER = "tokenui-row-name"  # matches the URL pattern, so reverse() accepts it
+
+    edit: tuple[str, str]
+    revoke: tuple[str, str]
+
+    @classmethod
+    def around(cls, edit_url: str, revoke_url: str) -> RowUrls:
+        """From the two URLs reversed for PLACEHOLDER."""
+        edit, _, edit_end = edit_url.rpartition(cls.PLACEHOLDER)
+        revoke, _, revoke_end = revoke_url.rpartition(cls.PLACEHOLDER)
+        return cls((edit, edit_end), (revoke, revoke_end))
 
 
 def expiry_state(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -24,7 +26,7 @@ from tokenui.accounts.auth import SignedInRequest, signed_in
 from tokenui.audit import trail
 from tokenui.audit.models import Action
 from tokenui.http import redirect_to, status_for
-from tokenui.tokens import display
+from tokenui.tokens import display, listing
 from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
 from tokenui.tokens.forms import TokenForm
 from tokenui.tokens.validators import validate_token_name
@@ -46,10 +48,13 @@ OUTCOME_UNKNOWN = (
 # ---------------------------------------------------------------------------------------------
 @signed_in
 @require_GET
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", listing.REFRESH_HEADER)
 def index(request: SignedInRequest) -> HttpResponse:
+    # Search, sort and paging redraw the table the page loaded (as WHM's own Search does);
+    # opening the page and Refresh List read WHM.
+    fresh = not _wants_partial(request) or request.headers.get(listing.REFRESH_HEADER) == "true"
     try:
-        tokens = request.whm_client.list_tokens()
+        tokens = listing.read(request) if fresh else listing.recent(request)
     except WhmError as exc:
         return _failed(request, exc, tokens=None)
     return _render_table(request, tokens)
@@ -59,9 +64,16 @@ def _render_table(
     request: SignedInRequest, tokens: Sequence[ApiToken] | None, *, status: int = 200
 ) -> HttpResponse:
     template = "tokens/index.html"
-    if request.htmx and not request.htmx.boosted:
+    if _wants_partial(request):
         template += "#token-table"
     return render(request, template, _table_context(request, tokens), status=status)
+
+
+def _wants_partial(request: HttpRequest) -> bool:
+    """An htmx swap of the table; a boosted link or Back to a page htmx did not keep (a
+    history restore) needs the whole page."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def _table_context(request: SignedInRequest, tokens: Sequence[ApiToken] | None) -> dict:
@@ -72,6 +84,10 @@ def _table_context(request: SignedInRequest, tokens: Sequence[ApiToken] | None) 
     page = Paginator(matching, display.PAGE_SIZE).get_page(view.get("page"))
     now = timezone.now()
     zone = ZoneInfo(settings.WHM_TIME_ZONE)
+    placeholder = [display.RowUrls.PLACEHOLDER]
+    urls = display.RowUrls.around(
+        reverse("tokens:edit", args=placeholder), reverse("tokens:revoke", args=placeholder)
+    )
     rows = [
         display.make_row(
             token,
@@ -79,6 +95,7 @@ def _table_context(request: SignedInRequest, tokens: Sequence[ApiToken] | None) 
             zone=zone,
             warning_days=settings.EXPIRY_WARNING_DAYS,
             session_token=request.whm.token_name,
+            urls=urls,
         )
         for token in page.object_list
     ]
@@ -93,6 +110,7 @@ def _table_context(request: SignedInRequest, tokens: Sequence[ApiToken] | None) 
         "loaded": tokens is not None,
         "whm": request.whm,
         "sort_links": _sort_links(query, sort),
+        "notice_icon": static("icons.svg") + "#notice",
     }
 
 
@@ -140,7 +158,7 @@ def generate(request: SignedInRequest) -> HttpResponse:
         return _render_form(request, form, status=200 if request.method == "GET" else 422)
     data = form.cleaned_data
     try:
-        with trail.recording(request, Action.GENERATE, [data["name"]]):
+        with _changing(request, Action.GENERATE, [data["name"]]):
             created = request.whm_client.create_token(
                 data["name"],
                 acls=data["acls"],
@@ -172,7 +190,7 @@ def edit(request: SignedInRequest, name: str) -> HttpResponse:
     new_name = data["name"] if data["name"] != name else None
     try:
         # A rename is recorded as [old name, new name].
-        with trail.recording(request, Action.EDIT, [name, new_name] if new_name else [name]):
+        with _changing(request, Action.EDIT, [name, new_name] if new_name else [name]):
             updated = request.whm_client.update_token(
                 name,
                 new_name=new_name,
@@ -201,7 +219,8 @@ def check_name(request: SignedInRequest) -> HttpResponse:
         context["message"] = " ".join(exc.messages)
     else:
         try:
-            taken = name != original and any(t.name == name for t in _list(request))
+            # The list the page loaded: Generate and Save check the name against WHM's own.
+            taken = name != original and any(t.name == name for t in listing.recent(request))
         except WhmError as exc:
             context["message"] = f"Could not check the name with WHM: {exc.message}"
         else:
@@ -364,7 +383,7 @@ def _revoke(request: SignedInRequest, *, names: list[str] | None, scope: str) ->
         messages.info(request, "There are no API tokens to revoke.")
         return _after_revoke(request, tokens)
     try:
-        with trail.recording(request, _REVOKE_ACTIONS[scope], names):
+        with _changing(request, _REVOKE_ACTIONS[scope], names):
             request.whm_client.revoke_tokens(names)
     except WhmError as exc:
         return _failed(request, exc, tokens=tokens, outcome_unknown=True)
@@ -428,6 +447,17 @@ def _revoked_message(names: Sequence[str]) -> str:
 # ---------------------------------------------------------------------------------------------
 def _list(request: SignedInRequest) -> list[ApiToken]:
     return request.whm_client.list_tokens()
+
+
+@contextmanager
+def _changing(request: SignedInRequest, action: Action, names: Sequence[str]) -> Iterator[None]:
+    """Around a call that changes WHM: recorded in the audit trail, and, whatever its outcome,
+    the list kept for the table's partials is dropped."""
+    try:
+        with trail.recording(request, action, names):
+            yield
+    finally:
+        listing.forget(request)
 
 
 def _record_failed_read(
