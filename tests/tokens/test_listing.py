@@ -7,10 +7,13 @@ import re
 
 import httpx
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
+from tokenui.whm.servers import client_for
 from tokenui.whm.simulator import Simulator
+from tokenui.whm.types import Credential
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +151,12 @@ def test_back_to_a_page_htmx_did_not_keep_gets_the_whole_page(root_client: Clien
 
     assert "<html" in response.text
     assert row_names(response.text) == ["billing-bot"]
+
+
+def test_tokens_come_back_from_the_cache_equal(whm: Simulator) -> None:
+    tokens = client_for("simulator", Credential(*DEMO_ROOT, kind="password")).list_tokens()
+    cache.set("tokenui:test:tokens", tokens)
+
+    assert cache.get("tokenui:test:tokens") == tokens
+    assert any(t.expires for t in tokens)
+    assert any(t.whitelist_ips for t in tokens)
