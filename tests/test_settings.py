@@ -215,6 +215,7 @@ def test_https_turns_on_secure_cookies_hsts_and_the_redirect(load) -> None:
     assert ns["SECURE_SSL_REDIRECT"] is True
     assert ns["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600
     assert ns["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert ns["SECURE_REDIRECT_EXEMPT"] == [r"^healthz$"]  # the probe is answered over HTTP too
 
 
 def test_the_documented_production_settings_pass_check_deploy() -> None:

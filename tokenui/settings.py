@@ -198,6 +198,7 @@ HTTPS = _flag("HTTPS", default=False)
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's plain-HTTP probe gets its 200
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 365 * 24 * 3600
@@ -229,6 +230,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "tokenui_session"
 CSRF_COOKIE_NAME = "tokenui_csrftoken"
+# Pages carry the CSRF token themselves (base.html gives it to htmx): no script needs the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 
 # ---------------------------------------------------------------------------------------------
 # Database and cache: SQLite and local memory embedded; PostgreSQL and Redis to scale out

@@ -52,6 +52,25 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "permissions": ["clipboard-read", "clipboard-write"]}
 
 
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every browser test also proves the CSP holds: chromium reports each inline script or style
+    it refused, and any such report fails the test."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page: Page = request.getfixturevalue("page")
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield
+    assert refused == [], "the CSP refused something the page tried to use"
+
+
 @pytest.fixture
 def app_url(live_server, whm) -> str:
     """The dashboard's URL, served live and pointed at the test simulator."""
