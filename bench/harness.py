@@ -242,6 +242,8 @@ def start_dashboard(
     port = free_port()
     argv = [PYTHON, "-m", "gunicorn", "tokenui.wsgi", "-w", str(workers)]
     argv += ["-b", f"{LOOPBACK}:{port}", "--timeout", "60", "--graceful-timeout", "5"]
+    # gunicorn's control socket defaults to one path per user: a second run would take it.
+    argv += ["--no-control-socket"]
     process = stack.enter_context(Process("gunicorn", argv, env=env, log=workdir / "gunicorn.log"))
     url = f"http://{LOOPBACK}:{port}"
 
