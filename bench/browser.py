@@ -31,11 +31,10 @@ CHROMIUM_ARGS = [
 # search box may also fire a `search` event): type on to "expiring-00", then delete back to "e".
 WARM_UP_KEY = "e"
 KEYSTROKES = [*"xpiring-00", *["Backspace"] * 10]
-DEBOUNCE_MS = 120  # templates/tokens/index.html: hx-trigger="input changed delay:120ms"
 STEP_TIMEOUT_MS = 30_000
 
 # Installed in the page once it has loaded. Per keystroke it records: the keydown; htmx issuing
-# the request (the debounce has run out); the response arriving; the new #token-table in the
+# the request; the response arriving; the new #token-table in the
 # DOM (the outerHTML swap); and the first moment after the next frame was painted.
 _INSTRUMENT = """
 () => {
