@@ -160,3 +160,27 @@ def test_tokens_come_back_from_the_cache_equal(whm: Simulator) -> None:
     assert cache.get("tokenui:test:tokens") == tokens
     assert any(t.expires for t in tokens)
     assert any(t.whitelist_ips for t in tokens)
+
+
+def test_with_the_cache_down_the_table_reads_whm_each_time(
+    root_client: Client, whm: Simulator, settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A Redis nothing listens on (port 9, discard): every cache call fails to connect.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        }
+    }
+    whm.clear_requests()
+
+    page = root_client.get(TOKENS)
+    found = root_client.get(TOKENS, {"q": "bot"}, headers=HTMX)
+    revoked = root_client.post("/tokens/reporting/revoke/", headers=HTMX)
+
+    assert page.status_code == found.status_code == revoked.status_code == 200
+    assert row_names(found.text) == ["billing-bot"]
+    assert "reporting" not in row_names(revoked.text)
+    assert lists(whm) == 3  # nothing could be kept, so each table read WHM
+    assert "could not keep the kept list" in caplog.text

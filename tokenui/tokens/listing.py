@@ -10,11 +10,16 @@ drops the kept list. It holds what WHM lists (names, dates, IPs, privileges), ne
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.cache import cache
 
 from tokenui.accounts.auth import SignedInRequest
 from tokenui.whm.types import ApiToken
+
+logger = logging.getLogger(__name__)
 
 KEPT_SECONDS = 60
 REFRESH_HEADER = "TokenUI-Refresh"  # sent by Refresh List: read WHM even for a partial
@@ -24,14 +29,17 @@ def read(request: SignedInRequest) -> list[ApiToken]:
     """The list as WHM has it now, kept for the partials that follow."""
     tokens = request.whm_client.list_tokens()
     if key := _key(request):
-        cache.set(key, tokens, KEPT_SECONDS)
+        with _cache_may_fail("keep"):
+            cache.set(key, tokens, KEPT_SECONDS)
     return tokens
 
 
 def recent(request: SignedInRequest) -> list[ApiToken]:
     """The list this session read within KEPT_SECONDS, else as WHM has it now."""
-    key = _key(request)
-    kept = cache.get(key) if key else None
+    kept = None
+    if key := _key(request):
+        with _cache_may_fail("read"):
+            kept = cache.get(key)
     if isinstance(kept, list):
         return kept
     return read(request)
@@ -40,7 +48,22 @@ def recent(request: SignedInRequest) -> list[ApiToken]:
 def forget(request: SignedInRequest) -> None:
     """After a change (or an attempt whose outcome is unknown): the kept list is out of date."""
     if key := _key(request):
-        cache.delete(key)
+        # Called after WHM has made the change: failing here would hide that it succeeded. A
+        # cache that is down keeps nothing to read back either, and an entry lives 60 s at most.
+        with _cache_may_fail("drop"):
+            cache.delete(key)
+
+
+@contextmanager
+def _cache_may_fail(what: str) -> Iterator[None]:
+    """Keeping the list only saves WHM calls: with the cache down (Redis unreachable, say) the
+    table still works, reading WHM each time."""
+    try:
+        yield
+    except Exception as exc:  # the backends raise their own errors (redis.ConnectionError, …)
+        logger.warning(
+            "token list cache: could not %s the kept list (%s)", what, type(exc).__name__
+        )
 
 
 def _key(request: SignedInRequest) -> str | None:
