@@ -184,6 +184,60 @@
     if (page && event.persisted) location.replace(page.dataset.leaveUrl);
   });
 
+  // ----- Plain form posts to WHM: one at a time, with the busy indicator ------------------------
+  // Generate, Save and Sign in are ordinary form posts (the Generate response *is* the secret
+  // page). A second click while the first is on its way would send WHM the request again: for
+  // Generate, WHM creates the token on the first and refuses the second as a duplicate, and the
+  // secret of the first is never seen.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!form.matches("form[data-whm-form]")) return;
+    if (form.dataset.submitting) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "true";
+    $$("button[type=submit]", form).forEach((button) => { button.setAttribute("aria-disabled", "true"); });
+    const busy = $("#busy");
+    if (busy) busy.classList.add("htmx-request");
+  });
+  // Back to a page the browser kept (bfcache): the form may be sent again.
+  window.addEventListener("pageshow", () => {
+    $$("form[data-whm-form]").forEach((form) => {
+      delete form.dataset.submitting;
+      $$("button[type=submit]", form).forEach((button) => { button.removeAttribute("aria-disabled"); });
+    });
+    const busy = $("#busy");
+    if (busy) busy.classList.remove("htmx-request");
+  });
+
+  // ----- Where focus starts on a page that a form post or redirect opened ----------------------
+  function placeFocus() {
+    // A form that came back with errors: its first field in error (its message is described by it).
+    const invalid = $("main [aria-invalid=true]");
+    if (invalid) {
+      const field = invalid.matches("fieldset") ? $("input, select, textarea", invalid) : invalid;
+      if (field) { field.focus(); return; }
+    }
+    // Back from Generate or Edit: the row that was made or changed.
+    const row = $("tr.row-highlight th[scope=row]");
+    if (row) {
+      row.tabIndex = -1;
+      row.focus({ preventScroll: true });
+      row.scrollIntoView({ block: "center" });
+    }
+  }
+
+  // A message that came with the page is in the live region before anything listens to it:
+  // put it back a moment later, so screen readers announce it.
+  function announceMessages() {
+    const region = $("#messages");
+    if (!region || !region.children.length) return;
+    const shown = Array.from(region.children);
+    region.replaceChildren();
+    setTimeout(() => { region.replaceChildren(...shown); }, 150);
+  }
+
   // ----- Start ---------------------------------------------------------------------------------
   function start() {
     reveal(document);
@@ -191,6 +245,8 @@
     syncExpiry();
     syncAcls();
     syncSelection();
+    placeFocus();
+    announceMessages();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

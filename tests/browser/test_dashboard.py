@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
+import shlex
+import subprocess
 import time
 from datetime import timedelta
 
@@ -35,6 +38,16 @@ def listaccts(sim: Simulator, user: str, secret: str) -> httpx.Response:
         f"{sim.url}/json-api/listaccts?api.version=1",
         headers={"Authorization": f"whm {user}:{secret}"},
     )
+
+
+def run_shown(command: str) -> str:
+    """Run a curl command exactly as the page shows it; its output."""
+    argv = shlex.split(command)
+    assert argv[0] == "curl"
+    result = subprocess.run(
+        [*argv, "--silent", "--max-time", "10"], capture_output=True, text=True, timeout=15
+    )
+    return result.stdout
 
 
 def test_sign_in_with_password_then_sign_out(page: Page, app_url: str) -> None:
@@ -303,10 +316,10 @@ def test_new_user_path_generate_use_edit_search_revoke(
     secret = page.locator("#secret").input_value()
     curl = page.locator("#curl-example").input_value()
     assert f"Authorization: whm root:{secret}" in curl
-    assert "/json-api/listaccts?api.version=1" in curl
-    used = listaccts(whm, "root", secret)
-    assert used.status_code == 200
-    assert used.json()["metadata"]["result"] == 1
+    assert "/json-api/applist?api.version=1" in curl
+    used = run_shown(curl)
+    assert json.loads(used)["metadata"]["result"] == 1
+    assert listaccts(whm, "root", secret).status_code == 200  # one of its two privileges
     page.get_by_role("link", name="Yes, I saved my token").click()
     row(page, "acceptance").get_by_role("link", name="Edit").click()
     page.get_by_label("Name", exact=True).fill("acceptance-2")
@@ -317,6 +330,69 @@ def test_new_user_path_generate_use_edit_search_revoke(
     row(page, "acceptance-2").get_by_role("link", name="Revoke").click()
     page.locator("dialog").get_by_role("button", name="Continue").click()
     expect(rows(page)).to_have_count(0)
+    assert "Access denied" in run_shown(curl)  # the same command, now refused
     refused = listaccts(whm, "root", secret)
     assert refused.status_code == 403
-    assert "Access denied" in refused.text
+
+
+def test_a_second_click_on_generate_sends_whm_one_request(
+    page: Page, app_url: str, whm: Simulator
+) -> None:
+    sign_in(page, app_url, *DEMO_ROOT)
+    page.get_by_role("link", name="Generate Token").click()
+    page.wait_for_load_state()  # tokenui.js, which guards the form, runs once the page is parsed
+    page.get_by_label("Name", exact=True).fill("clicked-twice")
+    whm.latency_ms = 600  # the first request is still on its way when the second click comes
+    whm.clear_requests()
+
+    # Two clicks as a hurried person makes them, the second while the first is on its way.
+    busy = page.evaluate(
+        """() => {
+            const generate = document.querySelector("#token-form button[type=submit]");
+            generate.click();
+            const busy = document.querySelector("#busy").className;
+            generate.click();
+            return busy;
+        }"""
+    )
+
+    assert "htmx-request" in busy  # "Waiting for WHM…" shows while the form is sent
+
+    expect(page.get_by_role("heading", name="API Token Generated")).to_be_visible()
+    assert [r.function for r in whm.requests()].count("api_token_create") == 1
+
+
+def test_a_form_that_comes_back_with_errors_puts_focus_on_the_first(
+    page: Page, app_url: str
+) -> None:
+    sign_in(page, app_url, *DEMO_ROOT)
+    page.get_by_role("link", name="Generate Token").click()
+    page.get_by_label("Name", exact=True).fill("reporting")  # taken
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("reporting")
+
+
+def test_typing_a_search_leaves_one_history_entry(page: Page, app_url: str) -> None:
+    sign_in(page, app_url, *DEMO_ROOT)
+    entries = page.evaluate("history.length")
+
+    page.get_by_label("Search").press_sequentially("bot")
+
+    expect(page).to_have_url(re.compile(r"\?q=bot$"))
+    assert page.evaluate("history.length") == entries
+
+
+def test_edit_returns_to_the_sorted_table_with_the_row_in_focus(page: Page, app_url: str) -> None:
+    sign_in(page, app_url, *DEMO_ROOT)
+    page.get_by_role("link", name="Name").click()  # sort by name
+    expect(page).to_have_url(re.compile(r"sort=name"))
+    row(page, "monitoring").get_by_role("link", name="Edit").click()
+    page.get_by_label("The API Token will not expire.").check()
+    page.get_by_role("button", name="Save").click()
+
+    expect(page).to_have_url(re.compile(r"sort=name&highlight=monitoring"))
+    expect(page.locator("#token-monitoring th")).to_be_focused()
+    expect(page.locator("th[aria-sort=ascending]")).to_have_text(re.compile("Name"))
+    expect(page.locator("#messages")).to_contain_text("has been updated")

@@ -7,6 +7,7 @@ import re
 import time
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -240,7 +241,7 @@ def test_generate_shows_the_secret_once_with_no_store(root_client: Client, whm: 
     assert "no-store" in response["Cache-Control"]
     secret = re.search(r'id="secret"[^>]*value="([A-Z0-9]{32})"', response.text).group(1)
     assert f"Authorization: whm root:{secret}" in response.text
-    curl = f"curl -H'Authorization: whm root:{secret}' '{whm.url}/json-api/listaccts?api.version=1'"
+    curl = f"curl -H'Authorization: whm root:{secret}' '{whm.url}/json-api/applist?api.version=1'"
     assert html.escape(curl) in response.text
     assert "Yes, I saved my token" in response.text
     # The secret is nowhere on the server side afterwards.
@@ -522,3 +523,76 @@ def test_htmx_revoke_keeps_the_search_the_user_is_looking_at(root_client: Client
     )
     assert row_names(response.text) == ["backup-script", "monitoring", "old-migration", "reporting"]
     assert 'value="r"' not in response.text  # the search box lives outside the swapped table
+
+
+def test_a_token_expiring_at_the_end_of_time_is_shown_in_any_time_zone(
+    root_client: Client, whm: Simulator, settings
+) -> None:
+    # WHM takes any future expiry; the last second of year 9999 overflows a zone east of UTC.
+    reply = httpx.post(
+        f"{whm.url}/json-api/api_token_create",
+        params={"api.version": "1"},
+        data={"token_name": "far-future", "acl-0": "list-accts", "expires_at": "253402300799"},
+        auth=DEMO_ROOT,
+        timeout=5,
+    )
+    assert reply.json()["metadata"]["result"] == 1
+    settings.WHM_TIME_ZONE = "Asia/Tokyo"
+
+    table = root_client.get(TOKENS)
+    edit = root_client.get("/tokens/far-future/edit/")
+
+    assert table.status_code == edit.status_code == 200
+    assert "12 31 9999 23:59:59" in row(table.text, "far-future")
+
+
+# --- coming back to the table the user was looking at ---------------------------------------
+
+
+def add_bulk(whm: Simulator, count: int = 60) -> None:
+    now = int(time.time())
+    for n in range(count):
+        whm.store.add_token(
+            "root", f"bulk-{n:03d}", acls=("list-accts",), create_time=now - n, expires_at=None
+        )
+
+
+def test_edit_links_carry_the_tables_search_and_sort(root_client: Client) -> None:
+    page = root_client.get(TOKENS, {"q": "o", "sort": "name"}).text
+
+    assert 'href="/tokens/automation/edit/?q=o&amp;sort=name"' in page
+
+
+def test_edit_comes_back_to_the_same_search_and_sort_with_the_row_highlighted(
+    root_client: Client,
+) -> None:
+    url = "/tokens/automation/edit/?q=o&sort=name"
+    form = root_client.get(url).text
+    saved = root_client.post(url, generate_data("automation", acls=["list-accts"]))
+
+    assert 'href="/tokens/?q=o&amp;sort=name" class="button">Cancel</a>' in form
+    assert saved.status_code == 302
+    assert saved["Location"] == "/tokens/?q=o&sort=name&highlight=automation"
+
+
+def test_the_highlighted_row_is_shown_on_the_page_that_holds_it(
+    root_client: Client, whm: Simulator
+) -> None:
+    add_bulk(whm)
+
+    page = root_client.get(TOKENS, {"highlight": "bulk-055"}).text
+
+    assert "Page 2 of 2" in page
+    assert 'id="token-bulk-055" class="row-never row-highlight"' in page
+
+
+def test_refresh_list_reads_whm_for_the_same_search_sort_and_page(
+    root_client: Client, whm: Simulator
+) -> None:
+    add_bulk(whm)
+
+    page = root_client.get(TOKENS, {"q": "bulk", "sort": "name", "page": "2"}).text
+    refresh = re.search(r'<a href="([^"]*)" hx-get="[^"]*" hx-headers=[^>]*>Refresh List', page)
+
+    assert refresh is not None
+    assert html.unescape(refresh.group(1)) == "/tokens/?q=bulk&sort=name&page=2"

@@ -68,9 +68,9 @@ def make_row(
     quoted = quote(token.name, safe="")
     return TokenRow(
         token=token,
-        created=token.created.astimezone(zone).strftime(WHM_TIME_FORMAT),
+        created=server_time(token.created, zone).strftime(WHM_TIME_FORMAT),
         created_iso=token.created.isoformat(),
-        expires=token.expires.astimezone(zone).strftime(WHM_TIME_FORMAT) if token.expires else "",
+        expires=server_time(token.expires, zone).strftime(WHM_TIME_FORMAT) if token.expires else "",
         expires_iso=token.expires.isoformat() if token.expires else "",
         expiry=state,
         expiry_words=words,
@@ -98,6 +98,15 @@ class RowUrls:
         edit, _, edit_end = edit_url.rpartition(cls.PLACEHOLDER)
         revoke, _, revoke_end = revoke_url.rpartition(cls.PLACEHOLDER)
         return cls((edit, edit_end), (revoke, revoke_end))
+
+
+def server_time(moment: datetime, zone: ZoneInfo) -> datetime:
+    """`moment` in WHM's time zone. WHM accepts any future expiry, so a token may expire at the
+    very end of what datetime holds, where a zone east of UTC would overflow: shown in UTC."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment
 
 
 def expiry_state(

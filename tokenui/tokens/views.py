@@ -81,7 +81,10 @@ def _table_context(request: SignedInRequest, tokens: Sequence[ApiToken] | None) 
     query = view.get("q", "")[:100]
     sort = display.parse_sort(view.get("sort"))
     matching = display.sort_tokens(display.search(tokens or (), query), sort)
-    page = Paginator(matching, display.PAGE_SIZE).get_page(view.get("page"))
+    highlight = request.GET.get("highlight", "")
+    page = Paginator(matching, display.PAGE_SIZE).get_page(
+        view.get("page") or _page_holding(matching, highlight)
+    )
     now = timezone.now()
     zone = ZoneInfo(settings.WHM_TIME_ZONE)
     placeholder = [display.RowUrls.PLACEHOLDER]
@@ -106,10 +109,13 @@ def _table_context(request: SignedInRequest, tokens: Sequence[ApiToken] | None) 
         "sort": sort.value,
         "total": len(tokens) if tokens is not None else None,
         "matching": len(matching),
-        "highlight": request.GET.get("highlight", ""),
+        "highlight": highlight,
         "loaded": tokens is not None,
         "whm": request.whm,
         "sort_links": _sort_links(query, sort),
+        # Refresh List reads WHM again for the same view; Edit comes back to it.
+        "refresh_url": _list_url(view=view, page=page.number),
+        "edit_query": _view_query(view),
         "notice_icon": static("icons.svg") + "#notice",
     }
 
@@ -123,6 +129,28 @@ def _table_view(request: SignedInRequest) -> QueryDict:
         except ValueError:  # a broken or forged header; the action itself has already happened
             pass
     return request.GET
+
+
+def _page_holding(tokens: Sequence[ApiToken], name: str) -> int:
+    """The page of the table on which the token `name` is, so that the row highlighted after
+    Generate or Edit is on screen (page 1 when it is not in the list)."""
+    index = next((i for i, token in enumerate(tokens) if token.name == name), 0)
+    return index // display.PAGE_SIZE + 1
+
+
+def _view_params(view: QueryDict) -> dict[str, str]:
+    """The table's search and sort, checked, as query parameters (defaults left out)."""
+    params = {}
+    if query := view.get("q", "")[:100]:
+        params["q"] = query
+    if (sort := display.parse_sort(view.get("sort"))) != display.Sort.CREATED_DESC:
+        params["sort"] = sort.value
+    return params
+
+
+def _view_query(view: QueryDict) -> str:
+    params = _view_params(view)
+    return f"?{urlencode(params)}" if params else ""
 
 
 def _sort_links(query: str, current: display.Sort) -> dict[str, dict[str, str]]:
@@ -203,7 +231,7 @@ def edit(request: SignedInRequest, name: str) -> HttpResponse:
     if name == request.whm.token_name and updated.name != name:
         _renamed_session_token(request, updated.name)
     messages.success(request, f"The API token “{updated.name}” has been updated.")
-    return redirect_to(request, _list_url(highlight=updated.name))
+    return redirect_to(request, _list_url(highlight=updated.name, view=request.GET))
 
 
 @signed_in
@@ -248,7 +276,9 @@ def _token_form(
         initial = {
             "name": token.name,
             "expiry": "date" if token.expires else "never",
-            "expires_on": token.expires.astimezone(zone).date() if token.expires else None,
+            "expires_on": display.server_time(token.expires, zone).date()
+            if token.expires
+            else None,
             "whitelist_ips": "\n".join(token.whitelist_ips),
             # WHM shows a full-access token with every box ticked.
             "acls": held_keys if token.has_full_access else sorted(token.acls & set(held_keys)),
@@ -288,6 +318,7 @@ def _render_form(
         "is_session_token": bool(form.original_name)
         and form.original_name == request.whm.token_name,
         "outcome_unknown": outcome_unknown,
+        "list_url": _list_url(view=request.GET),  # back to the table the user came from
         "whm": request.whm,
     }
     return render(request, "tokens/form.html", context, status=status)
@@ -297,7 +328,7 @@ def _form_failed(request: SignedInRequest, form: TokenForm, exc: WhmError) -> Ht
     """WHM said no or failed: keep everything the user typed and say what happened."""
     if isinstance(exc, WhmAuthError):
         return _signed_out_by_whm(request)
-    form.add_error(None, OUTCOME_UNKNOWN if isinstance(exc, WhmTimeout) else exc.message)
+    form.add_error(None, _failure_message(exc))
     status = 422 if getattr(exc, "reason", None) else status_for(exc)
     # The change may have happened: offer the list as it is now rather than a second try.
     return _render_form(request, form, status=status, outcome_unknown=exc.may_have_run)
@@ -324,14 +355,17 @@ def _created_context(request: SignedInRequest, created: CreatedToken) -> dict:
     header = f"Authorization: whm {request.whm.user}:{created.secret}"
     # The seed document's example; a private CA (the embedded simulator's too) needs --cacert.
     cacert = f"--cacert '{settings.WHM_CA_BUNDLE}' " if settings.WHM_CA_BUNDLE else ""
-    curl = f"curl {cacert}-H'{header}' '{host}/json-api/listaccts?api.version=1'"
+    # The seed document's own example: applist answers any working token, whatever it may do.
+    curl = f"curl {cacert}-H'{header}' '{host}/json-api/applist?api.version=1'"
     zone = ZoneInfo(settings.WHM_TIME_ZONE)
     expires = created.token.expires
     return {
         "created": created,
         "header": header,
         "curl": curl,
-        "expires": expires.astimezone(zone).strftime(display.WHM_TIME_FORMAT) if expires else "",
+        "expires": (
+            display.server_time(expires, zone).strftime(display.WHM_TIME_FORMAT) if expires else ""
+        ),
         "expires_iso": expires.isoformat() if expires else "",
         "list_url": _list_url(highlight=created.token.name),
         "whm": request.whm,
@@ -386,7 +420,7 @@ def _revoke(request: SignedInRequest, *, names: list[str] | None, scope: str) ->
         with _changing(request, _REVOKE_ACTIONS[scope], names):
             request.whm_client.revoke_tokens(names)
     except WhmError as exc:
-        return _failed(request, exc, tokens=tokens, outcome_unknown=True)
+        return _failed(request, exc, tokens=tokens)
     logger.info("tokens revoked: server=%s count=%d", request.whm.server, len(names))
     if request.whm.token_name in names:
         credentials.forget(request.session)
@@ -494,9 +528,15 @@ def _renamed_session_token(request: SignedInRequest, new_name: str) -> None:
     credentials.store(request.session, whm.server, whm.credential, new_name)
 
 
-def _list_url(*, highlight: str = "") -> str:
+def _list_url(*, highlight: str = "", view: QueryDict | None = None, page: int = 1) -> str:
+    """The table, showing the search and sort of `view` (the table the user came from)."""
+    params = _view_params(view) if view is not None else {}
+    if page > 1:
+        params["page"] = str(page)
+    if highlight:
+        params["highlight"] = highlight
     url = reverse("tokens:index")
-    return f"{url}?{urlencode({'highlight': highlight})}" if highlight else url
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def _not_found(request: SignedInRequest, name: str) -> HttpResponse:
@@ -515,18 +555,28 @@ def _failed(
     tokens: Sequence[ApiToken] | None = None,
     template: str | None = None,
     editing: str | None = None,
-    outcome_unknown: bool = False,
 ) -> HttpResponse:
     """A WHM failure on a page without a form: say what happened, keep the page usable."""
     if isinstance(exc, WhmAuthError):
         return _signed_out_by_whm(request)
-    text = OUTCOME_UNKNOWN if outcome_unknown and isinstance(exc, WhmTimeout) else exc.message
-    messages.error(request, text)
+    messages.error(request, _failure_message(exc))
     logger.warning("WHM call failed: server=%s kind=%s", request.whm.server, type(exc).__name__)
     if template:
-        context = {"form": None, "editing": editing, "whm": request.whm}
+        context = {
+            "form": None,
+            "editing": editing,
+            "list_url": _list_url(view=request.GET),
+            "whm": request.whm,
+        }
         return render(request, template, context, status=status_for(exc))
     return _render_table(request, tokens, status=status_for(exc))
+
+
+def _failure_message(exc: WhmError) -> str:
+    """What to tell the user; a change that timed out after it was sent may have happened."""
+    if isinstance(exc, WhmTimeout) and exc.may_have_run:
+        return OUTCOME_UNKNOWN
+    return exc.message
 
 
 def _signed_out_by_whm(request: HttpRequest) -> HttpResponse:
