@@ -123,6 +123,38 @@
     if (chosen && dateField) dateField.hidden = chosen.value !== "date";
   }
 
+  // The expiry date is typed as YYYY-MM-DD; a button beside it opens the browser's calendar
+  // (a date input of its own, never sent) and writes the chosen day back in that form.
+  function addDatePickers(root) {
+    $$("input[data-date-picker]", root).forEach((field) => {
+      if (field.dataset.pickerReady) return;
+      field.dataset.pickerReady = "true";
+      const calendar = document.createElement("input");
+      calendar.type = "date";
+      calendar.className = "date-picker-input";
+      calendar.tabIndex = -1;
+      calendar.setAttribute("aria-hidden", "true");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button date-picker-button";
+      button.textContent = "Choose a date";
+      button.setAttribute("aria-label", "Choose the expiration date from a calendar");
+      button.addEventListener("click", () => {
+        calendar.value = /^\d{4}-\d{2}-\d{2}$/.test(field.value) ? field.value : "";
+        calendar.min = new Date().toISOString().slice(0, 10);
+        if (typeof calendar.showPicker === "function") calendar.showPicker();
+        else calendar.focus();
+      });
+      calendar.addEventListener("change", () => {
+        if (!calendar.value) return;
+        field.value = calendar.value;
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+        field.focus();
+      });
+      field.after(button, calendar);
+    });
+  }
+
   function aclBoxes() { return $$("input[type=checkbox][name=acls]"); }
 
   function syncAcls() {
@@ -241,6 +273,7 @@
   // ----- Start ---------------------------------------------------------------------------------
   function start() {
     reveal(document);
+    addDatePickers(document);
     syncMethod();
     syncExpiry();
     syncAcls();

@@ -335,13 +335,34 @@ def test_a_credential_revoked_mid_session_is_recorded_as_refused(
     other.post(SIGN_IN, sign_in_data(*DEMO_ROOT))
     other.post("/tokens/short-lived/revoke/")
     client.post("/tokens/reporting/revoke/")
-    event = last()
+    event, ended = AuditEvent.objects.order_by("-id")[1], last()
     assert (event.action, event.outcome, event.session_token_name) == (
         "revoke",
         "refused",
         "short-lived",
     )
     assert event.reason == "WHM refused these credentials."
+    # And the session WHM no longer accepts is ended, which the trail says too.
+    assert (ended.action, ended.outcome, ended.session_token_name) == (
+        "sign-out",
+        "succeeded",
+        "short-lived",
+    )
+    assert ended.reason == "WHM no longer accepts the credential: TokenUI ended the session."
+
+
+def test_a_revoke_that_finds_nothing_to_revoke_is_recorded(root_client: Client) -> None:
+    root_client.post("/tokens/revoke-all/")
+    root_client.post("/tokens/revoke-all/")  # nothing left
+    root_client.post("/tokens/revoke-selected/", {"name": ["gone", "gone-too"]})
+    root_client.post("/tokens/gone/revoke/")
+
+    events = list(AuditEvent.objects.order_by("-id")[:3])[::-1]
+    assert [(e.action, e.outcome, e.token_names, e.reason) for e in events] == [
+        ("revoke-all", "refused", [], "There are no API tokens to revoke."),
+        ("revoke-selected", "refused", ["gone", "gone-too"], "There are no API tokens to revoke."),
+        ("revoke", "refused", ["gone"], "The API token “gone” does not exist."),
+    ]
 
 
 # --- the client address ---------------------------------------------------------------------

@@ -396,3 +396,28 @@ def test_edit_returns_to_the_sorted_table_with_the_row_in_focus(page: Page, app_
     expect(page.locator("#token-monitoring th")).to_be_focused()
     expect(page.locator("th[aria-sort=ascending]")).to_have_text(re.compile("Name"))
     expect(page.locator("#messages")).to_contain_text("has been updated")
+
+
+def test_the_expiry_date_is_typed_as_yyyy_mm_dd_or_picked_from_a_calendar(
+    page: Page, app_url: str
+) -> None:
+    sign_in(page, app_url, *DEMO_ROOT)
+    page.goto(f"{app_url}/tokens/new/")
+    page.get_by_label("Name", exact=True).fill("typed-date")
+    date_box = page.get_by_label("API Token Expiration Date")
+    expect(
+        page.get_by_role("button", name="Choose the expiration date from a calendar")
+    ).to_be_visible()
+
+    # What the browser's calendar does when a day is picked: the page writes it back as typed.
+    page.locator(".date-picker-input").evaluate(
+        "calendar => { calendar.value = '2029-03-04'; "
+        "calendar.dispatchEvent(new Event('change', {bubbles: true})); }"
+    )
+    expect(date_box).to_have_value("2029-03-04")
+    date_box.fill("")
+    date_box.press_sequentially("2028-06-15")  # key by key, whatever the browser's locale
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.get_by_role("heading", name="API Token Generated")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("It expires on 06 15 2028 23:59:59.")

@@ -120,10 +120,12 @@ def test_name_input_is_limited_to_50_characters() -> None:
     assert "required" in html
 
 
-def test_date_input_is_a_browser_date_picker_in_iso_format() -> None:
+def test_date_input_is_typed_in_iso_format_with_a_calendar_beside_it() -> None:
     form = make_form(initial={"expires_on": datetime.date(2030, 1, 2)})
     assert str(form["expires_on"]) == (
-        '<input type="date" name="expires_on" value="2030-01-02" id="id_expires_on">'
+        '<input type="text" name="expires_on" value="2030-01-02" inputmode="numeric" '
+        'placeholder="YYYY-MM-DD" pattern="\\d{4}-\\d{2}-\\d{2}" maxlength="10" '
+        'autocomplete="off" data-date-picker id="id_expires_on">'
     )
 
 

@@ -596,3 +596,41 @@ def test_refresh_list_reads_whm_for_the_same_search_sort_and_page(
 
     assert refresh is not None
     assert html.unescape(refresh.group(1)) == "/tokens/?q=bulk&sort=name&page=2"
+
+
+def test_editing_this_sessions_own_token_warns_and_tells_true(
+    client: Client, whm: Simulator
+) -> None:
+    held = ("manage-api-tokens", "list-accts")
+    secret = whm.store.add_token(
+        "root", "my-login", acls=held, create_time=int(time.time()), expires_at=None
+    )
+    client.post("/sign-in/", sign_in_data("root", secret, token=True))
+    form = client.get("/tokens/my-login/edit/").text
+    assert "This is the API token this session signed in with." in form
+
+    # Renamed: the session goes on, and the table marks the new name as its token.
+    renamed = client.post(
+        "/tokens/my-login/edit/", generate_data("my-login-2", acls=list(held)), follow=True
+    )
+    assert "this session's token" in row(renamed.text, "my-login-2")
+    # Without Manage API Tokens: WHM refuses the session's next call, which signs it out.
+    dropped = client.post(
+        "/tokens/my-login-2/edit/", generate_data("my-login-2", acls=["list-accts"]), follow=True
+    )
+    assert "WHM no longer accepts your credentials. Sign in again." in dropped.text
+    assert client.get(TOKENS).status_code == 302
+
+
+@pytest.mark.parametrize("url", ["/tokens/gone/revoke/", "/tokens/gone/edit/"])
+def test_a_token_gone_from_whm_is_404_after_one_list(
+    root_client: Client, whm: Simulator, url: str
+) -> None:
+    root_client.get(NEW)  # the privileges, read when the form opened
+    whm.clear_requests()
+
+    response = root_client.post(url, generate_data("gone"))
+
+    assert response.status_code == 404
+    assert "The API token “gone” does not exist." in response.text
+    assert [r.function for r in whm.requests()] == ["api_token_list"]

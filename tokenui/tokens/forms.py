@@ -65,7 +65,17 @@ class IsoDateField(forms.DateField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("input_formats", [DATE_FORMAT])
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT))
+        # Typed as WHM writes it, YYYY-MM-DD, whatever the browser's locale (a type=date box
+        # shows and takes the locale's order instead); tokenui.js adds a calendar beside it.
+        attrs = {
+            "inputmode": "numeric",
+            "placeholder": "YYYY-MM-DD",
+            "pattern": r"\d{4}-\d{2}-\d{2}",
+            "maxlength": "10",
+            "autocomplete": "off",
+            "data-date-picker": True,
+        }
+        kwargs.setdefault("widget", forms.DateInput(attrs=attrs, format=DATE_FORMAT))
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> datetime.date | None:

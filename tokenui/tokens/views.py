@@ -24,7 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 from tokenui.accounts import credentials
 from tokenui.accounts.auth import SignedInRequest, signed_in
 from tokenui.audit import trail
-from tokenui.audit.models import Action
+from tokenui.audit.models import Action, Outcome
 from tokenui.http import redirect_to, status_for
 from tokenui.tokens import display, listing
 from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
@@ -37,6 +37,8 @@ from tokenui.whm.types import ApiToken, CreatedToken
 logger = logging.getLogger(__name__)
 
 HELD_ACLS = "whm_held_acls"  # session key: the user's privileges, read from WHM's myprivs
+NOTHING_TO_REVOKE = "There are no API tokens to revoke."
+SIGNED_OUT_BY_WHM = "WHM no longer accepts the credential: TokenUI ended the session."
 OUTCOME_UNKNOWN = (
     "WHM did not answer in time, so it may or may not have carried this out. "
     "Use Refresh List to see the tokens as they are now."
@@ -210,7 +212,7 @@ def edit(request: SignedInRequest, name: str) -> HttpResponse:
         return _form_read_failed(request, exc, name=name)
     token = next((t for t in tokens if t.name == name), None)
     if token is None:
-        return _not_found(request, name)
+        return _not_found(request, name, tokens, Action.EDIT)
     form = _token_form(request, held, tokens, token=token)
     if request.method == "GET" or not form.is_valid():
         return _render_form(request, form, status=200 if request.method == "GET" else 422)
@@ -377,12 +379,14 @@ def _created_context(request: SignedInRequest, created: CreatedToken) -> dict:
 # ---------------------------------------------------------------------------------------------
 @signed_in
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def revoke(request: SignedInRequest, name: str) -> HttpResponse:
     return _revoke(request, names=[name], scope="one")
 
 
 @signed_in
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def revoke_selected(request: SignedInRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     names = list(dict.fromkeys(source.getlist("name")))
@@ -394,6 +398,7 @@ def revoke_selected(request: SignedInRequest) -> HttpResponse:
 
 @signed_in
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def revoke_all(request: SignedInRequest) -> HttpResponse:
     return _revoke(request, names=None, scope="all")
 
@@ -409,12 +414,20 @@ def _revoke(request: SignedInRequest, *, names: list[str] | None, scope: str) ->
         names = [t.name for t in tokens]
     missing = [n for n in names if n not in existing]
     if scope == "one" and missing:
-        return _not_found(request, names[0])
+        return _not_found(request, names[0], tokens, Action.REVOKE)
     names = [n for n in names if n in existing]
     if request.method == "GET":
         return _confirm_revoke(request, names, scope)
     if not names:
-        messages.info(request, "There are no API tokens to revoke.")
+        # Nothing is sent to WHM, but the user asked for a change: the trail says what came of it.
+        trail.record(
+            request,
+            _REVOKE_ACTIONS[scope],
+            outcome=Outcome.REFUSED,
+            token_names=missing,
+            reason=NOTHING_TO_REVOKE,
+        )
+        messages.info(request, NOTHING_TO_REVOKE)
         return _after_revoke(request, tokens)
     try:
         with _changing(request, _REVOKE_ACTIONS[scope], names):
@@ -539,12 +552,14 @@ def _list_url(*, highlight: str = "", view: QueryDict | None = None, page: int =
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def _not_found(request: SignedInRequest, name: str) -> HttpResponse:
-    messages.error(request, f"The API token “{name}” does not exist.")
-    try:
-        tokens = _list(request)
-    except WhmError:
-        tokens = None
+def _not_found(
+    request: SignedInRequest, name: str, tokens: Sequence[ApiToken], action: Action
+) -> HttpResponse:
+    """A token named in the URL that WHM does not list (gone since the page was drawn)."""
+    message = f"The API token “{name}” does not exist."
+    if request.method == "POST":  # a change was asked for; a GET only showed a page
+        trail.record(request, action, outcome=Outcome.REFUSED, token_names=[name], reason=message)
+    messages.error(request, message)
     return _render_table(request, tokens, status=404)
 
 
@@ -579,8 +594,9 @@ def _failure_message(exc: WhmError) -> str:
     return exc.message
 
 
-def _signed_out_by_whm(request: HttpRequest) -> HttpResponse:
+def _signed_out_by_whm(request: SignedInRequest) -> HttpResponse:
     """WHM no longer accepts the credential (revoked, expired, password changed): sign out."""
+    trail.record(request, Action.SIGN_OUT, outcome=Outcome.SUCCEEDED, reason=SIGNED_OUT_BY_WHM)
     credentials.forget(request.session)
     messages.error(request, "WHM no longer accepts your credentials. Sign in again.")
     return redirect_to(request, reverse("accounts:sign-in"))
