@@ -6,6 +6,7 @@ import os
 import runpy
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,15 @@ def test_env_file_is_read_and_the_real_environment_wins(load, tmp_path: Path) ->
         ({"HTTPS": "yes please"}, "HTTPS"),
         ({"TRUSTED_PROXY_COUNT": "9"}, "TRUSTED_PROXY_COUNT"),
         ({"SESSION_IDLE_MINUTES": "half an hour"}, "SESSION_IDLE_MINUTES"),
+        ({"WHM_URL": "https://[::1:2087"}, "WHM_URL"),
+        ({"WHM_URL": "https://whm.example.com:port"}, "WHM_URL"),
+        ({"WHM_URL": "", "WHM_SERVERS": "main=https://[::1:2087"}, "WHM_SERVERS"),
+        ({"DATABASE_URL": "postgres://u:pw@[::1/db"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://u:pw@db.example.com:xx/db"}, "DATABASE_URL"),
+        ({"CACHE_URL": "redis://host:xx/0"}, "CACHE_URL"),
+        ({"CACHE_URL": "redis://host:99999/0"}, "CACHE_URL"),
+        ({"CACHE_URL": "redis://a.example.com:6379,b.example.com:xx/0"}, "CACHE_URL"),
+        ({"CACHE_URL": "redis://[::1/0"}, "CACHE_URL"),
     ],
 )
 def test_invalid_or_missing_setting_fails_naming_the_variable(
@@ -174,6 +184,40 @@ def test_invalid_or_missing_setting_fails_naming_the_variable(
 ) -> None:
     with pytest.raises(ImproperlyConfigured, match=variable):
         load(**{**GOOD, **env})
+
+
+PASSWORD = "Hunter2-s3cret"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"WHM_URL": f"https://root:{PASSWORD}@whm.example.com:2087"},
+        {"WHM_URL": f"https://root:{PASSWORD}@[::1:2087"},
+        {"WHM_URL": f"https://root:{PASSWORD}@whm.example.com:2087/json-api"},
+        {"WHM_URL": f"http://root:{PASSWORD}@whm.example.com:2086"},
+        # An unescaped "/" ends the host part early: urlsplit would see no userinfo at all.
+        {"WHM_URL": f"https://root:{PASSWORD}/x@whm.example.com:2087"},
+        {"WHM_URL": f"root:{PASSWORD}@whm.example.com:2087"},
+        {"WHM_URL": "", "WHM_SERVERS": f"main https://root:{PASSWORD}@whm.example.com:2087"},
+        {"WHM_URL": "", "WHM_SERVERS": f"main=https://root:{PASSWORD}@whm.example.com:2087"},
+        {"DATABASE_URL": f"postgres://tokenui:{PASSWORD}@[::1/tokenui"},
+        {"DATABASE_URL": f"postgres://tokenui:{PASSWORD}/x@db.example.com/tokenui"},
+        {"DATABASE_URL": f"postgres://tokenui:{PASSWORD}@db.example.com:xx/tokenui"},
+        {"CACHE_URL": f"redis://default:{PASSWORD}/x@cache.example.com:6379/0"},
+        {"CACHE_URL": f"redis://default:{PASSWORD}@cache.example.com:xx/0"},
+    ],
+    ids=repr,
+)
+def test_an_invalid_url_setting_never_shows_its_password(load, env: dict[str, str]) -> None:
+    with pytest.raises(ImproperlyConfigured) as caught:
+        load(**{**GOOD, **env})
+
+    variable = next(name for name, value in env.items() if value)
+    assert variable in str(caught.value)
+    # Nor in the traceback manage.py prints, with any parser error it chains.
+    shown = "".join(traceback.format_exception(caught.value))
+    assert PASSWORD not in shown
 
 
 def test_plain_http_is_allowed_to_this_machine_only(load) -> None:

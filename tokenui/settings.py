@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import zoneinfo
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -53,27 +55,77 @@ def _flag(name: str, default: bool) -> bool:
     return value in _TRUE
 
 
+def _shown(url: str) -> str:
+    """`url` quoted for an error message, anything before an "@" blanked: a user:password."""
+    # Split by hand, not by urlsplit: the URL may be too broken to parse, and a password with
+    # an unescaped "/" or "#" would land in urlsplit's path or fragment, not in its userinfo.
+    before, at, after = url.rpartition("@")
+    if at:
+        scheme, sep, _ = before.partition("://")
+        url = f"{scheme}://***@{after}" if sep else f"***@{after}"
+    return repr(url)
+
+
 def _whm_url(name: str, url: str) -> str:
     """Check one WHM base URL: https, a host, no path; plain http only to this machine."""
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    shown = _shown(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:  # "Invalid IPv6 URL" (an unclosed "["), or a port that is not a number
+        raise ImproperlyConfigured(f"{name}: {shown} has an invalid host or port.") from None
     if parts.scheme not in {"https", "http"} or not parts.hostname:
         raise ImproperlyConfigured(
-            f"{name}: {url!r} is not a URL like https://whm.example.com:2087."
+            f"{name}: {shown} is not a URL like https://whm.example.com:2087."
         )
     if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
         raise ImproperlyConfigured(
-            f"{name}: {url!r} must be only scheme, host and port (https://whm.example.com:2087)."
+            f"{name}: {shown} must be only scheme, host and port (https://whm.example.com:2087)."
         )
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ImproperlyConfigured(
-            f"{name}: {url!r} would send WHM credentials unencrypted; use https:// "
+            f"{name}: {shown} would send WHM credentials unencrypted; use https:// "
             "(plain http is allowed only to this machine)."
         )
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a port out of range
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}: {url!r} has an invalid port.") from None
     return f"{parts.scheme}://{parts.netloc}"
+
+
+# Cache backends whose URL names a place (in memory, a table, a directory), not hosts and ports.
+_LOCAL_CACHES = frozenset({"dbcache", "dummycache", "filecache", "locmemcache"})
+
+
+def _service(
+    name: str,
+    default: str,
+    schemes: Collection[str],
+    config: Callable[[str], dict[str, Any]],
+    example: str,
+) -> dict[str, Any]:
+    """DATABASE_URL or CACHE_URL as Django's settings, its host and ports checked now: the
+    database and cache are first used by a request, too late to name the variable."""
+    url = str(_read(name, str, default=default)).strip()
+    # No message shows the URL or a parser's words about it: it can hold a password.
+    invalid = ImproperlyConfigured(
+        f"{name} has an invalid host or port (percent-encode any / ? or # in a password); "
+        + example
+    )
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed "[" of an IPv6 address
+        raise invalid from None
+    if parts.scheme not in schemes:
+        raise ImproperlyConfigured(f"{name}: unknown scheme {parts.scheme!r}; {example}")
+    # Redis and memcached URLs may list several hosts; the cache client reads their ports only
+    # when it first connects, so a typo such as redis://host:xx/0 would pass start-up.
+    hosts = parts.netloc.rpartition("@")[2].split(",")
+    try:
+        if parts.scheme not in _LOCAL_CACHES:
+            for host in hosts:
+                urlsplit(f"//{host}").port  # noqa: B018 - raises ValueError on a bad port
+        return config(url)
+    except (ImproperlyConfigured, ValueError, KeyError):
+        raise invalid from None
 
 
 def _is_loopback(host: str) -> bool:
@@ -94,7 +146,8 @@ def _whm_servers() -> tuple[dict[str, str], bool]:
             "Set either WHM_URL (one server) or WHM_SERVERS (several), not both."
         )
     if url:
-        return {urlsplit(url).hostname or "whm": _whm_url("WHM_URL", url)}, False
+        base = _whm_url("WHM_URL", url)
+        return {urlsplit(base).hostname or "whm": base}, False
     if listed:
         servers: dict[str, str] = {}
         for item in listed.replace("\n", ",").split(","):
@@ -104,7 +157,7 @@ def _whm_servers() -> tuple[dict[str, str], bool]:
             name = name.strip()
             if not sep or not name or not value.strip():
                 raise ImproperlyConfigured(
-                    f"WHM_SERVERS: {item.strip()!r} is not NAME=URL "
+                    f"WHM_SERVERS: {_shown(item.strip())} is not NAME=URL "
                     "(e.g. WHM_SERVERS=main=https://whm1.example.com:2087,"
                     "eu=https://whm2.example.com:2087)."
                 )
@@ -237,17 +290,24 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # ---------------------------------------------------------------------------------------------
 # Database and cache: SQLite and local memory embedded; PostgreSQL and Redis to scale out
 # ---------------------------------------------------------------------------------------------
-_database_url = str(_read("DATABASE_URL", str, default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"))
-if urlsplit(_database_url).scheme not in environ.Env.DB_SCHEMES:
-    raise ImproperlyConfigured(
-        f"DATABASE_URL: unknown database scheme in {_database_url.split(':', 1)[0]!r}; "
-        "use sqlite:///PATH or postgres://USER@HOST:5432/NAME."
+DATABASES = {
+    "default": _service(
+        "DATABASE_URL",
+        f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        environ.Env.DB_SCHEMES,
+        env.db_url_config,
+        "use sqlite:///PATH or postgres://USER@HOST:5432/NAME.",
     )
-try:
-    DATABASES = {"default": env.db_url_config(_database_url)}
-    CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-except (ImproperlyConfigured, ValueError, KeyError) as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL or CACHE_URL is invalid: {exc}") from None
+}
+CACHES = {
+    "default": _service(
+        "CACHE_URL",
+        "locmemcache://",
+        environ.Env.CACHE_SCHEMES,
+        env.cache_url_config,
+        "use locmemcache:// or redis://HOST:6379/0.",
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

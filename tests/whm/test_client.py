@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT
 from tokenui.whm.client import WhmClient, make_http_client
-from tokenui.whm.types import ApiToken, Credential
+from tokenui.whm.types import LATEST, ApiToken, Credential
 
 CREATED = 1_700_000_000  # 2023-11-14, a fixed creation time for seeded tokens
 IN_30_DAYS = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
@@ -148,6 +148,21 @@ def test_revoke_tokens_removes_every_named_token(connect: Connect, caller: Crede
     names = {token.name for token in whm.list_tokens()}
     assert "two" in names
     assert names.isdisjoint({"one", "three"})
+
+
+def test_a_token_expiring_after_year_9999_is_listed_and_can_be_revoked(
+    simulator, connect: Connect
+) -> None:
+    # WHM accepts any future expires_at; this one is in the year 11476.
+    simulator.store.add_token(
+        "root", "far-future", acls=sorted(ACLS), create_time=CREATED, expires_at=300_000_000_000
+    )
+    whm = connect(ROOT_PASSWORD)
+
+    (far,) = [token for token in whm.list_tokens() if token.name == "far-future"]
+    assert far.expires == LATEST
+    whm.revoke_tokens([far.name])
+    assert "far-future" not in {token.name for token in whm.list_tokens()}
 
 
 def test_get_token_details_names_the_token_a_secret_belongs_to(

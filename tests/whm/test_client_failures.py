@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -275,6 +278,215 @@ def test_create_without_a_reply_is_sent_once_and_warns_it_may_have_run(
     assert MAY_HAVE_RUN in caught.value.message
     assert caught.value.may_have_run is True
     assert _functions(simulator) == ["api_token_create"]
+
+
+# --- Raw sockets: replies that only a socket script can stage -----------------------------
+
+type Script = Callable[[socket.socket, threading.Event], None]
+TRICKLE_TIMEOUT = 0.5  # the timeout for the trickle tests
+TRICKLE_GAP = 0.1  # well inside it, so httpx's per-read timeout never fires
+
+
+@dataclass
+class RawWhm:
+    """A loopback listener that reads each request whole, then answers it by a script."""
+
+    url: str
+    requests: list[bytes] = field(default_factory=list)
+
+
+@pytest.fixture
+def raw_whm() -> Iterator[Callable[[Script], RawWhm]]:
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    listeners: list[socket.socket] = []
+
+    def serve(script: Script) -> RawWhm:
+        listener = socket.create_server(("127.0.0.1", 0))
+        listener.settimeout(0.05)  # how often the accept loop looks at `stop`
+        listeners.append(listener)
+        server = RawWhm(f"http://127.0.0.1:{listener.getsockname()[1]}")
+
+        def run() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                with conn:
+                    conn.settimeout(2)
+                    try:
+                        server.requests.append(_read_request(conn))
+                        script(conn, stop)
+                    except OSError:  # the client gave up and closed: nothing more to send
+                        pass
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        threads.append(thread)
+        return server
+
+    yield serve
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=2)
+    for listener in listeners:
+        listener.close()
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    """One request, body and all: closing with bytes unread would reset the connection."""
+    data = b""
+    while (end := data.find(b"\r\n\r\n")) < 0:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    length = re.search(rb"(?im)^content-length: *(\d+)", data[:end])
+    while length and len(data) < end + 4 + int(length[1]):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _answer(reply: bytes) -> Script:
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(reply)
+
+    return script
+
+
+def _trickle(first: bytes, slow: bytes, then: bytes = b"") -> Script:
+    """Send `first` at once, `slow` 10 bytes every TRICKLE_GAP seconds, then `then` at once."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(first)
+        for start in range(0, len(slow), 10):
+            if stop.wait(TRICKLE_GAP):
+                return
+            conn.sendall(slow[start : start + 10])
+        conn.sendall(then)
+
+    return script
+
+
+def _myprivs_reply(padding: int = 0) -> tuple[bytes, bytes]:
+    """A good myprivs reply as (head, body); `padding` spaces after the JSON lengthen the body."""
+    body = (
+        json.dumps(
+            {
+                "metadata": {"command": "myprivs", "reason": "OK", "result": 1, "version": 1},
+                "data": {"privileges": [{"all": 1}]},
+            }
+        ).encode()
+        + b" " * padding
+    )
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    return head + b"Content-Length: %d\r\n\r\n" % len(body), body
+
+
+def test_a_reply_trickled_in_gives_up_at_the_timeout_not_at_the_last_byte(
+    raw_whm: Callable[[Script], RawWhm], connect: Connect
+) -> None:
+    # At 10 bytes a pause the body would take 10 s; each pause is shorter than the timeout.
+    head, body = _myprivs_reply(padding=900)
+    whm = connect(raw_whm(_trickle(head, body)).url, timeout=TRICKLE_TIMEOUT)
+
+    started = time.monotonic()
+    with pytest.raises(WhmTimeout) as caught:
+        whm.my_privileges()
+
+    assert time.monotonic() - started < TRICKLE_TIMEOUT + 1
+    assert caught.value.phase == "read"
+    assert caught.value.message == f"WHM did not answer within {TRICKLE_TIMEOUT:g} seconds."
+    assert caught.value.may_have_run is False
+
+
+def test_a_write_trickled_in_is_sent_once_and_warns_it_may_have_run(
+    raw_whm: Callable[[Script], RawWhm], connect: Connect
+) -> None:
+    head, body = _myprivs_reply(padding=900)
+    server = raw_whm(_trickle(head, body))
+    whm = connect(server.url, timeout=TRICKLE_TIMEOUT)
+
+    started = time.monotonic()
+    with pytest.raises(WhmTimeout) as caught:
+        whm.create_token("slow", acls=["list-accts"], expires=None)
+
+    assert time.monotonic() - started < TRICKLE_TIMEOUT + 1
+    assert caught.value.phase == "read"
+    assert caught.value.may_have_run is True
+    assert MAY_HAVE_RUN in caught.value.message
+    assert len(server.requests) == 1
+
+
+def test_a_reply_whole_when_first_read_is_used_even_if_late(
+    raw_whm: Callable[[Script], RawWhm], connect: Connect
+) -> None:
+    # The headers trickle in past the timeout (httpx reads them, out of the client's reach),
+    # then the body comes whole: a complete answer is kept, not turned into a timeout.
+    head, body = _myprivs_reply()
+    assert len(head) / 10 * TRICKLE_GAP > TRICKLE_TIMEOUT
+    whm = connect(raw_whm(_trickle(b"", head, body)).url, timeout=TRICKLE_TIMEOUT)
+    started = time.monotonic()
+
+    assert whm.my_privileges().holds("all")
+    assert time.monotonic() - started > TRICKLE_TIMEOUT
+
+
+# What h11 refuses: a first byte no HTTP reply starts with, a status line that is not one once
+# a blank line ends the headers, or 100 KiB without a blank line. (A short banner followed by a
+# close, without a blank line, reads as a close: httpcore reports the two alike.)
+NOT_HTTP = [
+    pytest.param(b"\x15\x03\x03\x00\x02\x02\x46", id="tls-alert"),
+    pytest.param(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00", id="http2-settings-frame"),
+    pytest.param(b"SSH-2.0-OpenSSH_9.2\r\n\r\n", id="ssh-banner-and-blank-line"),
+    pytest.param(b"HTTP/1.1 OK\r\nContent-Length: 0\r\n\r\n", id="no-status-code"),
+    pytest.param(b"220 mail ESMTP ready\r\n" * 6000, id="over-100-kib-without-a-blank-line"),
+]
+
+
+@pytest.mark.parametrize("reply", NOT_HTTP)
+def test_a_reply_that_is_not_http_is_a_bad_response_naming_the_url(
+    raw_whm: Callable[[Script], RawWhm], connect: Connect, reply: bytes
+) -> None:
+    server = raw_whm(_answer(reply))
+
+    with pytest.raises(WhmBadResponse) as caught:
+        connect(server.url, timeout=2).list_tokens()
+
+    assert caught.value.message == "WHM's reply is not HTTP; check the server URL."
+    assert caught.value.status_code is None
+    assert caught.value.may_have_run is False
+
+
+@pytest.mark.parametrize("reply", NOT_HTTP[:3])
+def test_a_write_answered_not_in_http_is_sent_once_and_warns_it_may_have_run(
+    raw_whm: Callable[[Script], RawWhm], connect: Connect, reply: bytes
+) -> None:
+    server = raw_whm(_answer(reply))
+
+    with pytest.raises(WhmBadResponse) as caught:
+        connect(server.url, timeout=2).revoke_tokens(["t"])
+
+    assert caught.value.message.startswith("WHM's reply is not HTTP; check the server URL. ")
+    assert caught.value.may_have_run is True
+    assert len(server.requests) == 1
+
+
+def test_a_connection_closed_without_a_byte_is_still_unreachable(
+    raw_whm: Callable[[Script], RawWhm], connect: Connect
+) -> None:
+    server = raw_whm(_answer(b""))
+
+    with pytest.raises(WhmUnreachable) as caught:
+        connect(server.url, timeout=2).revoke_tokens(["t"])
+
+    assert caught.value.message.startswith("WHM closed the connection without answering. ")
+    assert caught.value.may_have_run is True
+    assert len(server.requests) == 1
 
 
 # --- A reply that is not WHM API 1 -----------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 
 from tokenui.whm.client import WhmClient, make_http_client
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmBadResponse, WhmError
-from tokenui.whm.types import ApiToken, Credential, Privileges
+from tokenui.whm.types import LATEST, ApiToken, Credential, Privileges
 
 ACCESS_DENIED = (
     '{"cpanelresult":{"apiversion":"2","error":"Access denied",'
@@ -191,6 +191,49 @@ def test_list_tokens_reads_every_form_of_no_expiry(
     answer: Answer, record: dict[str, object], expires: datetime | None
 ) -> None:
     assert _listed_one(answer, record).expires == expires
+
+
+LAST_SECOND = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)  # 253402300799
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "expires"),
+    [
+        (253402300799, LAST_SECOND),
+        (253402300800, LATEST),
+        (300000000000, LATEST),
+        ("300000000000", LATEST),
+        # Past 64 bits orjson reads the integer as a float: still a time after 9999.
+        (99999999999999999999, LATEST),
+        ("9" * 5000, LATEST),
+    ],
+    ids=["last-second", "one-second-later", "year-11476", "as-string", "over-64-bits", "huge"],
+)
+def test_list_tokens_reads_an_expiry_past_year_9999_as_the_latest_time(
+    answer: Answer, expires_at: object, expires: datetime
+) -> None:
+    # WHM accepts any future expires_at; datetime ends at 9999.
+    token = _listed_one(answer, {"expires_at": expires_at})
+
+    assert token.expires == expires
+    assert not token.is_expired(datetime.now(UTC))
+
+
+def test_one_far_future_token_does_not_break_the_list(answer: Answer) -> None:
+    tokens = {
+        "far": {"name": "far", "create_time": 1732312345, "expires_at": 300000000000},
+        "near": {"name": "near", "create_time": 1732312000, "expires_at": 1763848799},
+        "odd": {"name": "odd", "create_time": 300000000000, "expires_at": None},
+    }
+
+    listed = answer(_ok("api_token_list", {"tokens": tokens})).list_tokens()
+
+    # create_time past 9999 reads as the latest time too, so that token sorts first (newest).
+    assert [(t.name, t.created, t.expires) for t in listed] == [
+        ("odd", LATEST, None),
+        ("far", _utc(1732312345), LATEST),
+        ("near", _utc(1732312000), _utc(1763848799)),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -424,10 +467,14 @@ def test_a_reply_that_is_not_api_1_is_a_bad_response(
         {"create_time": True},
         {"create_time": 1.5e9},
         {"create_time": -1},
-        {"create_time": 10**20},
         {"create_time": None},
         {"expires_at": "never"},
         {"expires_at": ""},
+        {"expires_at": -1},
+        {"expires_at": "-300000000000"},
+        {"expires_at": 3e11},
+        {"expires_at": "3e11"},
+        {"expires_at": -(10**20)},
         {"acls": "all"},
         {"acls": {"list-accts": "yes"}},
         {"acls": [1, 2]},

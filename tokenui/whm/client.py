@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 import socket
 import ssl
 import time
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from itertools import compress
 from pathlib import Path
 from urllib.parse import urlencode
@@ -27,7 +29,14 @@ from tokenui.whm.errors import (
     WhmTLSError,
     WhmUnreachable,
 )
-from tokenui.whm.types import FULL_ACCESS, ApiToken, CreatedToken, Credential, Privileges
+from tokenui.whm.types import (
+    FULL_ACCESS,
+    LATEST,
+    ApiToken,
+    CreatedToken,
+    Credential,
+    Privileges,
+)
 
 logger = logging.getLogger("tokenui.whm")
 
@@ -155,10 +164,10 @@ class WhmClient:
         result: int | None = None
         failure = ""
         try:
-            response = self._send(function, params, changes_state=changes_state)
-            status = response.status_code
+            reply = self._send(function, params, changes_state=changes_state)
+            status = reply.status
             data = _unwrap(
-                function, response, changes_state=changes_state, secrets=self._secrets(params)
+                function, reply, changes_state=changes_state, secrets=self._secrets(params)
             )
             result = 1
             try:
@@ -194,7 +203,7 @@ class WhmClient:
 
     def _send(
         self, function: str, params: Sequence[tuple[str, str]], *, changes_state: bool
-    ) -> httpx.Response:
+    ) -> _Reply:
         """One request and its whole body; transport failures become WhmErrors."""
         request = self._http.build_request(
             "POST",
@@ -206,6 +215,13 @@ class WhmClient:
             headers={"Authorization": _authorization(self._credential), "Content-Type": _FORM},
         )
         timeout = self._http.timeout
+        # httpx's read timeout bounds each wait for bytes, not the reply: a server trickling a
+        # few bytes a second would hold the call (and the user's page) as long as it likes. So
+        # the read timeout is also a deadline for the whole call, counted from here, since the
+        # pool wait and the connect are part of what the user waits through (each also has its
+        # own limit). The body is read against it, so a call ends by the deadline plus at most
+        # one read timeout. The headers are not: httpx reads them inside send(), with no hook.
+        deadline = time.monotonic() + (timeout.read if timeout.read is not None else math.inf)
         # Sent once, never retried (httpx's transport does not retry either): a call that changes
         # state must not run twice, and a read gains nothing from a silent second try.
         try:
@@ -213,14 +229,17 @@ class WhmClient:
         except httpx.RequestError as exc:
             raise _no_reply(exc, timeout, changes_state=changes_state) from exc
         try:
-            response.read()
+            body = _read_body(response, deadline)
         except httpx.RequestError as exc:
             raise _cut_short(
                 exc, timeout, response.status_code, changes_state=changes_state
             ) from exc
+        except _Overdue as exc:
+            raise _read_timeout(timeout, changes_state=changes_state) from exc
         finally:
+            # Closing a reply read only in part drops its connection rather than pooling it.
             response.close()
-        return response
+        return _Reply(response.status_code, response.headers.get("Content-Type", ""), body)
 
 
 # --- Requests --------------------------------------------------------------------------------
@@ -285,10 +304,26 @@ def _no_reply(exc: httpx.RequestError, timeout: httpx.Timeout, *, changes_state:
         return _read_timeout(timeout, changes_state=changes_state)
     if isinstance(exc, httpx.ConnectError):
         return _connect_error(exc)
-    # Reset or closed after the request went out (or while it did): WHM may have acted on it.
+    # From here on the request went out (or was going out): WHM may have acted on it.
+    if isinstance(exc, httpx.RemoteProtocolError) and not _closed_unanswered(exc):
+        # What came back is not HTTP/1 (HTTP/2 frames, a TLS alert, a line that is no status
+        # line): the URL names something other than WHM's API.
+        return WhmBadResponse(
+            "WHM's reply is not HTTP; check the server URL.",
+            status_code=None,
+            may_have_run=changes_state,
+        )
+    # Reset, or closed before a reply began.
     return WhmUnreachable(
         "WHM closed the connection without answering.", may_have_run=changes_state
     )
+
+
+def _closed_unanswered(exc: httpx.RemoteProtocolError) -> bool:
+    # httpcore's words when the connection closes before a whole status line and headers have
+    # arrived; every other protocol error is h11 refusing what did arrive. No class tells them
+    # apart, so the text does (its parse errors quote the bytes: they are never shown).
+    return str(exc).startswith("Server disconnected without sending a response")
 
 
 def _cut_short(
@@ -340,15 +375,45 @@ def _cause[E: BaseException](exc: BaseException, kind: type[E]) -> E | None:
 # --- Replies ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    """An HTTP reply from WHM, its body read in full."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+class _Overdue(Exception):
+    """The reply was still arriving at the call's deadline."""
+
+
+def _read_body(response: httpx.Response, deadline: float) -> bytes:
+    chunks: list[bytes] = []
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        if time.monotonic() > deadline and not _complete(response):
+            raise _Overdue
+    return b"".join(chunks)
+
+
+def _complete(response: httpx.Response) -> bool:
+    """Whether every byte Content-Length announced has arrived (False when it is not known)."""
+    # A reply that is all here is used even when it is late: for a write, dropping it would
+    # turn a known outcome into "may have run".
+    length = response.headers.get("Content-Length", "")
+    return length.isdigit() and response.num_bytes_downloaded >= int(length)
+
+
 class _Malformed(ValueError):
     """`data` has the wrong shape; the text names our field, never anything WHM sent."""
 
 
 def _unwrap(
-    function: str, response: httpx.Response, *, changes_state: bool, secrets: frozenset[str]
+    function: str, reply: _Reply, *, changes_state: bool, secrets: frozenset[str]
 ) -> object:
     """The `data` of a `result: 1` reply; anything else raises a WhmError."""
-    status = response.status_code
+    status = reply.status
 
     def bad(message: str) -> WhmBadResponse:
         return WhmBadResponse(message, status_code=status, may_have_run=changes_state)
@@ -359,10 +424,10 @@ def _unwrap(
         raise bad(f"WHM answered with a server error (HTTP {status}).")
     if status != 200:
         raise bad(f"WHM answered with HTTP {status}, not an API reply; check the server URL.")
-    if response.headers.get("Content-Type", "").startswith("text/html"):
+    if reply.content_type.startswith("text/html"):
         raise bad("WHM answered with a web page, not an API reply; check the server URL.")
     try:
-        payload = orjson.loads(response.content)
+        payload = orjson.loads(reply.body)
     except ValueError as exc:  # orjson's JSONDecodeError, also for nesting past 1,024 levels
         raise bad("WHM's reply is not valid JSON.") from exc
     if _is_access_denied(payload):
@@ -484,16 +549,30 @@ def _expiry(value: object) -> datetime | None:
     return _unix_time(value, "expires_at")
 
 
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST_EPOCH = (LATEST - _UNIX_EPOCH) // timedelta(seconds=1)
+# orjson reads an integer past 64 bits as a float: a float that large stands for one (and is
+# past year 9999 either way), while a smaller float is no Unix time WHM writes.
+_BEYOND_64_BITS = float(2**64)
+
+
 def _unix_time(value: object, what: str) -> datetime:
     # Perl's JSON writes a number as a string once it has been used as one: accept both.
     if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
+        # int() refuses strings over 4,300 digits; a number that long is past year 9999 anyway.
+        digits = value.lstrip("0") or "0"
+        value = int(digits) if len(digits) <= len(str(_LATEST_EPOCH)) else _LATEST_EPOCH + 1
+    if isinstance(value, float) and value >= _BEYOND_64_BITS:
+        value = _LATEST_EPOCH + 1
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise _Malformed(f"{what} is not a Unix time")
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise _Malformed(f"{what} is out of range") from exc
+    # WHM takes any expires_at in the future, however far (300000000000 is the year 11476), and
+    # lists it back. datetime ends at 9999, so a later time reads as its last moment: still in
+    # the future, and one such token does not make the whole list unreadable (nor unrevocable,
+    # since a revoke lists first).
+    if value > _LATEST_EPOCH:
+        return LATEST
+    return datetime.fromtimestamp(value, UTC)
 
 
 def _object(value: object, what: str) -> dict[str, object]:

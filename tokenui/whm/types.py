@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 FULL_ACCESS = "all"
+# The last moment a datetime can hold (9999-12-31 23:59:59.999999 UTC): WHM accepts expiry
+# times beyond it, and the client reads each of those as this.
+LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +23,10 @@ class Credential:
 
 @dataclass(frozen=True, slots=True)
 class ApiToken:
-    """One API token as WHM stores it (times are aware and in UTC; `expires` None = never)."""
+    """One API token as WHM stores it (times are aware and in UTC; `expires` None = never).
+
+    A time past year 9999 reads as LATEST: datetime can hold no later one.
+    """
 
     name: str
     created: datetime

@@ -11,6 +11,7 @@ from tests.whm.simulator.conftest import Params, Whm, numbered
 from tokenui.whm.simulator import Simulator
 
 PAST = "1609372800"
+TOO_BIG = str(2**63)  # one past the largest signed 64-bit integer
 BAD_NAME = (
     "“{}” is not a valid API token name. An API token name must not be longer than 50 "
     "characters and may only contain the following characters: a-z A-Z 0-9 _ -"
@@ -52,6 +53,19 @@ def future() -> str:
         ({"token_name": "t", "expires_at": "-5"}, "“-5” is not a valid UNIX epoch timestamp."),
         ({"token_name": "t", "expires_at": ""}, "“” is not a valid UNIX epoch timestamp."),
         ({"token_name": "t", "expires_at": PAST}, f"The “{PAST}” value must be a future date."),
+        # Past what a signed 64-bit integer (SQLite's, Perl's) holds.
+        (
+            {"token_name": "t", "expires_at": TOO_BIG},
+            f"“{TOO_BIG}” is not a valid UNIX epoch timestamp.",
+        ),
+        (
+            {"token_name": "t", "expires_at": "99999999999999999999"},
+            "“99999999999999999999” is not a valid UNIX epoch timestamp.",
+        ),
+        (
+            {"token_name": "t", "expires_at": "9" * 5000},
+            f"“{'9' * 5000}” is not a valid UNIX epoch timestamp.",
+        ),
         (
             {"token_name": "t", "whitelist_ip": "300.1.1.1"},
             "Invalid IP address or CIDR range specified: 300.1.1.1",
@@ -93,6 +107,22 @@ def test_create_refuses_with_whms_reason(root: Whm, params: Params, reason: str)
 def test_create_rejects_name_over_50_chars_and_accepts_50(root: Whm) -> None:
     assert root.reason("api_token_create", {"token_name": "n" * 51}) == BAD_NAME.format("n" * 51)
     assert root.ok("api_token_create", {"token_name": "n" * 50})["name"] == "n" * 50
+
+
+@pytest.mark.parametrize(
+    "expires_at",
+    ["300000000000", str(2**63 - 1), "00300000000000"],
+    ids=["year-11476", "max", "zeros"],
+)
+def test_create_and_update_keep_any_future_expiry_that_fits_64_bits(
+    root: Whm, expires_at: str
+) -> None:
+    stored = int(expires_at)
+    created = root.ok("api_token_create", {"token_name": "far", "expires_at": expires_at})
+    assert created["expires_at"] == stored
+    assert root.ok("api_token_list")["tokens"]["far"]["expires_at"] == stored
+    updated = root.ok("api_token_update", {"token_name": "reporting", "expires_at": expires_at})
+    assert updated["expires_at"] == stored
 
 
 def test_create_rejects_expiry_of_now(root: Whm) -> None:
@@ -196,6 +226,14 @@ def test_create_normalises_the_ip_list(
         (
             {"token_name": "reporting", "expires_at": PAST},
             f"The “{PAST}” value must be a future date.",
+        ),
+        (
+            {"token_name": "reporting", "expires_at": TOO_BIG},
+            f"“{TOO_BIG}” is not a valid UNIX epoch timestamp.",
+        ),
+        (
+            {"token_name": "reporting", "expires_at": "99999999999999999999"},
+            "“99999999999999999999” is not a valid UNIX epoch timestamp.",
         ),
         (
             {"token_name": "reporting", "whitelist_ip": "1.2.3"},

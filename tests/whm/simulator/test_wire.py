@@ -71,6 +71,7 @@ def test_post_body_of_another_content_type_is_not_read_as_params(root: Whm) -> N
         pytest.param(numbered("acl", ["list-accts", "create-acct"]), id="numbered"),
         pytest.param({"acl": ["list-accts", "create-acct"]}, id="repeated"),
         pytest.param({"acl-0": "list-accts", "acl": "create-acct"}, id="both"),
+        pytest.param({f"acl-{'9' * 5000}": "list-accts", "acl-0": "create-acct"}, id="huge-index"),
     ],
 )
 def test_list_params_accept_numbered_and_repeated_keys(

@@ -23,6 +23,9 @@ type Data = dict[str, Any]
 ALL = "all"
 TOKEN_NAME = re.compile(r"[A-Za-z0-9_-]{1,50}")
 EPOCH = re.compile(r"[0-9]+")
+# The largest expires_at stored: a signed 64-bit integer, as SQLite's INTEGER and Perl's IV hold.
+MAX_EPOCH = 2**63 - 1
+MAX_EPOCH_DIGITS = len(str(MAX_EPOCH))
 CIDR_PREFIX = re.compile(r"[0-9]{1,3}")
 MAX_WHITELIST_IPS = 100
 # api_token_update's way of saying "no IP restriction".
@@ -57,9 +60,10 @@ class Params:
     def values(self, key: str) -> list[str] | None:
         """A list: numbered keys (`acl-0`, `acl-1`, …) in number order, then the bare key
         repeated. None when neither form was sent."""
-        numbered = re.compile(rf"{re.escape(key)}-([0-9]+)")
+        numbered = re.compile(rf"{re.escape(key)}-0*([0-9]+)")
+        # Numeric order without int(), which refuses 4,300+ digits: shorter is smaller.
         indexed = [
-            (int(match[1]), value)
+            ((len(match[1]), match[1]), value)
             for k, value in self._pairs
             if (match := numbered.fullmatch(k)) is not None
         ]
@@ -326,9 +330,12 @@ def _and_list(items: list[str]) -> str:
 
 def _expiry(raw: str, now: int) -> int | None:
     """`expires_at` as stored: None for 0 (never), else a time strictly in the future."""
-    if not EPOCH.fullmatch(raw):
+    digits = raw.lstrip("0") or "0"
+    # A number past 64 bits is no epoch WHM can keep (nor SQLite, which would fail the call with
+    # an OverflowError); the length test comes first because int() refuses 4,300+ digits.
+    if not EPOCH.fullmatch(raw) or len(digits) > MAX_EPOCH_DIGITS or int(digits) > MAX_EPOCH:
         raise FunctionFailed(f"“{raw}” is not a valid UNIX epoch timestamp.")
-    expires_at = int(raw)
+    expires_at = int(digits)
     if expires_at == 0:
         return None
     if expires_at <= now:
