@@ -5,6 +5,7 @@ error on its field and the input intact, never a 5xx, and nothing WHM would refu
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -98,6 +99,15 @@ def test_generate_takes_a_name_exactly_when_whm_would_and_keeps_a_refused_one_as
 @given(typed=ip_lists())
 @example(typed=("0.0.0.0/0", [("0.0.0.0/0", None)]))
 @example(typed=("::ffff:192.0.2.1", [("::ffff:192.0.2.1", None)]))
+@example(  # once drawn with 2001:db8::/48 as the second network: ip_lists wrote the wrong prefix
+    typed=(
+        "0.0.0.0/1\n2001:db8::/96",
+        [
+            ("0.0.0.0/1", ipaddress.ip_network("0.0.0.0/1")),
+            ("2001:db8::/96", ipaddress.ip_network("2001:db8::/96")),
+        ],
+    )
+)
 def test_generate_takes_an_ip_list_exactly_when_every_entry_is_valid_and_keeps_a_refused_one(
     reseller_client: Client, whm: Simulator, typed: tuple[str, list[tuple[str, IPNetwork | None]]]
 ) -> None:

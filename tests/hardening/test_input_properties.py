@@ -112,6 +112,15 @@ def test_an_ip_list_either_parses_into_entries_whm_accepts_or_raises_validation_
 @CHEAP
 @given(ip_lists())
 @example(("10.0.0.5/24 ::ffff:1.2.3.4/120", [("10.0.0.5/24", None), ("::ffff:1.2.3.4/120", None)]))
+@example(  # once drawn with 2001:db8::/48 as the second network: ip_lists wrote the wrong prefix
+    (
+        "0.0.0.0/1\n2001:db8::/96",
+        [
+            ("0.0.0.0/1", ipaddress.ip_network("0.0.0.0/1")),
+            ("2001:db8::/96", ipaddress.ip_network("2001:db8::/96")),
+        ],
+    )
+)
 def test_an_ip_list_is_accepted_exactly_when_every_entry_is_and_keeps_them_all(
     typed: tuple[str, list[tuple[str, IPNetwork | None]]],
 ) -> None:
