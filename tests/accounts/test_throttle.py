@@ -86,3 +86,24 @@ def test_refusals_that_are_not_wrong_credentials_are_not_counted(
         assert client.post(SIGN_IN, sign_in_data(*DEMO_ROOT)).status_code == 503
     settings.WHM_SERVERS = {"simulator": whm.url}
     assert client.post(SIGN_IN, sign_in_data(*DEMO_ROOT)).status_code == 302
+
+
+def test_with_the_cache_down_sign_in_pauses_with_a_plain_message(
+    client: Client, whm: Simulator, settings
+) -> None:
+    # Failing open would let guessing go uncounted; failing with a traceback helps nobody.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        }
+    }
+    whm.clear_requests()
+
+    response = client.post("/sign-in/", sign_in_data(*DEMO_ROOT))
+
+    assert response.status_code == 503
+    assert "TokenUI cannot reach its cache" in response.content.decode()
+    assert 'value="root"' in response.content.decode()  # the username is kept
+    assert whm.requests() == []

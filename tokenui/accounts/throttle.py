@@ -8,13 +8,26 @@ Counters live in the cache, so with Redis (CACHE_URL) every app instance counts 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 
+logger = logging.getLogger(__name__)
+
 WINDOW_SECONDS = 15 * 60
+UNAVAILABLE = (
+    "Signing in is paused: TokenUI cannot reach its cache, where it counts failed sign-ins. "
+    "Try again in a minute; if it persists, tell the dashboard's operator."
+)
+
+
+class ThrottleUnavailable(Exception):
+    """The counters cannot be read (the cache is down): sign-in must not go ahead unguarded."""
+
+
 MAX_FAILURES_PER_USERNAME = 5
 MAX_FAILURES_PER_ADDRESS = 20
 
@@ -26,19 +39,30 @@ class SignInThrottle:
     address: str
 
     def wait_seconds(self) -> int:
-        """How long this sign-in must wait (0: it may go ahead)."""
-        return max(
-            _blocked_for(self._username_key, MAX_FAILURES_PER_USERNAME),
-            _blocked_for(self._address_key, MAX_FAILURES_PER_ADDRESS),
-        )
+        """How long this sign-in must wait (0: it may go ahead). Raises ThrottleUnavailable
+        when the counters cannot be read: failing open would let guessing go uncounted."""
+        try:
+            return max(
+                _blocked_for(self._username_key, MAX_FAILURES_PER_USERNAME),
+                _blocked_for(self._address_key, MAX_FAILURES_PER_ADDRESS),
+            )
+        except Exception as exc:  # each cache backend raises its own (redis.ConnectionError…)
+            logger.error("sign-in throttle: the cache cannot be read: %s", type(exc).__name__)
+            raise ThrottleUnavailable from exc
 
     def failed(self) -> None:
-        _count(self._username_key)
-        _count(self._address_key)
+        try:
+            _count(self._username_key)
+            _count(self._address_key)
+        except Exception as exc:  # WHM has answered already: the user still hears its verdict
+            logger.error("sign-in throttle: a failure was not counted: %s", type(exc).__name__)
 
     def succeeded(self) -> None:
         # The address keeps its count: one good password must not reset a spray across users.
-        cache.delete_many([f"{self._username_key}:n", f"{self._username_key}:until"])
+        try:
+            cache.delete_many([f"{self._username_key}:n", f"{self._username_key}:until"])
+        except Exception as exc:  # the sign-in itself succeeded
+            logger.error("sign-in throttle: the count was not cleared: %s", type(exc).__name__)
 
     @property
     def _username_key(self) -> str:

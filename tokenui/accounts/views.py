@@ -16,7 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tokenui.accounts import credentials
 from tokenui.accounts.forms import SignInForm
-from tokenui.accounts.throttle import SignInThrottle, wait_message
+from tokenui.accounts.throttle import (
+    UNAVAILABLE,
+    SignInThrottle,
+    ThrottleUnavailable,
+    wait_message,
+)
 from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.http import client_address, status_for
@@ -57,7 +62,11 @@ def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
     server, credential = form.cleaned_data["server"], form.credential()
     actor = trail.Actor(server, credential.user, credential.kind)
     throttle = SignInThrottle(server, credential.user, client_address(request))
-    if wait := throttle.wait_seconds():
+    try:
+        wait = throttle.wait_seconds()
+    except ThrottleUnavailable:
+        return _refuse(request, form, actor, UNAVAILABLE, 503, Outcome.FAILED)
+    if wait:
         return _refuse(request, form, actor, wait_message(wait), 429)  # WHM is not asked
     try:
         token_name = _check_with_whm(server, credential)
