@@ -201,6 +201,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tokenui.accounts.idle.keep_alive",  # inside sessions: it marks the session for saving
     "django.middleware.common.CommonMiddleware",
     "tokenui.http.refuse_forms_not_in_utf8",  # before CSRF, which reads the form
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -278,7 +279,9 @@ if not 1 <= SESSION_IDLE_MINUTES <= 24 * 60:
     )
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True  # each request pushes the idle deadline back
+# Each request pushes the idle deadline back, saving the session at most once a minute
+# (tokenui.accounts.idle), not at every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "tokenui_session"

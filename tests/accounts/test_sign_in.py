@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
-from tokenui.accounts import credentials
+from tokenui.accounts import credentials, idle
 from tokenui.whm.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +217,25 @@ def test_a_server_removed_from_settings_ends_its_sessions(
     client.post(SIGN_IN, sign_in_data(*DEMO_ROOT))
     settings.WHM_SERVERS = {"other": whm.url}
     assert client.get(TOKENS)["Location"].startswith(SIGN_IN)
+
+
+def test_requests_push_the_idle_deadline_back_saving_at_most_once_a_minute(
+    client: Client, whm: Simulator
+) -> None:
+    client.post(SIGN_IN, sign_in_data(*DEMO_ROOT))
+    key = client.session.session_key
+    deadline = Session.objects.get(session_key=key).expire_date
+    # Within the minute: the session is not written again.
+    client.get(TOKENS)
+    assert Session.objects.get(session_key=key).expire_date == deadline
+
+    # Over a minute since the deadline last moved: the next request moves it.
+    session = client.session
+    session[idle.TOUCHED] = int(time.time()) - idle.REFRESH_SECONDS - 1
+    session.save()
+    Session.objects.filter(session_key=key).update(expire_date=deadline - timedelta(minutes=5))
+    response = client.get(TOKENS)
+
+    assert response.status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > deadline - timedelta(seconds=1)
+    assert response.cookies["tokenui_session"]["max-age"] == 30 * 60
