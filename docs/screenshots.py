@@ -1,5 +1,5 @@
 """Retake the README's screenshots from a running dashboard: `make run`, then, in another shell,
-`.venv/bin/python docs/screenshots.py` (`--url` if it is not on http://127.0.0.1:8000).
+`.venv/bin/python -m docs.screenshots` (`--url` if it is not on http://127.0.0.1:8000).
 
 It signs in as the demo root user of the embedded simulator, generates one token for the
 secret page and revokes it again at the end, so the demo state is as it was.
@@ -8,22 +8,13 @@ secret page and revokes it again at the end, so the demo state is as it was.
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
+
+from bench.browser import chromium
 
 DOCS = Path(__file__).resolve().parent
-# As in tests/browser: Debian's chromium, kept off the network it cannot reach here.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NAME = "ci-deploy"
 
 
@@ -74,14 +65,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the running dashboard")
     args = parser.parse_args()
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        try:
-            take(page, args.url.rstrip("/"))
-        finally:
-            browser.close()
+    with chromium() as browser:  # the benchmarks' Debian chromium, kept off the network
+        if browser is None:
+            raise SystemExit("Debian's chromium is not installed (apt-get install chromium).")
+        take(browser.new_page(viewport={"width": 1280, "height": 800}), args.url.rstrip("/"))
 
 
 if __name__ == "__main__":
