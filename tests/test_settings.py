@@ -34,6 +34,7 @@ VARIABLES = (
     "HTTPS",
     "HSTS_INCLUDE_SUBDOMAINS",
     "TRUSTED_PROXY_COUNT",
+    "CSRF_TRUSTED_ORIGINS",
 )
 GOOD = {"SECRET_KEY": "k" * 50, "WHM_URL": "https://whm.example.com:2087"}
 
@@ -167,6 +168,10 @@ def test_env_file_is_read_and_the_real_environment_wins(load, tmp_path: Path) ->
         ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES"),
         ({"HTTPS": "yes please"}, "HTTPS"),
         ({"TRUSTED_PROXY_COUNT": "9"}, "TRUSTED_PROXY_COUNT"),
+        ({"CSRF_TRUSTED_ORIGINS": "tokens.example.com"}, "CSRF_TRUSTED_ORIGINS"),
+        ({"CSRF_TRUSTED_ORIGINS": "https://tokens.example.com/tokens/"}, "CSRF_TRUSTED_ORIGINS"),
+        ({"CSRF_TRUSTED_ORIGINS": "https://[::1:8443"}, "CSRF_TRUSTED_ORIGINS"),
+        ({"CSRF_TRUSTED_ORIGINS": "https://tokens.example.com:port"}, "CSRF_TRUSTED_ORIGINS"),
         ({"SESSION_IDLE_MINUTES": "half an hour"}, "SESSION_IDLE_MINUTES"),
         ({"WHM_URL": "https://[::1:2087"}, "WHM_URL"),
         ({"WHM_URL": "https://whm.example.com:port"}, "WHM_URL"),
@@ -250,6 +255,17 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "tokens.example.com",
     "WHM_URL": "https://whm.example.com:2087",
 }
+
+
+def test_csrf_trusted_origins_are_read_as_a_list(load) -> None:
+    ns = load(
+        **GOOD, CSRF_TRUSTED_ORIGINS="https://tokens.example.com:8443,https://tokens.internal"
+    )
+    assert ns["CSRF_TRUSTED_ORIGINS"] == [
+        "https://tokens.example.com:8443",
+        "https://tokens.internal",
+    ]
+    assert load(**GOOD)["CSRF_TRUSTED_ORIGINS"] == []
 
 
 def test_https_turns_on_secure_cookies_hsts_and_the_redirect(load) -> None:

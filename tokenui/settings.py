@@ -184,6 +184,24 @@ if len(str(SECRET_KEY)) < 32:
 SECRET_KEY_FALLBACKS = list(_read("SECRET_KEY_FALLBACKS", list, default=[]))
 DEBUG = _flag("DEBUG", default=False)
 ALLOWED_HOSTS = list(_read("ALLOWED_HOSTS", list, default=["localhost", "127.0.0.1", "[::1]"]))
+# Origins (scheme://host[:port]) whose form posts are accepted besides the dashboard's own: for
+# a proxy that does not pass the browser's Host through, or serves it on a port of its own.
+CSRF_TRUSTED_ORIGINS = list(_read("CSRF_TRUSTED_ORIGINS", list, default=[]))
+for _origin in CSRF_TRUSTED_ORIGINS:
+    try:
+        _parts = urlsplit(_origin) if "://" in _origin else None
+        _ = _parts and _parts.port  # a port that is no number raises ValueError
+    except ValueError:
+        _parts = None
+    if _parts is None or _parts.scheme not in {"http", "https"} or not _parts.netloc:
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS: {_origin!r} is not an origin such as "
+            "https://tokens.example.com."
+        )
+    if _parts.path or _parts.query or _parts.fragment or "@" in _parts.netloc:
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS: {_origin!r} must be only a scheme, host and port."
+        )
 
 INSTALLED_APPS = [
     "django.contrib.sessions",

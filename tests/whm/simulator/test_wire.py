@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 import httpx
@@ -114,6 +115,19 @@ def test_chunked_body_is_refused(root: Whm) -> None:
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("length", ["9" * 5000, "12abc", "-1"])
+def test_a_content_length_that_is_no_length_is_refused(simulator: Simulator, length: str) -> None:
+    host, port = simulator.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            b"POST /json-api/myprivs?api.version=1 HTTP/1.1\r\nHost: whm\r\n"
+            + f"Content-Length: {length}\r\n\r\n".encode()
+        )
+        status_line = sock.makefile("rb").readline()
+
+    assert status_line.startswith(b"HTTP/1.1 413 ") or status_line.startswith(b"HTTP/1.0 413 ")
 
 
 def test_keep_alive_connection_is_reused(simulator: Simulator, root: Whm) -> None:
