@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -14,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import DEMO_ROOT
-from tests.test_settings import VARIABLES
+from tests.environment import clean_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,21 +30,13 @@ def listening(port: int) -> bool:
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in VARIABLES and k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
-    }
-    env.update(
-        TOKENUI_ENV_FILE="",
-        PYTHONUNBUFFERED="1",
+    return clean_environment(
         SECRET_KEY="s" * 50,
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         WHM_SIMULATOR_DIR=str(tmp_path / "simulator"),
         WHM_SIMULATOR_PORT=str(free_port()),
         **extra,
     )
-    return env
 
 
 def manage(env: dict[str, str], *args: str) -> subprocess.Popen[str]:

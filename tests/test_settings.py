@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -12,30 +13,10 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from tests.environment import VARIABLES, clean_environment
+
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "tokenui" / "settings.py"
 BASE_DIR = SETTINGS_FILE.parent.parent
-VARIABLES = (
-    "SECRET_KEY",
-    "DEBUG",
-    "ALLOWED_HOSTS",
-    "DATABASE_URL",
-    "CACHE_URL",
-    "WHM_URL",
-    "WHM_SERVERS",
-    "WHM_VERIFY_TLS",
-    "WHM_CA_BUNDLE",
-    "WHM_TIMEOUT",
-    "WHM_TIME_ZONE",
-    "WHM_SIMULATOR_PORT",
-    "WHM_SIMULATOR_DIR",
-    "EXPIRY_WARNING_DAYS",
-    "SECRET_KEY_FALLBACKS",
-    "SESSION_IDLE_MINUTES",
-    "HTTPS",
-    "HSTS_INCLUDE_SUBDOMAINS",
-    "TRUSTED_PROXY_COUNT",
-    "CSRF_TRUSTED_ORIGINS",
-)
 GOOD = {"SECRET_KEY": "k" * 50, "WHM_URL": "https://whm.example.com:2087"}
 
 
@@ -231,10 +212,7 @@ def test_plain_http_is_allowed_to_this_machine_only(load) -> None:
 
 
 def test_manage_py_refuses_to_start_and_names_the_variable() -> None:
-    env = {
-        k: v for k, v in os.environ.items() if k not in VARIABLES and k != "DJANGO_SETTINGS_MODULE"
-    }
-    env.update(TOKENUI_ENV_FILE="", SECRET_KEY="k" * 50, DEBUG="false")
+    env = clean_environment(SECRET_KEY="k" * 50, DEBUG="false")
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=BASE_DIR,
@@ -279,10 +257,7 @@ def test_https_turns_on_secure_cookies_hsts_and_the_redirect(load) -> None:
 
 
 def test_the_documented_production_settings_pass_check_deploy() -> None:
-    env = {
-        k: v for k, v in os.environ.items() if k not in VARIABLES and k != "DJANGO_SETTINGS_MODULE"
-    }
-    env.update(PRODUCTION, TOKENUI_ENV_FILE="")
+    env = clean_environment(**PRODUCTION)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
@@ -294,3 +269,12 @@ def test_the_documented_production_settings_pass_check_deploy() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_every_variable_the_settings_read_is_known_to_the_tests_and_documented() -> None:
+    source = (BASE_DIR / "tokenui" / "settings.py").read_text()
+    read = set(re.findall(r'(?:_read|_flag|_service)\(\s*"([A-Z_]+)"', source))
+    documented = set(re.findall(r"^#?([A-Z_]+)=", (BASE_DIR / ".env.example").read_text(), re.M))
+
+    assert read == set(VARIABLES)  # so no test's subprocess inherits one from the shell
+    assert read <= documented

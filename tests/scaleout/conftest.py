@@ -25,7 +25,7 @@ import pytest
 import redis
 from psycopg import sql
 
-from tests.test_settings import VARIABLES
+from tests.environment import clean_environment
 from tokenui.audit.models import AuditEvent
 from tokenui.whm.simulator import Simulator
 
@@ -195,17 +195,10 @@ def scaleout(_scaleout: ScaleOut) -> ScaleOut:
 
 def _environment(database_url: str, cache_url: str, whm_url: str) -> dict[str, str]:
     """What both instances run with: the same backends, SECRET_KEY and WHM, and no .env."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in VARIABLES and k not in {"DJANGO_SETTINGS_MODULE", "GUNICORN_CMD_ARGS"}
-    }
-    env.update(
+    return clean_environment(
         # The real settings, with static files from the finders: the hashed manifest that
         # production's storage needs exists only after collectstatic.
         DJANGO_SETTINGS_MODULE="tests.settings",
-        TOKENUI_ENV_FILE="",
-        PYTHONUNBUFFERED="1",
         SECRET_KEY=secrets.token_urlsafe(50),
         DEBUG="false",
         DATABASE_URL=database_url,
@@ -214,7 +207,6 @@ def _environment(database_url: str, cache_url: str, whm_url: str) -> dict[str, s
         WHM_SERVERS=f"{SERVER}={whm_url}",
         WHM_TIMEOUT="5",
     )
-    return env
 
 
 def _migrate(env: dict[str, str]) -> None:

@@ -1,0 +1,45 @@
+"""The environment of an app process a test starts: the real one without any of the app's
+settings, so that neither the developer's shell, nor .env, nor CI's variables leak into it."""
+
+from __future__ import annotations
+
+import os
+
+# Every variable tokenui/settings.py reads (tests/test_settings.py checks each one).
+VARIABLES = (
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "CACHE_URL",
+    "WHM_URL",
+    "WHM_SERVERS",
+    "WHM_VERIFY_TLS",
+    "WHM_CA_BUNDLE",
+    "WHM_TIMEOUT",
+    "WHM_TIME_ZONE",
+    "WHM_SIMULATOR_PORT",
+    "WHM_SIMULATOR_DIR",
+    "EXPIRY_WARNING_DAYS",
+    "SECRET_KEY_FALLBACKS",
+    "SESSION_IDLE_MINUTES",
+    "HTTPS",
+    "HSTS_INCLUDE_SUBDOMAINS",
+    "TRUSTED_PROXY_COUNT",
+    "CSRF_TRUSTED_ORIGINS",
+)
+# Set for the test process itself, or by a developer's shell, and wrong for another process.
+NOT_PASSED_ON = frozenset(
+    {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "GUNICORN_CMD_ARGS"}
+)
+
+
+def clean_environment(**settings: str) -> dict[str, str]:
+    """The real environment less the app's settings, no .env, unbuffered output, plus `settings`."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in VARIABLES and name not in NOT_PASSED_ON
+    }
+    env.update(TOKENUI_ENV_FILE="", PYTHONUNBUFFERED="1", **settings)
+    return env
