@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tokenui.whm.simulator import RESELLER_USER, ROOT_USER, Simulator
+from tokenui.simulator import RESELLER_USER, ROOT_USER, Simulator
 
 # The demo users' sign-in credentials, as (user, password).
 DEMO_ROOT = (ROOT_USER.name, ROOT_USER.password)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
 from tokenui.accounts import credentials, idle
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
 from tokenui.accounts.throttle import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

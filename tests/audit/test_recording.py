@@ -13,7 +13,7 @@ from django.test import Client
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
 from tokenui.audit.models import AuditEvent
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

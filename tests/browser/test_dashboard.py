@@ -19,7 +19,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import sign_in
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,9 +21,9 @@ from django.http import HttpResponse as Response
 from django.test import Client
 
 from tests.conftest import sign_in_data
-from tokenui.whm.acls import ACL_KEYS
-from tokenui.whm.simulator import LoggedRequest, Simulator
-from tokenui.whm.simulator.seed import RESELLER_ACLS
+from tokenui.acls import ACL_KEYS
+from tokenui.simulator import LoggedRequest, Simulator
+from tokenui.simulator.seed import RESELLER_ACLS
 
 FORM = "application/x-www-form-urlencoded"
 WRITES = frozenset({"api_token_create", "api_token_update", "api_token_revoke"})

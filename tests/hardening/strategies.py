@@ -13,8 +13,8 @@ import re
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from tokenui.whm.acls import ACL_KEYS
-from tokenui.whm.simulator.seed import RESELLER_ACLS
+from tokenui.acls import ACL_KEYS
+from tokenui.simulator.seed import RESELLER_ACLS
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

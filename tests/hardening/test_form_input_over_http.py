@@ -43,7 +43,7 @@ from tests.hardening.strategies import (
     names,
     whm_accepts_name,
 )
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from tests.hardening.conftest import (
     writes,
 )
 from tests.hardening.strategies import FORM_CHARS, OVER_HTTP, names
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from tests.hardening.conftest import (
     text,
 )
 from tests.hardening.strategies import FORM_CHARS, OVER_HTTP
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

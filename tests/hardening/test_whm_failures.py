@@ -33,7 +33,7 @@ from tests.hardening.conftest import (
     textarea_value,
 )
 from tokenui.accounts import credentials
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from psycopg import sql
 
 from tests.environment import clean_environment
 from tokenui.audit.models import AuditEvent
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 POSTGRES_SCHEMES = frozenset({"postgres", "postgresql", "pgsql", "psql"})

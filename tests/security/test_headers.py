@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import DEMO_ROOT, sign_in_data
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 
 from tests.conftest import DEMO_ROOT, sign_in_data
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tokenui.tokens.acl_groups import DANGEROUS_ACLS, held_acl_groups, iter_acls
-from tokenui.whm.acls import (
+from tokenui.acls import (
     ACL_KEYS,
     ALL_WARNING,
     BYPASS_WARNING,
@@ -14,6 +13,7 @@ from tokenui.whm.acls import (
     AclGroup,
     AclSection,
 )
+from tokenui.tokens.acl_groups import DANGEROUS_ACLS, held_acl_groups, iter_acls
 
 RESELLER = ["status", "kill-acct", "list-accts", "acct-summary", "create-acct"]
 

@@ -11,8 +11,8 @@ import pytest
 from django import forms
 from django.http import QueryDict
 
+from tokenui.acls import ACL_KEYS, BYPASS_WARNING
 from tokenui.tokens.forms import ACLS_REQUIRED, TokenForm, years_after
-from tokenui.whm.acls import ACL_KEYS, BYPASS_WARNING
 
 UTC = ZoneInfo("UTC")
 CHICAGO = ZoneInfo("America/Chicago")

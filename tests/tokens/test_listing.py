@@ -11,8 +11,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
+from tokenui.simulator import Simulator
 from tokenui.whm.servers import client_for
-from tokenui.whm.simulator import Simulator
 from tokenui.whm.types import Credential
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from tests.conftest import DEMO_ROOT, sign_in_data
+from tokenui.simulator import Simulator
 from tokenui.tokens.forms import years_after
-from tokenui.whm.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
 

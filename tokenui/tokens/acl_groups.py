@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from tokenui.whm.acls import (
+from tokenui.acls import (
     ACLS_BY_KEY,
     ADDITIONAL_SOFTWARE,
     CATALOGUE,

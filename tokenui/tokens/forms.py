@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundWidget
 from django.utils.functional import cached_property
 
+from tokenui.acls import ACLS_BY_KEY, Acl, AclGroup
 from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
 from tokenui.tokens.validators import (
     NAME_MAX_LENGTH,
@@ -22,7 +23,6 @@ from tokenui.tokens.validators import (
     parse_ip_list,
     validate_token_name,
 )
-from tokenui.whm.acls import ACLS_BY_KEY, Acl, AclGroup
 
 EXPIRY_NEVER = "never"
 EXPIRY_DATE = "date"

@@ -1,1 +1,1 @@
-"""Everything that speaks WHM API 1: the client, its error tree, and the WHM simulator."""
+"""Everything that speaks WHM API 1: the client, its error tree and its types (no web here)."""

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
-from tokenui.whm.acls import NOT_AN_ACL
+from tokenui.acls import NOT_AN_ACL
 from tokenui.whm.errors import (
     WhmApiError,
     WhmAuthError,

@@ -19,10 +19,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tests.whm.simulator.conftest import delete, get, post
-from tokenui.whm.simulator import Simulator, SimUser
+from tests.simulator.conftest import delete, get, post
+from tokenui.simulator import Simulator, SimUser
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+BASE_DIR = Path(__file__).resolve().parents[2]
 READY = "Press Ctrl-C to stop."
 STOPPED = "WHM simulator stopped."
 

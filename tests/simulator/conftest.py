@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tokenui.whm.simulator import Simulator
+from tokenui.simulator import Simulator
 
 type Params = dict[str, str | list[str]]
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from tests.conftest import DEMO_ROOT
-from tests.whm.simulator.conftest import Whm, delete, get, post
-from tokenui.whm.simulator import Simulator
+from tests.simulator.conftest import Whm, delete, get, post
+from tokenui.simulator import Simulator
 
 
 def listaccts(root: Whm, *, timeout: float = 5) -> httpx.Response:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tokenui.whm.acls import ACL_KEYS, ACLS_BY_KEY, SOFTWARE_PREFIX
+from tokenui.acls import ACL_KEYS, ACLS_BY_KEY, SOFTWARE_PREFIX
 
 from .auth import Caller, effective_acls
 from .store import Account, AccountTaken, Store, StoredToken, StoredUser, TokenNameTaken

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tests.whm.simulator.conftest import Whm, get, post
-from tokenui.whm.simulator import Simulator, SimUser, Store, StoreError
+from tests.simulator.conftest import Whm, get, post
+from tokenui.simulator import Simulator, SimUser, Store, StoreError
 
 WEEK = 7 * 86400
 

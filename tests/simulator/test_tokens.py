@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.whm.simulator.conftest import Whm, numbered
-from tokenui.whm.acls import ACL_KEYS
-from tokenui.whm.simulator import RESELLER_USER, Simulator
+from tests.simulator.conftest import Whm, numbered
+from tokenui.acls import ACL_KEYS
+from tokenui.simulator import RESELLER_USER, Simulator
 
 DAY = 86400
 

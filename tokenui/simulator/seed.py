@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tokenui.whm.acls import ACL_KEYS, CATALOGUE
+from tokenui.acls import ACL_KEYS, CATALOGUE
 
 from .functions import SHARED_IP
 from .store import Account, Seed, SimUser, StoredToken

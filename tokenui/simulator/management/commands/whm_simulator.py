@@ -13,8 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tokenui.whm.acls import ACLS_BY_KEY, SOFTWARE_PREFIX
-from tokenui.whm.simulator import (
+from tokenui.acls import ACLS_BY_KEY, SOFTWARE_PREFIX
+from tokenui.simulator import (
     DEMO_USERS,
     FAULT_MODES,
     Simulator,

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.whm.simulator.conftest import Params, Whm, numbered
-from tokenui.whm.simulator import Simulator
+from tests.simulator.conftest import Params, Whm, numbered
+from tokenui.simulator import Simulator
 
 PAST = "1609372800"
 TOO_BIG = str(2**63)  # one past the largest signed 64-bit integer

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from tests.conftest import DEMO_ROOT
-from tests.whm.simulator.conftest import SYSTEM_TRUST, Whm, get, numbered
-from tokenui.whm.simulator import LoggedRequest, Simulator
+from tests.simulator.conftest import SYSTEM_TRUST, Whm, get, numbered
+from tokenui.simulator import LoggedRequest, Simulator
 
 
 def test_success_reply_is_json_with_the_exact_envelope(root: Whm) -> None:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tests.whm.simulator.conftest import ACCESS_DENIED, Whm, get, post
-from tokenui.whm.simulator import Simulator, SimUser
+from tests.simulator.conftest import ACCESS_DENIED, Whm, get, post
+from tokenui.simulator import Simulator, SimUser
 
 
 def assert_denied(response: httpx.Response) -> None:

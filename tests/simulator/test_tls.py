@@ -12,8 +12,8 @@ import pytest
 from cryptography import x509
 
 from tests.conftest import DEMO_ROOT
-from tests.whm.simulator.conftest import get
-from tokenui.whm.simulator import Simulator
+from tests.simulator.conftest import get
+from tokenui.simulator import Simulator
 
 
 def verified_by(ca_path: Path) -> ssl.SSLContext:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.whm.simulator.conftest import Params, Whm
-from tokenui.whm.acls import ACL_KEYS
-from tokenui.whm.simulator import RESELLER_USER
+from tests.simulator.conftest import Params, Whm
+from tokenui.acls import ACL_KEYS
+from tokenui.simulator import RESELLER_USER
 
 BAD_USERNAME = (
     "“{}” is not a valid username: use 1 to 16 lowercase letters and digits, "

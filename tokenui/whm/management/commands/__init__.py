@@ -1,1 +1,0 @@
-"""The WHM package's manage.py commands: rundashboard and whm_simulator."""
