@@ -153,10 +153,12 @@ def stop_on_sigterm() -> Iterator[None]:
 class Simulator:
     url: str
     state_dir: Path
-    ca_path: Path
+    ca_path: Path | None  # None: plain HTTP
     process: Process
 
-    def tls_context(self) -> ssl.SSLContext:
+    def tls_context(self) -> ssl.SSLContext | bool:
+        if self.ca_path is None:
+            return False
         return ssl.create_default_context(cafile=str(self.ca_path))
 
 
@@ -180,6 +182,7 @@ class Stack:
     workdir: Path
     tokens: int
     latency_ms: int
+    tls: bool
 
 
 def base_env() -> dict[str, str]:
@@ -191,11 +194,14 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def start_simulator(stack: ExitStack, workdir: Path, *, tokens: int, latency_ms: int) -> Simulator:
+def start_simulator(
+    stack: ExitStack, workdir: Path, *, tokens: int, latency_ms: int, tls: bool = True
+) -> Simulator:
     state_dir = workdir / "simulator"
     port = free_port()
     env = base_env() | {"SECRET_KEY": secrets.token_urlsafe(40), "DEBUG": "true"}
-    argv = [PYTHON, "manage.py", "whm_simulator", "--port", str(port), "--tls"]
+    argv = [PYTHON, "manage.py", "whm_simulator", "--port", str(port)]
+    argv += ["--tls"] if tls else []
     argv += ["--state-dir", str(state_dir), "--tokens", str(tokens)]
     argv += ["--latency-ms", str(latency_ms), "--reset"]
     process = stack.enter_context(
@@ -206,19 +212,23 @@ def start_simulator(stack: ExitStack, workdir: Path, *, tokens: int, latency_ms:
         what="the WHM simulator",
         process=process,
     )
+    if not tls:
+        return Simulator(f"http://{LOOPBACK}:{port}", state_dir, None, process)
     return Simulator(f"https://{LOOPBACK}:{port}", state_dir, state_dir / "ca.pem", process)
 
 
 def dashboard_env(simulator: Simulator, workdir: Path) -> dict[str, str]:
-    return base_env() | {
+    env = base_env() | {
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "WHM_URL": simulator.url,
-        "WHM_CA_BUNDLE": str(simulator.ca_path),
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "CACHE_URL": "locmemcache://",
     }
+    if simulator.ca_path is not None:
+        env["WHM_CA_BUNDLE"] = str(simulator.ca_path)
+    return env
 
 
 _static_collected = False
@@ -260,14 +270,18 @@ def start_dashboard(
 
 
 @contextmanager
-def running_stack(*, tokens: int, latency_ms: int, workers: int = 2) -> Iterator[Stack]:
+def running_stack(
+    *, tokens: int, latency_ms: int, workers: int = 2, tls: bool = True
+) -> Iterator[Stack]:
     """The simulator (fresh state dir, N tokens) and the dashboard; both stopped on the way out."""
     workdir = Path(tempfile.mkdtemp(prefix=f"tokenui-bench-{tokens}-"))
     try:
         with ExitStack() as stack:
-            simulator = start_simulator(stack, workdir, tokens=tokens, latency_ms=latency_ms)
+            simulator = start_simulator(
+                stack, workdir, tokens=tokens, latency_ms=latency_ms, tls=tls
+            )
             dashboard = start_dashboard(stack, simulator, workdir, workers=workers)
-            yield Stack(simulator, dashboard, workdir, tokens, latency_ms)
+            yield Stack(simulator, dashboard, workdir, tokens, latency_ms, tls)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -46,11 +46,15 @@ from tokenui.tokens.listing import REFRESH_HEADER
 
 SIZES = (10, 100, 1_000, 10_000)
 LATENCY_MS = 20
-SAMPLES = 40  # interleaved rounds of (direct, page, partial); a third of that at 10,000 tokens
+SAMPLES = 40  # interleaved rounds of (direct, page, partials, healthz); a third at 10,000 tokens
+# The second setup: plain HTTP, WHM answering at once, so that the dashboard's own cost is not
+# hidden in TLS and latency. Only the proxy overhead is measured there.
+PLAIN_SIZES = (10, 1_000)
+PLAIN_SAMPLES = 100  # the 10-token figure is a few ms: more rounds steady its median
 CONNECTION_REQUESTS = 100  # dashboard requests watched for new WHM connections (30 at 10,000)
 THROUGHPUT_TOKENS = 100
 THROUGHPUT_SECONDS = 10.0  # per endpoint, in two alternating halves
-PROFILE_SIZES = (1_000, 10_000)
+PROFILE_SIZES = (10_000,)  # the plain-HTTP setup profiles its own sizes
 PROFILE_REQUESTS = 20
 ROW_MARK = '<tr id="token-'
 REFRESH_LINK = re.compile(r'hx-get="([^"]*)"[^>]*>Refresh List<')
@@ -61,11 +65,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="token counts")
     parser.add_argument("--latency-ms", type=int, default=LATENCY_MS)
     parser.add_argument("--samples", type=int, default=SAMPLES)
+    parser.add_argument(
+        "--plain-sizes",
+        default=",".join(map(str, PLAIN_SIZES)),
+        help="token counts for the plain-HTTP, no-latency setup ('' for none)",
+    )
+    parser.add_argument("--plain-samples", type=int, default=PLAIN_SAMPLES)
     parser.add_argument("--throughput-seconds", type=float, default=THROUGHPUT_SECONDS)
     parser.add_argument("--no-browser", action="store_true", help="skip the chromium figures")
     parser.add_argument("--out", type=Path, default=BENCH_DIR, help="where the reports go")
     args = parser.parse_args(argv)
-    sizes = [int(n.replace("_", "")) for n in args.sizes.split(",") if n.strip()]
+    sizes = _counts(args.sizes)
+    plain_sizes = _counts(args.plain_sizes)
 
     started = time.monotonic()
     results: dict[str, Any] = {
@@ -76,10 +87,13 @@ def main(argv: list[str] | None = None) -> int:
             "sizes": sizes,
             "latency_ms": args.latency_ms,
             "samples": args.samples,
+            "plain_sizes": plain_sizes,
+            "plain_samples": args.plain_samples,
             "gunicorn_workers": 2,
             "throughput_seconds": args.throughput_seconds,
         },
         "sizes": {},
+        "plain": {},
     }
     with stop_on_sigterm(), browser_bench.chromium() as chromium:
         if chromium is None or args.no_browser:
@@ -87,8 +101,11 @@ def main(argv: list[str] | None = None) -> int:
             chromium = None
         else:
             results["browser"] = {"chromium": chromium.version}
+        for n in plain_sizes:
+            print(f"\n== {n:,} tokens, plain HTTP, no latency ==", flush=True)
+            results["plain"][str(n)] = _measure_plain(n, args)
         for n in sizes:
-            print(f"\n== {n:,} tokens ==", flush=True)
+            print(f"\n== {n:,} tokens, TLS, {args.latency_ms} ms latency ==", flush=True)
             results["sizes"][str(n)] = _measure_size(n, args, chromium, results)
     results["machine"]["load_average_after"] = machine()["load_average"]
     results["duration_s"] = round(time.monotonic() - started, 1)
@@ -97,15 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nWrote {args.out / 'report.md'} and {args.out / 'results.json'}", end="")
     print(f" in {results['duration_s']:.0f} s.")
     # A MISS is a result; a measurement that could not be taken is not.
-    failed = [e for figures in results["sizes"].values() for e in figures.get("errors", [])]
+    setups = [*results["sizes"].values(), *results["plain"].values()]
+    failed = [e for figures in setups for e in figures.get("errors", [])]
     return 1 if failed else 0
 
 
-def _measure_size(
-    n: int, args: argparse.Namespace, chromium: Any, results: dict[str, Any]
-) -> dict[str, Any]:
-    figures: dict[str, Any] = {"errors": []}
+def _counts(text: str) -> list[int]:
+    return [int(n.replace("_", "")) for n in text.split(",") if n.strip()]
 
+
+def _stepper(figures: dict[str, Any]) -> Callable[[str, Callable[[], None]], None]:
     def step(what: str, run: Callable[[], None]) -> None:
         """Run one measurement; one that fails is recorded and the others still run."""
         print(f"  {what} …", end=" ", flush=True)
@@ -118,6 +136,35 @@ def _measure_size(
             return
         print(f"{time.monotonic() - started:.1f} s", flush=True)
 
+    return step
+
+
+def _measure_plain(n: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The proxy overhead (and the profile) with plain HTTP and WHM answering at once."""
+    figures: dict[str, Any] = {"errors": []}
+    step = _stepper(figures)
+    try:
+        with (
+            running_stack(tokens=n, latency_ms=0, tls=False) as stack,
+            Whm(stack.simulator) as whm,
+        ):
+            samples = args.plain_samples if n <= 1_000 else max(10, args.plain_samples // 5)
+            step(
+                f"proxy overhead ({samples} rounds)",
+                lambda: figures.update(overhead=proxy_overhead(stack, whm, samples)),
+            )
+            step("profile of GET /tokens/", lambda: figures.update(profile=profile(stack)))
+    except (BenchError, OSError) as exc:
+        figures["errors"].append(f"starting the simulator and gunicorn: {exc}")
+        print(f"  could not start: {exc}", flush=True)
+    return figures
+
+
+def _measure_size(
+    n: int, args: argparse.Namespace, chromium: Any, results: dict[str, Any]
+) -> dict[str, Any]:
+    figures: dict[str, Any] = {"errors": []}
+    step = _stepper(figures)
     try:
         with (
             running_stack(tokens=n, latency_ms=args.latency_ms) as stack,
@@ -177,6 +224,8 @@ def proxy_overhead(stack: Stack, whm: Whm, samples: int) -> dict[str, Any]:
         "page": lambda: client.get("/tokens/"),
         "partial": lambda: client.get("/tokens/", headers=refresh),
         "search": lambda: client.get("/tokens/", params={"q": "-0"}, headers=hx),
+        # A view that touches nothing, on the same connection: what any request costs.
+        "healthz": lambda: client.get("/healthz"),
     }
     _warm_both_workers(client, hx)
     times: dict[str, list[float]] = {name: [] for name in probes}
@@ -194,7 +243,7 @@ def proxy_overhead(stack: Stack, whm: Whm, samples: int) -> dict[str, Any]:
                 raise RuntimeError(f"{name} answered {response.status_code}")
             times[name].append(elapsed)
             sizes[name] = len(response.content)
-            rows[name] = response.text.count(ROW_MARK) if name != "direct" else 0
+            rows[name] = response.text.count(ROW_MARK) if name not in {"direct", "healthz"} else 0
     client.close()
     summary: dict[str, Any] = {"samples": samples}
     for name, values in times.items():
@@ -206,10 +255,13 @@ def proxy_overhead(stack: Stack, whm: Whm, samples: int) -> dict[str, Any]:
         }
     direct = median(times["direct"])
     direct_p95 = percentile(times["direct"], 95)
+    healthz = median(times["healthz"])
     for name in ("page", "partial", "search"):
         summary[name]["ratio_median"] = round(median(times[name]) / direct, 3)
         summary[name]["ratio_p95"] = round(percentile(times[name], 95) / direct_p95, 3)
         summary[name]["overhead_median_ms"] = ms(median(times[name]) - direct)
+    # The dashboard's own cost: the page less WHM's answer and less what any request costs.
+    summary["page"]["own_cost_ms"] = ms(median(times["page"]) - direct - healthz)
     return summary
 
 
