@@ -101,6 +101,32 @@ def test_list_tokens_returns_seeded_tokens_newest_first_then_by_name(
     assert ours == ["newer-a", "newer-b", "older"]
 
 
+def test_list_token_summaries_agree_with_list_tokens_on_every_seeded_token(
+    simulator, connect: Connect, caller: Credential
+) -> None:
+    user = caller.user
+    simulator.store.add_token(user, "b", acls=["list-accts"], create_time=CREATED, expires_at=None)
+    simulator.store.add_token(
+        user,
+        "a",
+        acls=["list-accts"],
+        create_time=CREATED,
+        expires_at=300_000_000_000,
+        whitelist_ips=("192.0.2.10", "2001:db8::/32"),
+    )
+    simulator.store.add_token(
+        user, "c", acls=["create-acct"], create_time=CREATED + 1, expires_at=CREATED + 60
+    )
+    whm = connect(caller)
+
+    tokens, summaries = whm.list_tokens(), whm.list_token_summaries()
+
+    assert [(t.name, t.created, t.expires, t.whitelist_ips) for t in tokens] == [
+        (s.name, s.created, s.expires, s.whitelist_ips) for s in summaries
+    ]
+    assert [s.name for s in summaries if s.name in {"a", "b", "c"}] == ["c", "a", "b"]
+
+
 def test_create_token_returns_the_secret_and_the_stored_token(
     connect: Connect, caller: Credential
 ) -> None:

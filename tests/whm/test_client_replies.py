@@ -16,7 +16,7 @@ import pytest
 from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmBadResponse, WhmError
 from tokenui.whm.transport import make_http_client
-from tokenui.whm.types import LATEST, ApiToken, Credential, Privileges
+from tokenui.whm.types import LATEST, ApiToken, Credential, Privileges, TokenSummary
 
 ACCESS_DENIED = (
     '{"cpanelresult":{"apiversion":"2","error":"Access denied",'
@@ -204,7 +204,7 @@ LAST_SECOND = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)  # 253402300799
         (253402300800, LATEST),
         (300000000000, LATEST),
         ("300000000000", LATEST),
-        # Past 64 bits orjson reads the integer as a float: still a time after 9999.
+        # Past 64 bits: still a time after 9999 (a JSON decoder may read it as a float).
         (99999999999999999999, LATEST),
         ("9" * 5000, LATEST),
     ],
@@ -271,6 +271,210 @@ def test_is_expired_compares_with_the_given_moment(answer: Answer) -> None:
     assert not _listed_one(answer, {"expires_at": None}).is_expired(
         datetime.max.replace(tzinfo=UTC)
     )
+
+
+# --- api_token_list as a table reads it: list_token_summaries ---------------------------------
+
+
+def _summarised_one(answer: Answer, record: dict[str, object]) -> TokenSummary:
+    base = {"name": "t", "create_time": 1732312345, "acls": {"list-accts": 1}}
+    reply = _ok("api_token_list", {"tokens": {"t": base | record}})
+    (summary,) = answer(reply).list_token_summaries()
+    return summary
+
+
+def test_list_token_summaries_reads_the_references_example_in_whms_order(answer: Answer) -> None:
+    tokens = {
+        "read-only": {
+            "name": "read-only",
+            "create_time": 1490882281,
+            "expires_at": None,
+            "acls": {"all": 0, "list-accts": 1},
+        },
+        "billing-bot": {
+            "name": "billing-bot",
+            "create_time": 1732312345,
+            "expires_at": 1763848799,
+            "whitelist_ips": ["192.0.2.10"],
+            "acls": {"all": 0, "create-acct": 1, "list-accts": 1},
+        },
+        "also-2024": {"name": "also-2024", "create_time": 1732312345, "acls": {"all": 1}},
+    }
+
+    summaries = answer(_ok("api_token_list", {"tokens": tokens})).list_token_summaries()
+
+    assert summaries == [
+        TokenSummary("also-2024", 1732312345, None, ()),
+        TokenSummary("billing-bot", 1732312345, 1763848799, ("192.0.2.10",)),
+        TokenSummary("read-only", 1490882281, None, ()),
+    ]
+    assert summaries[1].created == _utc(1732312345)
+    assert summaries[1].expires == _utc(1763848799)
+    assert summaries[2].expires is None
+
+
+@pytest.mark.parametrize(
+    ("record", "expires_at"),
+    [
+        ({"expires_at": None}, None),
+        ({}, None),
+        ({"expires_at": 0}, None),
+        ({"expires_at": "0"}, None),
+        ({"expires_at": 1763848799}, 1763848799),
+        ({"expires_at": "1763848799"}, 1763848799),
+        ({"expires_at": "0001763848799"}, 1763848799),
+    ],
+    ids=["null", "absent", "zero", "zero-as-string", "epoch", "as-string", "leading-zeros"],
+)
+def test_list_token_summaries_reads_every_form_of_expiry(
+    answer: Answer, record: dict[str, object], expires_at: int | None
+) -> None:
+    assert _summarised_one(answer, record).expires_at == expires_at
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "expires"),
+    [
+        (253402300799, LAST_SECOND),
+        (253402300800, LATEST),
+        (300000000000, LATEST),
+        ("300000000000", LATEST),
+        (99999999999999999999, LATEST),
+        ("9" * 5000, LATEST),
+    ],
+    ids=["last-second", "one-second-later", "year-11476", "as-string", "over-64-bits", "huge"],
+)
+def test_list_token_summaries_read_an_expiry_past_year_9999_as_the_latest_time(
+    answer: Answer, expires_at: object, expires: datetime
+) -> None:
+    summary = _summarised_one(answer, {"expires_at": expires_at})
+
+    assert summary.expires == expires
+    # Kept as a number that fits 64 bits (the table's kept list is stored as msgpack).
+    assert summary.expires_at <= 253402300800
+
+
+def test_one_far_future_token_does_not_break_the_summaries(answer: Answer) -> None:
+    tokens = {
+        "far": {"name": "far", "create_time": 1732312345, "expires_at": 300000000000},
+        "near": {"name": "near", "create_time": 1732312000, "expires_at": 1763848799},
+        "odd": {"name": "odd", "create_time": 300000000000, "expires_at": None},
+    }
+
+    listed = answer(_ok("api_token_list", {"tokens": tokens})).list_token_summaries()
+
+    assert [(t.name, t.created, t.expires) for t in listed] == [
+        ("odd", LATEST, None),
+        ("far", _utc(1732312345), LATEST),
+        ("near", _utc(1732312000), _utc(1763848799)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("record", "ips"),
+    [
+        ({}, ()),
+        ({"whitelist_ips": None}, ()),
+        ({"whitelist_ips": []}, ()),
+        ({"whitelist_ips": ["192.0.2.10", "2001:db8::/32"]}, ("192.0.2.10", "2001:db8::/32")),
+    ],
+    ids=["absent", "null", "empty", "listed"],
+)
+def test_list_token_summaries_read_absent_or_null_ips_as_any_ip(
+    answer: Answer, record: dict[str, object], ips: tuple[str, ...]
+) -> None:
+    assert _summarised_one(answer, record).whitelist_ips == ips
+
+
+@pytest.mark.parametrize(
+    ("acls", "whitelist_ips"),
+    [({"list-accts": "yes"}, None), ("all", []), ([1, 2], ["192.0.2.1"]), (None, None)],
+    ids=["odd-flag", "string", "numbers", "null"],
+)
+def test_list_token_summaries_leave_the_acl_map_unread(
+    answer: Answer, acls: object, whitelist_ips: object
+) -> None:
+    # A list shows no ACLs: their map (most of WHM's reply) is skipped, so a flag in a shape
+    # list_tokens() refuses does not take the table down.
+    record = {"acls": acls, "whitelist_ips": whitelist_ips}
+
+    assert _summarised_one(answer, record).name == "t"
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"create_time": "soon"}, "create_time"),
+        ({"create_time": True}, "create_time"),
+        ({"create_time": 1.5e9}, "create_time"),
+        ({"create_time": -1}, "create_time"),
+        ({"create_time": None}, "create_time"),
+        ({"create_time": [1]}, "create_time"),
+        ({"expires_at": "never"}, "expires_at"),
+        ({"expires_at": ""}, "expires_at"),
+        ({"expires_at": -1}, "expires_at"),
+        ({"expires_at": "-300000000000"}, "expires_at"),
+        ({"expires_at": 3e11}, "expires_at"),
+        ({"expires_at": "3e11"}, "expires_at"),
+        ({"expires_at": -(10**20)}, "expires_at"),
+        ({"expires_at": {"at": 1}}, "expires_at"),
+        ({"whitelist_ips": "any"}, "whitelist_ips"),
+        ({"whitelist_ips": [3232235777]}, "whitelist_ips"),
+    ],
+    ids=repr,
+)
+def test_a_summarised_record_of_the_wrong_type_is_a_bad_response_naming_our_field(
+    answer: Answer, record: dict[str, object], field: str
+) -> None:
+    with pytest.raises(WhmBadResponse, match="not in the shape TokenUI expects") as caught:
+        _summarised_one(answer, record)
+
+    assert field in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {}, {"tokens": []}, {"tokens": None}, {"tokens": {"t": 5}}, {"tokens": {"": {}}}],
+    ids=["null", "empty", "tokens-as-array", "tokens-null", "record-a-number", "empty-name"],
+)
+def test_a_token_list_of_the_wrong_shape_is_a_bad_response_for_summaries_too(
+    answer: Answer, data: object
+) -> None:
+    with pytest.raises(WhmBadResponse, match="not in the shape TokenUI expects"):
+        answer(_ok("api_token_list", data)).list_token_summaries()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"metadata": {"result": 1}, "data": {"tok',
+        b"\xff\xfe\x00garbage",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"metadata": {"result": 1}, "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'["metadata"]',
+        b'{"data": {"tokens": {}}}',
+        b'{"metadata": {"result": Infinity}, "data": {"tokens": {}}}',
+    ],
+    ids=[
+        "truncated",
+        "not-utf8",
+        "deeply-nested",
+        "deep-data",
+        "no-envelope",
+        "no-metadata",
+        "inf",
+    ],
+)
+def test_a_reply_that_is_not_api_1_is_a_bad_response_for_summaries_too(
+    answer: Answer, body: bytes
+) -> None:
+    with pytest.raises(WhmBadResponse):
+        answer(body).list_token_summaries()
+
+
+def test_an_access_denied_body_is_an_auth_error_for_summaries_too(answer: Answer) -> None:
+    with pytest.raises(WhmAuthError):
+        answer(ACCESS_DENIED.encode(), content_type="text/plain").list_token_summaries()
 
 
 # --- api_token_create, api_token_update, api_token_get_details -------------------------------

@@ -4,7 +4,7 @@ WHM's own page filters the table it has loaded: typing in Search asks the server
 table partials do the same here. The list the page read from WHM is kept in the cache for
 `KEPT_SECONDS`, keyed by the session, and search, sort, paging and the as-you-type name check
 use it; opening the page and Refresh List always read WHM, and every change this session makes
-drops the kept list. It holds what WHM lists (names, dates, IPs, privileges), never a secret.
+drops the kept list. It holds what the table shows (names, times, IPs), never a secret.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from django.core.cache import cache
 
 from tokenui.accounts.auth import SignedInRequest
-from tokenui.whm.types import ApiToken
+from tokenui.whm.types import TokenSummary
 
 logger = logging.getLogger(__name__)
 
@@ -25,16 +25,16 @@ KEPT_SECONDS = 60
 REFRESH_HEADER = "TokenUI-Refresh"  # sent by Refresh List: read WHM even for a partial
 
 
-def read(request: SignedInRequest) -> list[ApiToken]:
+def read(request: SignedInRequest) -> list[TokenSummary]:
     """The list as WHM has it now, kept for the partials that follow."""
-    tokens = request.whm_client.list_tokens()
+    tokens = request.whm_client.list_token_summaries()
     if key := _key(request):
         with _cache_may_fail("keep"):
             cache.set(key, tokens, KEPT_SECONDS)
     return tokens
 
 
-def recent(request: SignedInRequest) -> list[ApiToken]:
+def recent(request: SignedInRequest) -> list[TokenSummary]:
     """The list this session read within KEPT_SECONDS, else as WHM has it now."""
     kept = None
     if key := _key(request):

@@ -9,7 +9,15 @@ import httpx
 
 from tokenui.whm import replies
 from tokenui.whm.transport import Transport
-from tokenui.whm.types import KEEP, ApiToken, CreatedToken, Credential, Keep, Privileges
+from tokenui.whm.types import (
+    KEEP,
+    ApiToken,
+    CreatedToken,
+    Credential,
+    Keep,
+    Privileges,
+    TokenSummary,
+)
 
 
 class WhmClient:
@@ -23,6 +31,14 @@ class WhmClient:
         # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_list/
         return self._transport.call(
             "api_token_list", (), changes_state=False, parse=replies.token_list
+        )
+
+    def list_token_summaries(self) -> list[TokenSummary]:
+        """`api_token_list` as a table of tokens shows it (names, times, IPs; no ACLs), read
+        straight from the reply's JSON, several times faster than `list_tokens()`."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_list/
+        return self._transport.call(
+            "api_token_list", (), changes_state=False, parse=replies.token_summaries, raw=True
         )
 
     def create_token(

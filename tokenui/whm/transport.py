@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
-import orjson
+import msgspec
 
 from tokenui.whm.errors import (
     WhmApiError,
@@ -91,8 +91,11 @@ class Transport:
         *,
         changes_state: bool,
         parse: Callable[[object], T],
+        raw: bool = False,
     ) -> T:
-        """POST one function, map every failure onto the WhmError tree, and parse `data`."""
+        """POST one function, map every failure onto the WhmError tree, and parse `data`: as
+        JSON values, or with `raw` as its JSON text (a `msgspec.Raw`), for a parser that decodes
+        it straight into typed structures."""
         started = time.perf_counter()
         status: int | None = None
         result: int | None = None
@@ -104,6 +107,8 @@ class Transport:
                 function, reply, changes_state=changes_state, secrets=self._secrets(params)
             )
             result = 1
+            if not raw:
+                data = msgspec.json.decode(data)
             try:
                 return parse(data)
             except Malformed as exc:
@@ -285,6 +290,18 @@ class _Reply:
     body: bytes
 
 
+class _Envelope(msgspec.Struct):
+    """A WHM API 1 reply. `data` is kept as its JSON text, read only by the call's parser."""
+
+    metadata: object = None
+    data: msgspec.Raw = msgspec.Raw(b"null")
+    # WHM's older shape, in which it refuses a login.
+    cpanelresult: object = None
+
+
+_ENVELOPE = msgspec.json.Decoder(_Envelope)
+
+
 class _Overdue(Exception):
     """The reply was still arriving at the call's deadline."""
 
@@ -308,8 +325,8 @@ def _complete(response: httpx.Response) -> bool:
 
 def _unwrap(
     function: str, reply: _Reply, *, changes_state: bool, secrets: frozenset[str]
-) -> object:
-    """The `data` of a `result: 1` reply; anything else raises a WhmError."""
+) -> msgspec.Raw:
+    """The `data` of a `result: 1` reply, as JSON text; anything else raises a WhmError."""
     status = reply.status
 
     def bad(message: str) -> WhmBadResponse:
@@ -324,12 +341,16 @@ def _unwrap(
     if reply.content_type.startswith("text/html"):
         raise bad("WHM answered with a web page, not an API reply; check the server URL.")
     try:
-        payload = orjson.loads(reply.body)
-    except ValueError as exc:  # orjson's JSONDecodeError, also for nesting past 1,024 levels
+        # One pass checks the whole text is JSON, but builds only the envelope: `data` (for
+        # api_token_list, megabytes) is left as text for the parser.
+        payload = _ENVELOPE.decode(reply.body)
+    except msgspec.ValidationError as exc:  # JSON, but not an object
+        raise bad(f"WHM's reply to {function} has no API 1 metadata.") from exc
+    except (msgspec.DecodeError, RecursionError) as exc:  # also for absurdly deep nesting
         raise bad("WHM's reply is not valid JSON.") from exc
-    if _is_access_denied(payload):
+    if _is_access_denied(payload.cpanelresult):
         raise WhmAuthError
-    metadata = payload.get("metadata") if isinstance(payload, dict) else None
+    metadata = payload.metadata
     if not isinstance(metadata, dict):
         raise bad(f"WHM's reply to {function} has no API 1 metadata.")
     result = _result(metadata.get("result"))
@@ -337,7 +358,7 @@ def _unwrap(
         raise bad(f"WHM's reply to {function} has no valid result.")
     if result == 0:
         raise WhmApiError(_reason(metadata, secrets), function=function)
-    return payload.get("data")
+    return payload.data
 
 
 def _result(value: object) -> int | None:
@@ -349,9 +370,8 @@ def _result(value: object) -> int | None:
     return result if result in {0, 1} else None
 
 
-def _is_access_denied(payload: object) -> bool:
+def _is_access_denied(legacy: object) -> bool:
     # WHM refuses a login in an older shape, normally with HTTP 403 (handled before this).
-    legacy = payload.get("cpanelresult") if isinstance(payload, dict) else None
     return isinstance(legacy, dict) and legacy.get("error") == "Access denied"
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Literal
+
+import msgspec
 
 FULL_ACCESS = "all"
 # The last moment a datetime can hold (9999-12-31 23:59:59.999999 UTC): WHM accepts expiry
 # times beyond it, and the client reads each of those as this.
 LATEST = datetime.max.replace(tzinfo=UTC)
+# The last whole second before LATEST, as a Unix time; any later one reads as LATEST.
+LATEST_EPOCH = (LATEST - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(seconds=1)
 
 
 class Keep(Enum):
@@ -56,6 +60,34 @@ class ApiToken:
         # The table keeps the list in the cache: rebuilding by the constructor unpickles 1,000
         # tokens in a third of the time dataclasses' slots __setstate__ takes.
         return ApiToken, (self.name, self.created, self.expires, self.acls, self.whitelist_ips)
+
+
+class TokenSummary(msgspec.Struct, frozen=True, gc=False):
+    """One API token as a list of them shows it: name, times and IP allow-list, no ACLs.
+
+    The times stay Unix seconds (at most LATEST_EPOCH + 1, i.e. "past 9999"): a table sorts and
+    searches thousands of tokens and shows 50, so only those 50 become datetimes, through
+    `created` and `expires`, which read as ApiToken's fields do.
+    """
+
+    name: str
+    create_time: int
+    expires_at: int | None  # None = never
+    # () means the token works from any IP address.
+    whitelist_ips: tuple[str, ...] = ()
+
+    @property
+    def created(self) -> datetime:
+        return moment(self.create_time)
+
+    @property
+    def expires(self) -> datetime | None:
+        return None if self.expires_at is None else moment(self.expires_at)
+
+
+def moment(seconds: int) -> datetime:
+    """A Unix time as an aware datetime in UTC; one past year 9999 as LATEST."""
+    return LATEST if seconds > LATEST_EPOCH else datetime.fromtimestamp(seconds, UTC)
 
 
 @dataclass(frozen=True, slots=True)
