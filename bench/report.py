@@ -262,6 +262,7 @@ def _markdown(results: dict[str, Any], summary: str) -> str:
     if errors:
         parts += ["## Measurements that failed", "", *errors, ""]
     parts += FINDINGS
+    parts += _steps_section(results)
     parts += _overhead_section(results)
     parts += _calls_section(results)
     parts += _search_section(results)
@@ -335,6 +336,36 @@ FINDINGS = [
     ),
     "",
 ]
+
+
+def _steps_section(results: dict[str, Any]) -> list[str]:
+    measured = [(n, f["steps"]) for n, f in results["sizes"].items() if f.get("steps")]
+    if not measured:
+        return []
+    lines = [
+        "## Each step, before and after",
+        "",
+        (
+            "`bench/steps.py`: each change's old and new code run on the simulator's real "
+            "`api_token_list` reply, in one process, interleaved round by round (so both meet "
+            "the same load), median per round. What a step saves here is what it takes off "
+            "every page that reads the list."
+        ),
+        "",
+        "| tokens | step | before | after | before ms | after ms | saved | after ÷ before |",
+        "|---:|---|---|---|---:|---:|---:|---:|",
+    ]
+    for n, figures in measured:
+        if "error" in figures:
+            lines.append(f"| {int(n):,} | failed: {figures['error'][-200:]!r} | | | | | | |")
+            continue
+        for s in figures["steps"]:
+            lines.append(
+                f"| {int(n):,} | {s['step']} | {s['before']} | {s['after']} | {s['before_ms']} | "
+                f"{s['after_ms']} | {s['saved_ms']} ms | {s['ratio']:.2f} |"
+            )
+    lines.append("")
+    return lines
 
 
 def _overhead_section(results: dict[str, Any]) -> list[str]:

@@ -56,6 +56,8 @@ THROUGHPUT_TOKENS = 100
 THROUGHPUT_SECONDS = 10.0  # per endpoint, in two alternating halves
 PROFILE_SIZES = (10_000,)  # the plain-HTTP setup profiles its own sizes
 PROFILE_REQUESTS = 20
+STEP_SIZES = (1_000, 10_000)  # bench.steps: each change before and after, in one process
+STEP_ROUNDS = 30  # a third at 10,000
 ROW_MARK = '<tr id="token-'
 REFRESH_LINK = re.compile(r'hx-get="([^"]*)"[^>]*>Refresh List<')
 
@@ -148,7 +150,8 @@ def _measure_plain(n: int, args: argparse.Namespace) -> dict[str, Any]:
             running_stack(tokens=n, latency_ms=0, tls=False) as stack,
             Whm(stack.simulator) as whm,
         ):
-            samples = args.plain_samples if n <= 1_000 else max(10, args.plain_samples // 5)
+            # The 10-token figure is a few ms and needs many rounds; a larger list fewer.
+            samples = args.plain_samples if n <= 100 else max(10, args.plain_samples // 3)
             step(
                 f"proxy overhead ({samples} rounds)",
                 lambda: figures.update(overhead=proxy_overhead(stack, whm, samples)),
@@ -182,6 +185,8 @@ def _measure_size(
                 f"proxy overhead ({samples} rounds)",
                 lambda: figures.update(overhead=proxy_overhead(stack, whm, samples)),
             )
+            if n in STEP_SIZES:
+                step("each step, before and after", lambda: figures.update(steps=steps(stack)))
             if n in PROFILE_SIZES:
                 step("profile of GET /tokens/", lambda: figures.update(profile=profile(stack)))
             if n == THROUGHPUT_TOKENS:
@@ -489,9 +494,19 @@ def throughput(stack: Stack, seconds: float) -> dict[str, Any]:
 # Profile (cProfile, in a subprocess with the stack's settings)
 # ---------------------------------------------------------------------------------------------
 def profile(stack: Stack) -> dict[str, Any]:
-    env = stack.dashboard.env | {"ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}
     requests = PROFILE_REQUESTS if stack.tokens <= 1_000 else PROFILE_REQUESTS // 2
-    argv = [PYTHON, "-m", "bench.profile", "--requests", str(requests)]
+    return _in_process(stack, "bench.profile", "--requests", str(requests))
+
+
+def steps(stack: Stack) -> dict[str, Any]:
+    rounds = STEP_ROUNDS if stack.tokens <= 1_000 else STEP_ROUNDS // 3
+    return _in_process(stack, "bench.steps", "--rounds", str(rounds))
+
+
+def _in_process(stack: Stack, module: str, *args: str) -> dict[str, Any]:
+    """Run a bench module in a subprocess with the stack's settings; its last JSON line."""
+    env = stack.dashboard.env | {"ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}
+    argv = [PYTHON, "-m", module, *args]
     done = subprocess.run(
         argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )

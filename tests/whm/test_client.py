@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT
 from tokenui.whm.api import WhmClient
 from tokenui.whm.transport import make_http_client
-from tokenui.whm.types import LATEST, ApiToken, Credential
+from tokenui.whm.types import LATEST, ApiToken, Credential, TokenSummary
 
 CREATED = 1_700_000_000  # 2023-11-14, a fixed creation time for seeded tokens
 IN_30_DAYS = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
@@ -124,6 +124,8 @@ def test_list_token_summaries_agree_with_list_tokens_on_every_seeded_token(
     assert [(t.name, t.created, t.expires, t.whitelist_ips) for t in tokens] == [
         (s.name, s.created, s.expires, s.whitelist_ips) for s in summaries
     ]
+    # A form's full read renews the table's kept list through the same projection.
+    assert [TokenSummary.of(t) for t in tokens] == summaries
     assert [s.name for s in summaries if s.name in {"a", "b", "c"}] == ["c", "a", "b"]
 
 

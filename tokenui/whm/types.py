@@ -76,6 +76,11 @@ class TokenSummary(msgspec.Struct, frozen=True, gc=False):
     # () means the token works from any IP address.
     whitelist_ips: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenSummary:
+        expires = None if token.expires is None else seconds(token.expires)
+        return cls(token.name, seconds(token.created), expires, token.whitelist_ips)
+
     @property
     def created(self) -> datetime:
         return moment(self.create_time)
@@ -88,6 +93,11 @@ class TokenSummary(msgspec.Struct, frozen=True, gc=False):
 def moment(seconds: int) -> datetime:
     """A Unix time as an aware datetime in UTC; one past year 9999 as LATEST."""
     return LATEST if seconds > LATEST_EPOCH else datetime.fromtimestamp(seconds, UTC)
+
+
+def seconds(moment: datetime) -> int:
+    """`moment()` undone: LATEST (any time past year 9999) as LATEST_EPOCH + 1."""
+    return LATEST_EPOCH + 1 if moment == LATEST else int(moment.timestamp())
 
 
 @dataclass(frozen=True, slots=True)

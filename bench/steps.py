@@ -1,0 +1,119 @@
+"""Each step of issue 8's item 5, before and after, timed in one process on WHM's real reply.
+
+The end-to-end figures (page ÷ direct) move with whatever else the machine is doing; a step's
+own gain is measured here instead: both versions of the step run on the same input, interleaved
+round by round, so that both meet the same load. Run by bench.run in a subprocess with a stack's
+environment; it reads the simulator's api_token_list once and prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gc
+import json
+import os
+import pickle
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import msgspec
+
+ROUNDS = 30
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tokenui.settings")
+    import django
+
+    django.setup()
+
+
+def _reply(url: str, ca: str | None, user: str, password: str) -> bytes:
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    with httpx.Client(base_url=url, verify=ca or False, timeout=120) as http:
+        response = http.post(
+            "/json-api/api_token_list",
+            params={"api.version": "1"},
+            headers={
+                "Authorization": f"Basic {auth}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        return response.raise_for_status().content
+
+
+def steps(body: bytes) -> list[tuple[str, str, str, Callable[[], Any], Callable[[], Any]]]:
+    """(step, before, after, the step before, the step after): each pair does the same job."""
+    from tokenui.tokens import listing
+    from tokenui.whm import replies, transport
+
+    tokens = replies.token_list(msgspec.json.decode(body)["data"])
+    summaries = replies.token_summaries(transport._ENVELOPE.decode(body).data)
+    return [
+        (
+            "Decode WHM's reply into the list the table reads",
+            (
+                "the whole reply as JSON values, then an ApiToken per token with its ACL set "
+                "(what list_tokens() still does)"
+            ),
+            "the envelope, then `data` straight into TokenSummary, ACL maps unread",
+            lambda: replies.token_list(msgspec.json.decode(body)["data"]),
+            lambda: replies.token_summaries(transport._ENVELOPE.decode(body).data),
+        ),
+        (
+            "Keep the list for search and read it back",
+            "pickle the ApiTokens, unpickle them",
+            "msgpack the TokenSummaries, decode them",
+            lambda: pickle.loads(pickle.dumps(tokens, pickle.HIGHEST_PROTOCOL)),  # noqa: S301
+            lambda: listing._DECODER.decode(listing._ENCODER.encode(summaries)),
+        ),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--user", default="root")
+    parser.add_argument("--password", default="demo-root-pass")
+    args = parser.parse_args(argv)
+    _setup()
+    from django.conf import settings
+
+    url = next(iter(settings.WHM_SERVERS.values()))
+    body = _reply(url, settings.WHM_CA_BUNDLE or None, args.user, args.password)
+    results = []
+    for step, before_text, after_text, before, after in steps(body):
+        times: dict[str, list[float]] = {"before": [], "after": []}
+        for round_ in range(args.rounds + 2):
+            order = [("before", before), ("after", after)]
+            for name, run in order if round_ % 2 else order[::-1]:
+                gc.collect()
+                started = time.perf_counter()
+                run()
+                elapsed = time.perf_counter() - started
+                if round_ >= 2:  # two warm-up rounds
+                    times[name].append(elapsed)
+        before_ms = statistics.median(times["before"]) * 1000
+        after_ms = statistics.median(times["after"]) * 1000
+        results.append(
+            {
+                "step": step,
+                "before": before_text,
+                "after": after_text,
+                "before_ms": round(before_ms, 2),
+                "after_ms": round(after_ms, 2),
+                "saved_ms": round(before_ms - after_ms, 2),
+                "ratio": round(after_ms / before_ms, 3) if before_ms else None,
+            }
+        )
+    print(json.dumps({"reply_bytes": len(body), "rounds": args.rounds, "steps": results}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
