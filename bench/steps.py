@@ -18,12 +18,28 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import msgspec
 
 ROUNDS = 30
+# The row loop as templates/tokens/index.html had it before the rows were written in Python.
+TEMPLATE_ROWS = """{% for row in rows %}
+<tr id="token-{{ row.name }}" class="row-{{ row.expiry }}{% if row.name == highlight %} row-highlight{% endif %}">
+<td class="col-select"><input type="checkbox" name="name" value="{{ row.name }}" aria-label="Select {{ row.name }}"></td>
+<th scope="row" class="token-name">{{ row.name }}{% if row.is_session_token %} <span class="badge">this session's token</span>{% endif %}</th>
+<td><time datetime="{{ row.created_iso }}">{{ row.created }}</time></td>
+<td>{% if row.expires %}<time datetime="{{ row.expires_iso }}">{{ row.expires }}</time>{% else %}Never{% endif %}{% if row.expiry_words %} <span class="notice"><svg class="icon" aria-hidden="true" viewBox="0 0 24 24"><use href="{{ notice_icon }}"></use></svg> {{ row.expiry_words }}</span>{% endif %}</td>
+<td class="ips">{% if row.ips_shown %}{{ row.ips_shown|join:", " }}{% if row.ips_folded %} <details class="more-ips"><summary>and {{ row.ips_folded|length }} more</summary>{{ row.ips_folded|join:", " }}</details>{% endif %}{% else %}Any{% endif %}</td>
+<td class="col-actions"><a href="{{ row.edit_url }}{{ edit_query }}" aria-label="Edit {{ row.name }}">Edit</a> <a href="{{ row.revoke_url }}" hx-get="{{ row.revoke_url }}" aria-label="Revoke {{ row.name }}" class="danger-link">Revoke</a></td>
+</tr>{% endfor %}"""  # noqa: E501
+TAG_ROWS = (
+    "{% load token_rows %}"
+    "{% token_rows rows highlight=highlight edit_query=edit_query notice_icon=notice_icon %}"
+)
 
 
 def _setup() -> None:
@@ -49,11 +65,30 @@ def _reply(url: str, ca: str | None, user: str, password: str) -> bytes:
 
 def steps(body: bytes) -> list[tuple[str, str, str, Callable[[], Any], Callable[[], Any]]]:
     """(step, before, after, the step before, the step after): each pair does the same job."""
-    from tokenui.tokens import listing
+    from django.template import engines
+
+    from tokenui.tokens import display, listing
     from tokenui.whm import replies, transport
 
     tokens = replies.token_list(msgspec.json.decode(body)["data"])
     summaries = replies.token_summaries(transport._ENVELOPE.decode(body).data)
+    engine = engines["django"]
+    rows = {
+        "rows": [
+            display.make_row(
+                token,
+                now=datetime.now(UTC),
+                zone=ZoneInfo("UTC"),
+                warning_days=7,
+                urls=display.RowUrls(("/tokens/", "/edit/"), ("/tokens/", "/revoke/")),
+            )
+            for token in summaries[: display.PAGE_SIZE]
+        ],
+        "highlight": "",
+        "edit_query": "",
+        "notice_icon": "/static/icons.svg#notice",
+    }
+    loop, tag = engine.from_string(TEMPLATE_ROWS), engine.from_string(TAG_ROWS)
     return [
         (
             "Decode WHM's reply into the list the table reads",
@@ -71,6 +106,13 @@ def steps(body: bytes) -> list[tuple[str, str, str, Callable[[], Any], Callable[
             "msgpack the TokenSummaries, decode them",
             lambda: pickle.loads(pickle.dumps(tokens, pickle.HIGHEST_PROTOCOL)),  # noqa: S301
             lambda: listing._DECODER.decode(listing._ENCODER.encode(summaries)),
+        ),
+        (
+            "Write the page's 50 rows",
+            "a `{% for %}` loop in the template language",
+            "`{% token_rows %}`: one `format_html` per row",
+            lambda: loop.render(rows),
+            lambda: tag.render(rows),
         ),
     ]
 
