@@ -71,7 +71,8 @@ def steps(body: bytes) -> list[tuple[str, str, str, Callable[[], Any], Callable[
     from tokenui.whm import replies, transport
 
     tokens = replies.token_list(msgspec.json.decode(body)["data"])
-    summaries = replies.token_summaries(transport._ENVELOPE.decode(body).data)
+    typed = transport._typed(replies.ListedTokens)
+    summaries = replies.token_summaries(typed.decode(body).data)
     engine = engines["django"]
     rows = {
         "rows": [
@@ -96,9 +97,9 @@ def steps(body: bytes) -> list[tuple[str, str, str, Callable[[], Any], Callable[
                 "the whole reply as JSON values, then an ApiToken per token with its ACL set "
                 "(what list_tokens() still does)"
             ),
-            "the envelope, then `data` straight into TokenSummary, ACL maps unread",
+            "the envelope with `data` straight into TokenSummary, ACL maps unread, one pass",
             lambda: replies.token_list(msgspec.json.decode(body)["data"]),
-            lambda: replies.token_summaries(transport._ENVELOPE.decode(body).data),
+            lambda: replies.token_summaries(typed.decode(body).data),
         ),
         (
             "Keep the list for search and read it back",
@@ -110,7 +111,7 @@ def steps(body: bytes) -> list[tuple[str, str, str, Callable[[], Any], Callable[
         (
             "Write the page's 50 rows",
             "a `{% for %}` loop in the template language",
-            "`{% token_rows %}`: one `format_html` per row",
+            "`{% token_rows %}`: one `str.format` per row",
             lambda: loop.render(rows),
             lambda: tag.render(rows),
         ),

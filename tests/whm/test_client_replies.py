@@ -472,6 +472,16 @@ def test_a_reply_that_is_not_api_1_is_a_bad_response_for_summaries_too(
         answer(body).list_token_summaries()
 
 
+@pytest.mark.parametrize("data", [{"tokens": {}}, None, {}], ids=["list-shaped", "null", "empty"])
+def test_result_0_to_a_summarised_list_is_whms_reason_whatever_its_data(
+    answer: Answer, data: object
+) -> None:
+    reply = {"metadata": {"command": "api_token_list", "result": 0, "reason": "No."}, "data": data}
+
+    with pytest.raises(WhmApiError, match=r"^No\.$"):
+        answer(reply).list_token_summaries()
+
+
 def test_an_access_denied_body_is_an_auth_error_for_summaries_too(answer: Answer) -> None:
     with pytest.raises(WhmAuthError):
         answer(ACCESS_DENIED.encode(), content_type="text/plain").list_token_summaries()

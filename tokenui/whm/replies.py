@@ -52,20 +52,25 @@ class _ListedRecord(msgspec.Struct, gc=False):
     whitelist_ips: list[str] | None = None
 
 
-class _ListedTokens(msgspec.Struct, gc=False):
+class ListedTokens(msgspec.Struct, gc=False):
+    """api_token_list's `data` as token_summaries reads it (the transport decodes it)."""
+
     tokens: dict[str, _ListedRecord]
 
 
-_LISTED = msgspec.json.Decoder(_ListedTokens)
+_LISTED = msgspec.json.Decoder(ListedTokens)
 
 
-def token_summaries(data: msgspec.Raw) -> list[TokenSummary]:
-    """api_token_list's `data` (its JSON text) read straight into TokenSummary: decoded in C in
-    one pass, only the fields a list shows; WHM's order as in token_list."""
-    try:
-        records = _LISTED.decode(data).tokens
-    except msgspec.ValidationError as exc:
-        raise Malformed(_what_is_wrong(exc)) from None
+def token_summaries(data: ListedTokens | msgspec.Raw | None) -> list[TokenSummary]:
+    """api_token_list's `data` straight into TokenSummary: decoded in C with the envelope, only
+    the fields a list shows; WHM's order as in token_list. Given `data` as JSON text (it did
+    not fit ListedTokens), the decoding says what is wrong."""
+    if not isinstance(data, ListedTokens):
+        try:
+            data = _LISTED.decode(data if data is not None else b"null")
+        except msgspec.ValidationError as exc:
+            raise Malformed(_what_is_wrong(exc)) from None
+    records = data.tokens
     summaries = [
         TokenSummary(
             _text(name, "name"),

@@ -9,6 +9,7 @@ decodes what comes back.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import math
 import socket
@@ -17,7 +18,9 @@ import time
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -90,12 +93,15 @@ class Transport:
         params: Sequence[tuple[str, str]],
         *,
         changes_state: bool,
-        parse: Callable[[object], T],
-        raw: bool = False,
+        parse: Callable[[Any], T],
+        data_type: type | None = None,
     ) -> T:
-        """POST one function, map every failure onto the WhmError tree, and parse `data`: as
-        JSON values, or with `raw` as its JSON text (a `msgspec.Raw`), for a parser that decodes
-        it straight into typed structures."""
+        """POST one function, map every failure onto the WhmError tree, and parse `data`.
+
+        The parser gets `data` as JSON values; or, given a `data_type` (a msgspec Struct), `data`
+        decoded into it in the same pass as the envelope, or as its JSON text (`msgspec.Raw`)
+        when it does not fit, for the parser to say what is wrong with it.
+        """
         started = time.perf_counter()
         status: int | None = None
         result: int | None = None
@@ -104,10 +110,14 @@ class Transport:
             reply = self._send(function, params, changes_state=changes_state)
             status = reply.status
             data = _unwrap(
-                function, reply, changes_state=changes_state, secrets=self._secrets(params)
+                function,
+                reply,
+                changes_state=changes_state,
+                secrets=self._secrets(params),
+                data_type=data_type,
             )
             result = 1
-            if not raw:
+            if data_type is None:
                 data = msgspec.json.decode(data)
             try:
                 return parse(data)
@@ -302,6 +312,20 @@ class _Envelope(msgspec.Struct):
 _ENVELOPE = msgspec.json.Decoder(_Envelope)
 
 
+class _Typed[Data](msgspec.Struct):
+    """The same envelope with `data` decoded in the same pass: WHM's list is read once, not
+    once to find where `data` ends and again to decode it."""
+
+    metadata: object = None
+    data: Data | None = None
+    cpanelresult: object = None
+
+
+@cache
+def _typed(data_type: type) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(_Typed[data_type])  # type: ignore[valid-type]
+
+
 class _Overdue(Exception):
     """The reply was still arriving at the call's deadline."""
 
@@ -324,9 +348,15 @@ def _complete(response: httpx.Response) -> bool:
 
 
 def _unwrap(
-    function: str, reply: _Reply, *, changes_state: bool, secrets: frozenset[str]
-) -> msgspec.Raw:
-    """The `data` of a `result: 1` reply, as JSON text; anything else raises a WhmError."""
+    function: str,
+    reply: _Reply,
+    *,
+    changes_state: bool,
+    secrets: frozenset[str],
+    data_type: type | None = None,
+) -> object:
+    """The `data` of a `result: 1` reply (as JSON text, or decoded into `data_type` when it
+    fits); anything else raises a WhmError."""
     status = reply.status
 
     def bad(message: str) -> WhmBadResponse:
@@ -340,10 +370,17 @@ def _unwrap(
         raise bad(f"WHM answered with HTTP {status}, not an API reply; check the server URL.")
     if reply.content_type.startswith("text/html"):
         raise bad("WHM answered with a web page, not an API reply; check the server URL.")
+    payload: _Envelope | _Typed[Any] | None = None
+    if data_type is not None:
+        # Whatever does not fit (a refusal, a result 0 with other data, a broken reply) takes
+        # the general way below, which says what is wrong with it.
+        with contextlib.suppress(msgspec.DecodeError, RecursionError):
+            payload = _typed(data_type).decode(reply.body)
     try:
         # One pass checks the whole text is JSON, but builds only the envelope: `data` (for
         # api_token_list, megabytes) is left as text for the parser.
-        payload = _ENVELOPE.decode(reply.body)
+        if payload is None:
+            payload = _ENVELOPE.decode(reply.body)
     except msgspec.ValidationError as exc:  # JSON, but not an object
         raise bad(f"WHM's reply to {function} has no API 1 metadata.") from exc
     except (msgspec.DecodeError, RecursionError) as exc:  # also for absurdly deep nesting
