@@ -298,8 +298,8 @@ if not 1 <= SESSION_IDLE_MINUTES <= 24 * 60:
     )
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-# Each request pushes the idle deadline back, saving the session at most once a minute
-# (tokenui.accounts.idle), not at every request.
+# Each request pushes the idle deadline back, saving the session at most once a tenth of the
+# idle time (a minute at most; tokenui.accounts.idle), not at every request.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
