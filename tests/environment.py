@@ -27,6 +27,7 @@ VARIABLES = (
     "HSTS_INCLUDE_SUBDOMAINS",
     "TRUSTED_PROXY_COUNT",
     "CSRF_TRUSTED_ORIGINS",
+    "AUDIT_RETENTION_DAYS",
 )
 # Set for the test process itself, or by a developer's shell, and wrong for another process.
 NOT_PASSED_ON = frozenset(

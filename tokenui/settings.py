@@ -395,6 +395,15 @@ if not 0 <= EXPIRY_WARNING_DAYS <= 365:
     )
 
 # ---------------------------------------------------------------------------------------------
+# Audit trail: `manage.py prune_audit` deletes rows older than this many days
+# ---------------------------------------------------------------------------------------------
+AUDIT_RETENTION_DAYS = int(_read("AUDIT_RETENTION_DAYS", int, default=365))
+if not 1 <= AUDIT_RETENTION_DAYS <= 36500:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS must be between 1 and 36500, not {AUDIT_RETENTION_DAYS}."
+    )
+
+# ---------------------------------------------------------------------------------------------
 # Logging: secrets never reach a log line (the WHM client logs function names, never params)
 # ---------------------------------------------------------------------------------------------
 LOGGING = {
