@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -139,3 +142,146 @@ def test_a_taken_simulator_port_is_a_clear_error(tmp_path: Path) -> None:
         )
     assert result.returncode != 0
     assert f"Port {env['WHM_SIMULATOR_PORT']} is taken" in result.stderr
+
+
+def test_the_sign_in_page_shows_the_demo_users_only_on_the_embedded_simulator(
+    tmp_path: Path,
+) -> None:
+    env = environment(tmp_path, DEBUG="true")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    port = free_port()
+    process = manage(env, "rundashboard", "--port", str(port), "--noreload")
+    try:
+        wait_until_serving(process, port)
+        page = httpx.get(f"http://127.0.0.1:{port}/sign-in/").text
+    finally:
+        stop(process)
+    user, password = DEMO_ROOT
+    assert f"<code>{user}</code> with password <code>{password}</code>" in page
+    assert "<code>reseller</code> with password <code>demo-reseller-pass</code>" in page
+
+
+def test_a_real_whm_never_shows_demo_users_even_if_the_variable_is_set(tmp_path: Path) -> None:
+    env = environment(
+        tmp_path,
+        DEBUG="true",
+        WHM_URL=f"https://127.0.0.1:{free_port()}",
+        TOKENUI_DEMO_SIGN_IN='[["root", "demo-root-pass"]]',
+    )
+    port = free_port()
+    process = manage(env, "rundashboard", "--port", str(port), "--noreload")
+    try:
+        wait_until_serving(process, port)
+        page = httpx.get(f"http://127.0.0.1:{port}/sign-in/").text
+    finally:
+        stop(process)
+    assert "Demo sign-in" not in page
+    assert "demo-root-pass" not in page
+
+
+# --- make, as a newcomer runs it on a fresh clone ---------------------------------------------
+
+DEV_ONLY = ("pytest", "playwright", "hypothesis", "pip_audit", "ruff")
+# Set by an outer `make test` and wrong for a make of a fresh clone (its jobserver, its variables).
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "VIRTUAL_ENV")
+NOT_COPIED = {".git", ".venv", ".tools", "var", ".env", "staticfiles", "__pycache__"}
+
+
+def fresh_clone(tmp_path: Path) -> Path:
+    """The checkout as a fresh clone has it: no .venv, .env or var/. uv itself is linked in
+    from this checkout (installing it asks PyPI)."""
+    clone = tmp_path / "clone"
+    shutil.copytree(
+        BASE_DIR,
+        clone,
+        ignore=lambda _, names: [n for n in names if n in NOT_COPIED or n.endswith("_cache")],
+    )
+    (clone / ".tools").symlink_to(BASE_DIR / ".tools")
+    return clone
+
+
+def make_environment() -> dict[str, str]:
+    env = clean_environment(UV_OFFLINE="1")  # every locked package is in uv's cache already
+    del env["TOKENUI_ENV_FILE"]  # a newcomer's make run reads the .env it writes
+    for name in MAKE_VARIABLES:
+        env.pop(name, None)
+    return env
+
+
+FIND_MODULES = (
+    "import importlib.util, sys; "
+    "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m)))"
+)
+
+
+def installed(clone: Path, modules: tuple[str, ...]) -> list[str]:
+    found = subprocess.run(
+        [
+            str(clone / ".venv" / "bin" / "python"),
+            "-c",
+            FIND_MODULES,
+            *modules,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return found.stdout.split()
+
+
+def test_make_run_on_a_fresh_clone_installs_only_the_dashboard_and_make_test_the_rest(
+    tmp_path: Path,
+) -> None:
+    if not (BASE_DIR / ".tools" / "uv" / "bin" / "uv").is_file():
+        pytest.fail("run the suite through make (make test), which installs uv in .tools")
+    clone, env = fresh_clone(tmp_path), make_environment()
+    port, simulator_port = free_port(), free_port()
+    log = tmp_path / "make-run.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["make", "run", f"PORT={port}", f"SIMULATOR_PORT={simulator_port}"],
+            cwd=clone,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # make, the dashboard, its reloader child and the simulator
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while not listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"make run did not serve:\n{log.read_text(errors='replace')}")
+            time.sleep(0.2)
+        page = httpx.get(f"http://127.0.0.1:{port}/sign-in/", timeout=30).text
+        assert listening(simulator_port), "SIMULATOR_PORT= moves the simulator"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    assert "<code>root</code> with password <code>demo-root-pass</code>" in page
+    assert (clone / ".env").is_file()
+    assert installed(clone, ("django", "gunicorn", *DEV_ONLY)) == ["django", "gunicorn"]
+
+    # make test's sync adds the dev group; make run's own sync must not take it away again.
+    for target in (".venv/.synced", ".venv/.synced-app"):
+        (clone / ".venv" / ".synced-app").unlink(missing_ok=True)
+        synced = subprocess.run(
+            ["make", target], cwd=clone, env=env, capture_output=True, text=True, check=False
+        )
+        assert synced.returncode == 0, synced.stdout + synced.stderr
+        assert installed(clone, DEV_ONLY) == list(DEV_ONLY)
+
+
+def test_make_help_lists_the_targets_without_internal_references() -> None:
+    env = make_environment()
+    result = subprocess.run(
+        ["make", "help"], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    assert "make run" in result.stdout
+    assert "make test" in result.stdout
+    assert not re.search(r"\bissues?\b|#\d", result.stdout, re.IGNORECASE), result.stdout

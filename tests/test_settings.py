@@ -283,3 +283,18 @@ def test_every_variable_the_settings_read_is_known_to_the_tests_and_documented()
 
     assert read == set(VARIABLES)  # so no test's subprocess inherits one from the shell
     assert read <= documented
+
+
+DEMO = '[["root", "demo-root-pass"], ["reseller", "demo-reseller-pass"]]'
+
+
+def test_demo_users_are_read_only_for_the_embedded_simulator(load) -> None:
+    assert load(SECRET_KEY=GOOD["SECRET_KEY"], DEBUG="true")["DEMO_SIGN_IN"] == ()
+    embedded = load(SECRET_KEY=GOOD["SECRET_KEY"], DEBUG="true", TOKENUI_DEMO_SIGN_IN=DEMO)
+    assert embedded["WHM_EMBEDDED_SIMULATOR"] is True
+    assert embedded["DEMO_SIGN_IN"] == (
+        ("root", "demo-root-pass"),
+        ("reseller", "demo-reseller-pass"),
+    )
+    # A real WHM's sign-in page never offers them, whatever the environment says.
+    assert load(**GOOD, DEBUG="true", TOKENUI_DEMO_SIGN_IN=DEMO)["DEMO_SIGN_IN"] == ()

@@ -30,6 +30,15 @@ def test_sign_in_page_asks_for_username_and_password_or_token(client: Client, wh
     assert '<input type="hidden" name="server" value="simulator"' in page
 
 
+def test_sign_in_page_shows_demo_users_only_when_given_them(
+    client: Client, whm: Simulator, settings
+) -> None:
+    assert "Demo sign-in" not in client.get(SIGN_IN).text  # a real WHM: settings give none
+    settings.DEMO_SIGN_IN = (("root", "demo-root-pass"),)
+    page = client.get(SIGN_IN).text
+    assert "<code>root</code> with password <code>demo-root-pass</code>" in page
+
+
 def test_sign_in_with_password_opens_the_tokens_page(client: Client, whm: Simulator) -> None:
     response = client.post(SIGN_IN, sign_in_data(*DEMO_ROOT))
     assert response.status_code == 302

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import rotate_token
@@ -54,7 +55,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if isinstance(outcome, HttpResponse):
                 return outcome
             status = outcome
-    return render(request, "accounts/sign_in.html", {"form": form}, status=status)
+    # The embedded simulator's demo users, shown only when the dashboard runs on it.
+    context = {"form": form, "demo_sign_in": settings.DEMO_SIGN_IN}
+    return render(request, "accounts/sign_in.html", context, status=status)
 
 
 def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
