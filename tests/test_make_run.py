@@ -89,7 +89,7 @@ def test_without_a_whm_server_it_starts_the_simulator_over_verified_tls(tmp_path
         wait_until_serving(process, port)
         assert listening(simulator_port)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
-            browser.get("/sign-in/")
+            sign_in_page = browser.get("/sign-in/").text
             user, password = DEMO_ROOT
             signed_in = browser.post(
                 "/sign-in/",
@@ -108,22 +108,35 @@ def test_without_a_whm_server_it_starts_the_simulator_over_verified_tls(tmp_path
         output = stop(process)
     assert f"WHM simulator listening on https://127.0.0.1:{simulator_port}" in output
     assert f"Sign in as root with password {password}" in output
+    # The sign-in page offers the demo users (rundashboard passed them to the server).
+    assert f"<code>{user}</code> with password <code>{password}</code>" in sign_in_page
+    assert "<code>reseller</code> with password <code>demo-reseller-pass</code>" in sign_in_page
     assert f"TokenUI dashboard: http://127.0.0.1:{port}/" in output
     assert (tmp_path / "simulator" / "ca.pem").is_file()
     assert not listening(simulator_port), "the simulator must stop with the dashboard"
 
 
-def test_with_whm_url_set_it_starts_no_simulator(tmp_path: Path) -> None:
-    env = environment(tmp_path, DEBUG="true", WHM_URL=f"https://127.0.0.1:{free_port()}")
+def test_with_whm_url_set_it_starts_no_simulator_and_shows_no_demo_users(tmp_path: Path) -> None:
+    env = environment(
+        tmp_path,
+        DEBUG="true",
+        WHM_URL=f"https://127.0.0.1:{free_port()}",
+        # Even if it came from elsewhere, a real WHM's sign-in page ignores it.
+        TOKENUI_DEMO_SIGN_IN='[["root", "demo-root-pass"]]',
+    )
     port = free_port()
     process = manage(env, "rundashboard", "--port", str(port), "--noreload")
     try:
         wait_until_serving(process, port)
         assert not listening(int(env["WHM_SIMULATOR_PORT"]))
+        sign_in_page = httpx.get(f"http://127.0.0.1:{port}/sign-in/").text
     finally:
         output = stop(process)
     assert "WHM simulator" not in output
     assert not (tmp_path / "simulator").exists()
+    assert "Sign in to WHM" in sign_in_page
+    assert "Demo sign-in" not in sign_in_page
+    assert "demo-root-pass" not in sign_in_page
 
 
 def test_a_taken_simulator_port_is_a_clear_error(tmp_path: Path) -> None:
@@ -142,47 +155,6 @@ def test_a_taken_simulator_port_is_a_clear_error(tmp_path: Path) -> None:
         )
     assert result.returncode != 0
     assert f"Port {env['WHM_SIMULATOR_PORT']} is taken" in result.stderr
-
-
-def test_the_sign_in_page_shows_the_demo_users_only_on_the_embedded_simulator(
-    tmp_path: Path,
-) -> None:
-    env = environment(tmp_path, DEBUG="true")
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        check=True,
-    )
-    port = free_port()
-    process = manage(env, "rundashboard", "--port", str(port), "--noreload")
-    try:
-        wait_until_serving(process, port)
-        page = httpx.get(f"http://127.0.0.1:{port}/sign-in/").text
-    finally:
-        stop(process)
-    user, password = DEMO_ROOT
-    assert f"<code>{user}</code> with password <code>{password}</code>" in page
-    assert "<code>reseller</code> with password <code>demo-reseller-pass</code>" in page
-
-
-def test_a_real_whm_never_shows_demo_users_even_if_the_variable_is_set(tmp_path: Path) -> None:
-    env = environment(
-        tmp_path,
-        DEBUG="true",
-        WHM_URL=f"https://127.0.0.1:{free_port()}",
-        TOKENUI_DEMO_SIGN_IN='[["root", "demo-root-pass"]]',
-    )
-    port = free_port()
-    process = manage(env, "rundashboard", "--port", str(port), "--noreload")
-    try:
-        wait_until_serving(process, port)
-        page = httpx.get(f"http://127.0.0.1:{port}/sign-in/").text
-    finally:
-        stop(process)
-    assert "Demo sign-in" not in page
-    assert "demo-root-pass" not in page
 
 
 # --- make, as a newcomer runs it on a fresh clone ---------------------------------------------

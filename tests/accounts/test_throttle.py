@@ -183,11 +183,12 @@ def _dashboard_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return where
 
 
-@pytest.fixture(params=["locmem", "redis"])
+@pytest.fixture(scope="module", params=["locmem", "redis"])
 def dashboard(
-    request: pytest.FixtureRequest, _dashboard_database: Path, whm: Simulator
+    request: pytest.FixtureRequest, _dashboard_database: Path, _simulator_server: Simulator
 ) -> Iterator[str]:
-    """The dashboard under gunicorn, pointed at the test simulator; its URL."""
+    """The dashboard under gunicorn behind one (pretended) proxy, pointed at the test simulator;
+    its URL. Tests share it: each sends its own client address (X-Forwarded-For)."""
     prefix = f"tokenui-test-{secrets.token_hex(6)}"
     if request.param == "locmem":
         cache_url, workers, threads = f"locmemcache://{prefix}", 1, 40
@@ -203,8 +204,9 @@ def dashboard(
         DATABASE_URL=f"sqlite:///{_dashboard_database / 'db.sqlite3'}",
         CACHE_URL=cache_url,
         WHM_URL="",  # tests.settings would otherwise put its placeholder here
-        WHM_SERVERS=f"simulator={whm.url}",
+        WHM_SERVERS=f"simulator={_simulator_server.url}",
         WHM_TIMEOUT="10",
+        TRUSTED_PROXY_COUNT="1",
     )
     log = _dashboard_database / f"gunicorn-{request.param}.log"
     with log.open("wb") as output:
@@ -256,8 +258,9 @@ def _wait_until_serving(process: subprocess.Popen[bytes], url: str, log: Path) -
     pytest.fail(f"gunicorn did not serve within 30 s:\n{log.read_text(errors='replace')}")
 
 
-def _post_sign_in(url: str, forms: list[dict[str, str]]) -> list[int]:
-    """Post every form to the sign-in page at once, each from its own client; their statuses."""
+def _post_sign_in(url: str, address: str, forms: list[dict[str, str]]) -> list[int]:
+    """Post every form to the sign-in page at once, each from its own client at `address`;
+    their statuses."""
     with httpx.Client(base_url=url) as first:
         first.get(SIGN_IN)
         csrf = first.cookies["tokenui_csrftoken"]
@@ -265,7 +268,8 @@ def _post_sign_in(url: str, forms: list[dict[str, str]]) -> list[int]:
 
     def attempt(form: dict[str, str]) -> int:
         cookies = {"tokenui_csrftoken": csrf}
-        with httpx.Client(base_url=url, cookies=cookies, timeout=30) as browser:
+        headers = {"X-Forwarded-For": address}
+        with httpx.Client(base_url=url, cookies=cookies, headers=headers, timeout=30) as browser:
             start.wait()
             return browser.post(SIGN_IN, data=form | {"csrfmiddlewaretoken": csrf}).status_code
 
@@ -288,11 +292,13 @@ def test_concurrent_attempts_never_reach_whm_more_often_than_the_limit(
     limit: int,
     then: tuple[str, str],
 ) -> None:
+    # Each case from an address of its own: the instance, and its counts, serve both.
+    address = "198.51.100.1" if limit == MAX_FAILURES_PER_USERNAME else "198.51.100.2"
     whm.latency_ms = BURST_LATENCY_MS
     whm.clear_requests()
     forms = [sign_in_data(username.format(n=n), "wrong-password") for n in range(attempts)]
 
-    statuses = _post_sign_in(dashboard, forms)
+    statuses = _post_sign_in(dashboard, address, forms)
 
     checks = [r for r in whm.requests() if r.function == "myprivs"]
     assert len(checks) == limit, f"{len(checks)} password checks reached WHM (limit {limit})"
@@ -300,5 +306,5 @@ def test_concurrent_attempts_never_reach_whm_more_often_than_the_limit(
     # Every failure stayed counted: even the right password now waits, and WHM is not asked.
     whm.latency_ms = 0
     whm.clear_requests()
-    assert _post_sign_in(dashboard, [sign_in_data(*then)]) == [429]
+    assert _post_sign_in(dashboard, address, [sign_in_data(*then)]) == [429]
     assert whm.requests() == []
