@@ -66,6 +66,22 @@ def test_a_success_clears_the_usernames_count(client: Client, whm: Simulator) ->
     assert other.post(SIGN_IN, sign_in_data(*DEMO_ROOT)).status_code == 302
 
 
+def test_good_sign_ins_do_not_use_up_the_addresss_attempts(whm: Simulator) -> None:
+    # Each attempt is reserved before WHM is asked; a good one gives its reservation back.
+    for _ in range(MAX_FAILURES_PER_ADDRESS + 5):
+        assert Client().post(SIGN_IN, sign_in_data(*DEMO_ROOT)).status_code == 302
+
+
+def test_attempts_whm_could_not_judge_do_not_use_up_the_addresss_attempts(
+    client: Client, whm: Simulator, settings
+) -> None:
+    settings.WHM_SERVERS = {"simulator": "http://127.0.0.1:9"}  # unreachable
+    for n in range(MAX_FAILURES_PER_ADDRESS + 5):
+        assert client.post(SIGN_IN, sign_in_data(f"user{n}", "pw")).status_code == 503
+    settings.WHM_SERVERS = {"simulator": whm.url}
+    assert client.post(SIGN_IN, sign_in_data(*DEMO_ROOT)).status_code == 302
+
+
 def test_too_many_failures_from_one_address_pause_every_username(
     client: Client, whm: Simulator
 ) -> None:
