@@ -414,6 +414,34 @@ def test_result_0_is_an_api_error_with_whms_reason(
 
 
 @pytest.mark.parametrize(
+    ("reason", "detail"),
+    [
+        (
+            "The system failed to read the API tokens: Disk quota exceeded",
+            "Disk quota exceeded",
+        ),
+        (
+            "The system failed to update the API token: The API token “a: b” does not exist.",
+            "The API token “a: b” does not exist.",
+        ),
+        # Without WHM's prefix (an older WHM, another function) the detail is the whole reason.
+        ("Specify a new name, updated ACLs, or IPs.", "Specify a new name, updated ACLs, or IPs."),
+        ("The system failed to", "The system failed to"),
+    ],
+)
+def test_api_error_keeps_the_whole_reason_and_exposes_its_detail(
+    answer: Answer, reason: str, detail: str
+) -> None:
+    whm = answer({"metadata": {"command": "api_token_list", "result": 0, "reason": reason}})
+
+    with pytest.raises(WhmApiError) as caught:
+        whm.list_tokens()
+
+    assert caught.value.reason == caught.value.message == reason
+    assert caught.value.detail == detail
+
+
+@pytest.mark.parametrize(
     ("body", "status", "content_type"),
     [
         (b"", 302, "text/html"),

@@ -104,9 +104,16 @@ class WhmFunction:
 
 
 def call_function(function: WhmFunction, call: Call) -> Data | None:
-    """Run `function`: its data (None: a reply without data), or FunctionFailed."""
+    """Run `function`: its data (None: a reply without data), or FunctionFailed.
+
+    A token function's every reason carries WHM's prefix, "The system failed to …: DETAIL".
+    """
     try:
         return function.run(call)
+    except FunctionFailed as failed:
+        if function.failure is None:
+            raise
+        raise FunctionFailed(function.failure_reason(failed.reason)) from None
     except sqlite3.Error as exc:
         if function.failure is None:
             raise
