@@ -119,6 +119,16 @@ def test_create_token_returns_the_secret_and_the_stored_token(
     assert not created.token.has_full_access
 
 
+def test_create_token_without_expiry_reads_a_reply_that_leaves_expires_at_out(
+    simulator, connect: Connect
+) -> None:
+    created = connect(ROOT_PASSWORD).create_token("no-expiry", acls=ACLS, expires=None)
+
+    (reply,) = [r for r in simulator.requests() if r.function == "api_token_create"]
+    assert reply.result == 1
+    assert created.token.expires is None
+
+
 def test_update_token_sets_the_whole_state(connect: Connect, caller: Credential) -> None:
     whm = connect(caller)
     acls = ACLS

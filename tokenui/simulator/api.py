@@ -45,10 +45,13 @@ def answer(store: Store, name: str, params: Params, caller: Caller | None, now: 
     try:
         if function is None:
             raise FunctionFailed(_unknown_app(name, api_1=api_1))
-        data = call_function(function, Call(store, caller, params, now))
+        call = Call(store, caller, params, now)
+        data = call_function(function, call)
     except FunctionFailed as failed:
         return envelope(name, 0, failed.reason, {}) if api_1 else _api_0(0, failed.reason, {})
-    return envelope(name, 1, "OK", data) if api_1 else _api_0(1, "OK", data)
+    if not api_1:
+        return _api_0(1, "OK", data)
+    return envelope(name, 1, "OK", data, extra=call.metadata)
 
 
 def _unknown_app(name: str, *, api_1: bool) -> str:
@@ -59,11 +62,13 @@ def _unknown_app(name: str, *, api_1: bool) -> str:
     return f"Unknown app ({name}) requested for this version (0) of the API."
 
 
-def envelope(command: str, result: int, reason: str, data: Data | None) -> Reply:
-    """WHM API 1's reply; `data` None leaves the key out, as WHM does for a reply without data."""
-    payload: dict[str, Any] = {
-        "metadata": {"command": command, "reason": reason, "result": result, "version": 1}
-    }
+def envelope(
+    command: str, result: int, reason: str, data: Data | None, *, extra: Data | None = None
+) -> Reply:
+    """WHM API 1's reply; `data` None leaves the key out, as WHM does for a reply without data.
+    `extra` joins the metadata (createacct's `output`)."""
+    metadata = {"command": command, "reason": reason, "result": result, "version": 1}
+    payload: dict[str, Any] = {"metadata": metadata | (extra or {})}
     if data is not None:
         payload["data"] = data
     return Reply(200, JSON, encode_json(payload), result)

@@ -8,7 +8,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tokenui.acls import ACL_KEYS, ACLS_BY_KEY, SOFTWARE_PREFIX
@@ -86,6 +86,8 @@ class Call:
     caller: Caller
     params: Params
     now: int
+    # What a function adds to its reply's `metadata` (createacct's `output`).
+    metadata: Data = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,10 @@ def api_token_create(call: Call) -> Data:
         raise FunctionFailed(
             f"A conflicting API token with the name “{name}” already exists."
         ) from None
-    data: Data = {"name": name, "create_time": call.now, "expires_at": expires_at}
+    data: Data = {"name": name, "create_time": call.now}
+    # A token that never expires comes back without the key (a real WHM sends no null here).
+    if expires_at is not None:
+        data["expires_at"] = expires_at
     if acls is not None:
         data["acls"] = list(acls)
     if whitelist:
@@ -264,14 +269,40 @@ def createacct(call: Call) -> Data:
         raise FunctionFailed(
             f"An account with the {taken.field} “{value}” already exists."
         ) from None
+    # WHM reports the account creation's log as text in metadata.output.raw, and the unused
+    # name servers as empty strings (client libraries index into both).
+    call.metadata["output"] = {"raw": _creation_log(account)}
     return {
         "ip": SHARED_IP,
         "nameserver": NAMESERVERS[0],
         "nameserver2": NAMESERVERS[1],
-        "nameserver3": None,
-        "nameserver4": None,
+        "nameserver3": "",
+        "nameserver4": "",
         "package": plan,
     }
+
+
+def _creation_log(account: Account) -> str:
+    """A short account-creation log in the layout of WHM's (its banner, fields and Done)."""
+    rule = "+===================================+"
+    lines = [
+        "Account Creation Status: ok (Account Creation Ok)",
+        rule,
+        "| New Account Info                  |",
+        rule,
+        f"| Domain: {account.domain}",
+        f"| Ip: {account.ip} (n)",
+        f"| UserName: {account.user}",
+        f"| NameServer1: {NAMESERVERS[0]}",
+        f"| NameServer2: {NAMESERVERS[1]}",
+        "| NameServer3: ",
+        "| NameServer4: ",
+        f"| Contact Email: {account.email}",
+        f"| Package: {account.plan}",
+        rule,
+        "...Done",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 MANAGE_TOKENS = "manage-api-tokens"
