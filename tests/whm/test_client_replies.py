@@ -304,6 +304,60 @@ def test_create_token_reads_the_references_example(answer: Answer) -> None:
     assert SECRET not in repr(created)
 
 
+def _created_with_secret(answer: Answer, secret: object) -> object:
+    record = {"name": "t", "create_time": 1732312345, "acls": ["list-accts"], "token": secret}
+    return answer(_ok("api_token_create", record)).create_token(
+        "t", acls=["list-accts"], expires=None
+    )
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        # A hostile WHM's "secret" that would run a command inside the curl line offered for
+        # copying: X'; touch pwned; echo '
+        "X'; touch pwned; echo '",
+        SECRET.lower(),
+        SECRET[:-1],
+        SECRET + "A",
+        SECRET[:-1] + " ",
+        SECRET[:-1] + "\n",
+        SECRET[:-1] + "Ä",
+        SECRET[:-1] + "٣",  # a digit, but not an ASCII one
+        "",
+        None,
+        12345678901234567890123456789012,
+    ],
+    ids=[
+        "shell",
+        "lowercase",
+        "short",
+        "long",
+        "space",
+        "newline",
+        "non-ascii-letter",
+        "non-ascii-digit",
+        "empty",
+        "null",
+        "number",
+    ],
+)
+def test_create_token_refuses_a_secret_outside_whms_alphabet_and_length(
+    answer: Answer, secret: object
+) -> None:
+    with pytest.raises(WhmBadResponse) as caught:
+        _created_with_secret(answer, secret)
+
+    assert caught.value.may_have_run
+    # The message names our field, never what WHM sent.
+    assert "token" in caught.value.message
+    assert "touch" not in caught.value.message
+
+
+def test_create_token_accepts_whms_32_uppercase_letters_and_digits(answer: Answer) -> None:
+    assert _created_with_secret(answer, SECRET).secret == SECRET
+
+
 def test_update_token_reads_a_record_without_ips(answer: Answer) -> None:
     whm = answer(
         _ok(

@@ -6,6 +6,7 @@ sent; the transport turns it into a WhmBadResponse.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from itertools import compress
 
@@ -30,11 +31,18 @@ def token_list(data: object) -> list[ApiToken]:
     )
 
 
+# WHM's secrets: 32 of A-Z and 0-9 (ASCII only: re's [A-Z0-9] with fullmatch, not isalnum()).
+_SECRET = re.compile(r"[A-Z0-9]{32}")
+
+
 def created_token(data: object) -> CreatedToken:
     record = _object(data, "data")
-    return CreatedToken(
-        token=_token(record, name=record.get("name")), secret=_text(record.get("token"), "token")
-    )
+    secret = record.get("token")
+    # The secret goes into a curl command offered for copying: anything else WHM might send
+    # (quotes, spaces, a shell command) is a malformed reply, never shown.
+    if not isinstance(secret, str) or not _SECRET.fullmatch(secret):
+        raise Malformed("token is not 32 characters of A-Z and 0-9")
+    return CreatedToken(token=_token(record, name=record.get("name")), secret=secret)
 
 
 def stored_token(data: object) -> ApiToken:
