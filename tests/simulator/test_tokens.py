@@ -8,11 +8,13 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.conftest import DEMO_RESELLER, DEMO_ROOT
 from tests.simulator.conftest import Whm, numbered
 from tokenui.acls import ACL_KEYS
 from tokenui.simulator import RESELLER_USER, Simulator
 
 DAY = 86400
+DEMO_USERS_BY_NAME = {"root": DEMO_ROOT, "reseller": DEMO_RESELLER}
 
 
 def test_create_returns_the_record_and_the_secret_once(root: Whm) -> None:
@@ -69,10 +71,51 @@ def test_list_shows_root_every_acl_and_demo_as_a_0_or_1_map(root: Whm) -> None:
     }
 
 
-def test_list_marks_a_full_access_root_token_with_all(root: Whm) -> None:
-    acls = root.ok("api_token_list")["tokens"]["automation"]["acls"]
-    assert acls["all"] == 1
-    assert sum(acls.values()) == 1
+def test_list_shows_a_full_access_root_token_with_every_key_at_1(root: Whm) -> None:
+    root.ok("api_token_create", {"token_name": "made-without-acls"})
+    tokens = root.ok("api_token_list")["tokens"]
+    for name in ("automation", "made-without-acls"):
+        acls = tokens[name]["acls"]
+        assert set(acls) == {*ACL_KEYS, "demo"}
+        assert set(acls.values()) == {1}, name
+
+
+def test_list_shows_a_full_access_reseller_token_with_every_held_acl_at_1(reseller: Whm) -> None:
+    reseller.ok("api_token_create", {"token_name": "made-without-acls"})
+    tokens = reseller.ok("api_token_list")["tokens"]
+    for name in ("automation", "made-without-acls"):
+        assert tokens[name]["acls"] == dict.fromkeys(RESELLER_USER.acls, 1), name
+
+
+@pytest.mark.parametrize("user", ["root", "reseller"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"new_name": "renamed"},
+        {"expires_at": str(int(time.time()) + 30 * DAY)},
+        {"whitelist_ip-0": "127.0.0.0/8"},  # the token stays usable from here
+    ],
+    ids=["rename", "expiry", "ips"],
+)
+def test_update_without_acls_keeps_a_token_full_access(
+    connect: Callable[..., Whm], user: str, change: dict[str, str]
+) -> None:
+    caller = connect(password=DEMO_USERS_BY_NAME[user])
+    secret = caller.ok("api_token_create", {"token_name": "full"})["token"]
+    before = caller.ok("api_token_list")["tokens"]["full"]["acls"]
+
+    caller.ok("api_token_update", {"token_name": "full", **change})
+
+    name = change.get("new_name", "full")
+    assert caller.ok("api_token_list")["tokens"][name]["acls"] == before
+    # It still inherits: the token may do whatever its owner may.
+    via_token = connect(token=(user, secret)).ok("myprivs")["privileges"][0]
+    assert via_token == caller.ok("myprivs")["privileges"][0]
+
+
+def test_update_of_a_root_token_to_all_keeps_every_key_at_1(root: Whm) -> None:
+    root.ok("api_token_update", {"token_name": "automation", "acl-0": "all"})
+    assert set(root.ok("api_token_list")["tokens"]["automation"]["acls"].values()) == {1}
 
 
 def test_list_shows_a_reseller_only_its_own_acls(reseller: Whm) -> None:

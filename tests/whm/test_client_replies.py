@@ -177,6 +177,30 @@ def test_list_tokens_full_access_token_has_full_access(answer: Answer) -> None:
 
 
 @pytest.mark.parametrize(
+    ("flags", "full"),
+    [
+        # Root's full-access token: every key at 1, `all` and `demo` included.
+        ({"all": 1, "list-accts": 1, "passwd": 1, "demo": 1}, True),
+        # A reseller's: no `all` key, every one of the reseller's own ACLs at 1.
+        ({"list-accts": 1, "create-acct": "1", "software-ConfigServer-csf": True}, True),
+        ({"list-accts": 1, "create-acct": 0}, False),
+        ({"all": 0, "list-accts": 1, "passwd": 1}, False),
+        ({"all": 0, "list-accts": 1, "demo": 1}, False),
+        ({"demo": 1}, False),
+        ({}, False),
+    ],
+    ids=["root", "reseller", "reseller-limited", "root-limited", "root-one", "demo-only", "empty"],
+)
+def test_list_tokens_reads_every_listed_acl_at_1_as_full_access(
+    answer: Answer, flags: dict[str, object], full: bool
+) -> None:
+    token = _listed_one(answer, {"acls": flags})
+
+    assert token.has_full_access is full
+    assert token.acls >= {key for key, value in flags.items() if value} - {"demo"}
+
+
+@pytest.mark.parametrize(
     ("record", "expires"),
     [
         ({"expires_at": None}, None),

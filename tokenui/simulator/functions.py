@@ -167,11 +167,15 @@ def api_token_list(call: Call) -> Data:
     tokens = {}
     for token in call.store.tokens(user.name):
         granted = effective_acls(user, token)
+        # A token holding `all` (root's full-access tokens, made without acl-N, inherit it) is
+        # listed with every key at 1, `all` included; a reseller's full-access token holds every
+        # ACL its owner does, so all of its keys read 1 as it is.
+        everything = ALL in granted
         entry: Data = {
             "name": token.name,
             "create_time": token.create_time,
             "expires_at": token.expires_at,
-            "acls": {key: int(key in granted) for key in keys},
+            "acls": {key: int(everything or key in granted) for key in keys},
         }
         if token.whitelist_ips:
             entry["whitelist_ips"] = list(token.whitelist_ips)
