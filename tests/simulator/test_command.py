@@ -103,7 +103,7 @@ def test_command_serves_tls_prints_how_to_sign_in_and_stops_on_sigterm(
     run: Callable[..., Running], tmp_path: Path
 ) -> None:
     # A store left by an earlier run with other users: --reset seeds the demo users afresh.
-    Simulator(tmp_path / "state", users=[SimUser("old", "old-pass", ("all",))]).store.close()
+    Simulator(tmp_path / "state", users=[SimUser("old", "old-pass", ("all",))]).close()
     simulator = run("--tls", "--reset")
     url = simulator.value(r"WHM simulator listening on (https://127\.0\.0\.1:\d+)")
     ca_path = simulator.value(r"CA certificate \(verify against it\): (.+)")
@@ -154,7 +154,7 @@ def test_command_seeds_given_users_and_applies_its_fault(run: Callable[..., Runn
 def test_command_warns_when_the_state_dir_holds_other_users(
     run: Callable[..., Running], tmp_path: Path
 ) -> None:
-    Simulator(tmp_path / "state").store.close()
+    Simulator(tmp_path / "state").close()
     simulator = run("--user", "alice:alice-pass:all")
     assert not any("alice with password" in line for line in simulator.lines)
     assert any("--reset" in line for line in simulator.lines)

@@ -8,16 +8,20 @@ Django and none of the dashboard's settings.
 
 from __future__ import annotations
 
+from .controls import Controls, LoggedRequest
+from .database import Database, StoreError, remove_store
 from .faults import FAULT_MODES
 from .seed import DEMO_USERS, RESELLER_USER, ROOT_USER
 from .server import Simulator
-from .store import LoggedRequest, SimUser, Store, StoreError, remove_store
+from .store import SimUser, Store
 
 __all__ = [
     "DEMO_USERS",
     "FAULT_MODES",
     "RESELLER_USER",
     "ROOT_USER",
+    "Controls",
+    "Database",
     "LoggedRequest",
     "SimUser",
     "Simulator",

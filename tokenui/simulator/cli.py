@@ -18,10 +18,11 @@ from pathlib import Path
 
 from tokenui.acls import ACLS_BY_KEY, SOFTWARE_PREFIX
 
+from .database import StoreError, remove_store
 from .faults import FAULT_MODES
 from .seed import DEMO_USERS
 from .server import Simulator
-from .store import SimUser, StoreError, remove_store
+from .store import SimUser
 
 DEFAULT_PORT = 2087
 # The checkout's var/simulator, where `make run` keeps it too.
