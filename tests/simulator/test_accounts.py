@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.simulator.conftest import Params, Whm
+from tests.helpers import Params, Whm
 from tokenui.acls import ACL_KEYS
 from tokenui.simulator import RESELLER_USER
 

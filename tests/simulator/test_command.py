@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT
 from tests.environment import clean_environment
-from tests.simulator.conftest import delete, get, post
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, delete, get, post
 from tokenui.simulator import Simulator, SimUser
 from tokenui.simulator.cli import main
 

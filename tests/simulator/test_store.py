@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tests.simulator.conftest import Whm, get, post
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, Whm, get, post
 from tokenui.simulator import Database, Simulator, SimUser, StoreError
 
 WEEK = 7 * 86400

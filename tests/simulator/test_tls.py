@@ -11,8 +11,7 @@ import httpx
 import pytest
 from cryptography import x509
 
-from tests.conftest import DEMO_ROOT
-from tests.simulator.conftest import get
+from tests.helpers import DEMO_ROOT, get
 from tokenui.simulator import Simulator
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.simulator.conftest import Params, Whm, numbered
+from tests.helpers import Params, Whm, numbered_params
 from tokenui.simulator import Simulator
 
 PAST = "1609372800"
@@ -44,11 +44,11 @@ def future() -> str:
         ),
         ({"token_name": "t", "acl": "foo"}, "Invalid or unauthorized ACL specified: foo"),
         (
-            {"token_name": "t", **numbered("acl", ["list-accts", "foo", "bar"])},
+            {"token_name": "t", **numbered_params("acl", ["list-accts", "foo", "bar"])},
             "Invalid or unauthorized ACLs specified: foo and bar",
         ),
         (
-            {"token_name": "t", **numbered("acl", ["a", "b", "c"])},
+            {"token_name": "t", **numbered_params("acl", ["a", "b", "c"])},
             "Invalid or unauthorized ACLs specified: a, b, and c",
         ),
         ({"token_name": "t", "acl": "demo"}, "Invalid or unauthorized ACL specified: demo"),
@@ -98,7 +98,7 @@ def future() -> str:
             "Invalid IP address or CIDR range specified: example.com",
         ),
         (
-            {"token_name": "t", **numbered("whitelist_ip", ["192.0.2.1", ""])},
+            {"token_name": "t", **numbered_params("whitelist_ip", ["192.0.2.1", ""])},
             "The “whitelist_ip” arguments cannot be empty.",
         ),
         (
@@ -169,10 +169,10 @@ def test_create_refuses_a_limited_token_acls_beyond_its_own(
 def test_create_accepts_100_ips_and_refuses_101(root: Whm) -> None:
     ips = [f"192.0.2.{n}" for n in range(101)]
     assert root.reason(
-        "api_token_create", {"token_name": "many", **numbered("whitelist_ip", ips)}
+        "api_token_create", {"token_name": "many", **numbered_params("whitelist_ip", ips)}
     ) == (CREATE_FAILED + "You have entered “101” IP addresses, which is above the limit of 100.")
     created = root.ok(
-        "api_token_create", {"token_name": "many", **numbered("whitelist_ip", ips[:100])}
+        "api_token_create", {"token_name": "many", **numbered_params("whitelist_ip", ips[:100])}
     )
     assert len(created["whitelist_ips"]) == 100
 
@@ -180,7 +180,7 @@ def test_create_accepts_100_ips_and_refuses_101(root: Whm) -> None:
 def test_create_counts_the_ips_sent_not_the_distinct_ones(root: Whm) -> None:
     ips = ["192.0.2.1"] * 101
     assert root.reason(
-        "api_token_create", {"token_name": "t", **numbered("whitelist_ip", ips)}
+        "api_token_create", {"token_name": "t", **numbered_params("whitelist_ip", ips)}
     ) == (CREATE_FAILED + "You have entered “101” IP addresses, which is above the limit of 100.")
 
 
@@ -209,7 +209,9 @@ def test_create_counts_the_ips_sent_not_the_distinct_ones(root: Whm) -> None:
 def test_create_normalises_the_ip_list(
     root: Whm, sent: list[str], stored: list[str] | None
 ) -> None:
-    created = root.ok("api_token_create", {"token_name": "ips", **numbered("whitelist_ip", sent)})
+    created = root.ok(
+        "api_token_create", {"token_name": "ips", **numbered_params("whitelist_ip", sent)}
+    )
     assert created.get("whitelist_ips") == stored
     assert root.ok("api_token_list")["tokens"]["ips"].get("whitelist_ips") == stored
 
@@ -260,7 +262,7 @@ def test_update_refuses_with_whms_reason(root: Whm, params: Params, reason: str)
 
 def test_update_refuses_101_ips(root: Whm) -> None:
     ips = [f"192.0.2.{n}" for n in range(101)]
-    params = {"token_name": "reporting", **numbered("whitelist_ip", ips)}
+    params = {"token_name": "reporting", **numbered_params("whitelist_ip", ips)}
     assert root.reason("api_token_update", params) == (
         f"{UPDATE_FAILED}You have entered “101” IP addresses, which is above the limit of 100."
     )
@@ -280,7 +282,7 @@ def test_update_cannot_reach_another_users_token(root: Whm, reseller: Whm) -> No
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"token_name": ""}, numbered("token_name", ["", ""])], ids=str
+    "params", [{}, {"token_name": ""}, numbered_params("token_name", ["", ""])], ids=str
 )
 def test_revoke_without_names_is_refused(root: Whm, params: Params) -> None:
     assert root.reason("api_token_revoke", params) == (

@@ -8,8 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tests.simulator.conftest import Whm, numbered
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, Whm, numbered_params
 from tokenui.acls import ACL_KEYS
 from tokenui.simulator import RESELLER_USER, Simulator
 
@@ -24,9 +23,9 @@ def test_create_returns_the_record_and_the_secret_once(root: Whm) -> None:
         "api_token_create",
         {
             "token_name": "billing-bot-2",
-            **numbered("acl", ["list-accts", "create-acct"]),
+            **numbered_params("acl", ["list-accts", "create-acct"]),
             "expires_at": str(expires_at),
-            **numbered("whitelist_ip", ["192.0.2.16/28", "192.0.2.10"]),
+            **numbered_params("whitelist_ip", ["192.0.2.16/28", "192.0.2.10"]),
         },
     )
     assert list(data) == ["name", "create_time", "expires_at", "acls", "whitelist_ips", "token"]
@@ -64,7 +63,10 @@ def test_create_secrets_differ_each_time(root: Whm) -> None:
 
 
 def test_list_shows_root_every_acl_and_demo_as_a_0_or_1_map(root: Whm) -> None:
-    root.ok("api_token_create", {"token_name": "two", **numbered("acl", ["list-accts", "passwd"])})
+    root.ok(
+        "api_token_create",
+        {"token_name": "two", **numbered_params("acl", ["list-accts", "passwd"])},
+    )
     entry = root.ok("api_token_list")["tokens"]["two"]
     assert entry["acls"] == {key: int(key in {"list-accts", "passwd"}) for key in ACL_KEYS} | {
         "demo": 0
@@ -171,7 +173,7 @@ def test_update_to_its_own_name_is_allowed(root: Whm) -> None:
 
 def test_update_replaces_the_whole_acl_list(root: Whm) -> None:
     data = root.ok(
-        "api_token_update", {"token_name": "reporting", **numbered("acl", ["passwd", "ssl"])}
+        "api_token_update", {"token_name": "reporting", **numbered_params("acl", ["passwd", "ssl"])}
     )
     assert data["acls"] == ["passwd", "ssl"]
 
@@ -223,9 +225,9 @@ def test_update_keeps_the_secret_working(root: Whm, root_token: Callable[..., Wh
 @pytest.mark.parametrize(
     ("params", "revoked"),
     [
-        pytest.param(numbered("token_name", ["reporting"]), {"reporting"}, id="one"),
+        pytest.param(numbered_params("token_name", ["reporting"]), {"reporting"}, id="one"),
         pytest.param(
-            numbered("token_name", ["reporting", "monitoring"]),
+            numbered_params("token_name", ["reporting", "monitoring"]),
             {"reporting", "monitoring"},
             id="numbered",
         ),
@@ -244,7 +246,7 @@ def test_revoke_removes_the_named_tokens(
 
 def test_revoke_ignores_unknown_names(root: Whm) -> None:
     before = set(root.ok("api_token_list")["tokens"])
-    assert root.ok("api_token_revoke", numbered("token_name", ["nope", "reporting"])) == {}
+    assert root.ok("api_token_revoke", numbered_params("token_name", ["nope", "reporting"])) == {}
     assert set(root.ok("api_token_list")["tokens"]) == before - {"reporting"}
 
 

@@ -8,8 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.conftest import DEMO_ROOT
-from tests.simulator.conftest import SYSTEM_TRUST, Whm, get, numbered
+from tests.helpers import DEMO_ROOT, SYSTEM_TRUST, Whm, get, numbered_params
 from tokenui.simulator import LoggedRequest, Simulator
 
 
@@ -90,7 +89,7 @@ def test_post_body_of_another_content_type_is_not_read_as_params(root: Whm) -> N
 @pytest.mark.parametrize(
     "acl_params",
     [
-        pytest.param(numbered("acl", ["list-accts", "create-acct"]), id="numbered"),
+        pytest.param(numbered_params("acl", ["list-accts", "create-acct"]), id="numbered"),
         pytest.param({"acl": ["list-accts", "create-acct"]}, id="repeated"),
         pytest.param({"acl-0": "list-accts", "acl": "create-acct"}, id="both"),
         pytest.param({f"acl-{'9' * 5000}": "list-accts", "acl-0": "create-acct"}, id="huge-index"),

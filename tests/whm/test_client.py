@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT
 from tokenui.whm.api import WhmClient
 from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import LATEST, ApiToken, Credential

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 import ssl
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.helpers import ACCESS_DENIED, StubReply, StubWhm
 from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmBadResponse, WhmError
 from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import LATEST, ApiToken, Credential, Privileges
 
-ACCESS_DENIED = (
-    '{"cpanelresult":{"apiversion":"2","error":"Access denied",'
-    '"data":{"reason":"Access denied","result":"0"},"type":"text"}}'
-)
 SECRET = "UWU28DCA23NKY76CN17MDPKM3O7EFQY8"
 
 type Answer = Callable[..., WhmClient]
@@ -29,49 +24,23 @@ type Answer = Callable[..., WhmClient]
 
 # The simulator answers in one shape per function, as a real WHM does, but the reference lists
 # variants it could not confirm (null or absent lists and expiries, loose booleans, numbers as
-# strings) and broken replies no simulator fault produces. This server replays such replies byte
+# strings) and broken replies no simulator fault produces. A stub WHM replays such replies byte
 # for byte, so the client meets each of them over a real socket.
-class _ReplayHandler(BaseHTTPRequestHandler):
-    server: _ReplayServer
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        status, content_type, body, length = self.server.reply
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(length))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: the test output is the place for failures, not access lines."""
-
-
-class _ReplayServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # status, Content-Type, body, and the Content-Length announced (more than sent: cut short)
-    reply: tuple[int, str, bytes, int] = (500, "text/plain", b"", 0)
+@pytest.fixture(scope="module")
+def stub() -> Iterator[StubWhm]:
+    with StubWhm() as stub:
+        yield stub
 
 
 @pytest.fixture(scope="module")
-def replay_server() -> Iterator[_ReplayServer]:
-    server = _ReplayServer(("127.0.0.1", 0), _ReplayHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def replay_client(replay_server: _ReplayServer) -> Iterator[httpx.Client]:
-    with make_http_client(f"http://127.0.0.1:{replay_server.server_address[1]}") as http:
+def stub_client(stub: StubWhm) -> Iterator[httpx.Client]:
+    with make_http_client(stub.url) as http:
         yield http
 
 
 @pytest.fixture
-def answer(replay_server: _ReplayServer, replay_client: httpx.Client) -> Answer:
-    """Make the next replies `body` (a JSON value, or raw bytes) and return a client for them."""
+def answer(stub: StubWhm, stub_client: httpx.Client) -> Answer:
+    """Make every next reply `body` (a JSON value, or raw bytes) and return a client for it."""
 
     def _answer(
         body: object,
@@ -81,8 +50,8 @@ def answer(replay_server: _ReplayServer, replay_client: httpx.Client) -> Answer:
         missing_bytes: int = 0,
     ) -> WhmClient:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        replay_server.reply = (status, content_type, raw, len(raw) + missing_bytes)
-        return WhmClient(replay_client, Credential("root", SECRET, "token"))
+        stub.fallback = StubReply(status, content_type, raw, missing_bytes)
+        return WhmClient(stub_client, Credential("root", SECRET, "token"))
 
     return _answer
 
