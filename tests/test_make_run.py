@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import DEMO_ROOT
 from tests.environment import clean_environment
+from tests.helpers import DEMO_ROOT
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -209,7 +209,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "tokenui.simulator",
     "tokenui.devserver",
     "tokenui.accounts",
     "tokenui.tokens",

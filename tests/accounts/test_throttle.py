@@ -20,8 +20,8 @@ import pytest
 import redis
 from django.test import Client
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
 from tests.environment import clean_environment
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, sign_in_data
 from tokenui.accounts.throttle import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME
 from tokenui.simulator import Simulator
 

@@ -16,9 +16,8 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
-from tests.conftest import sign_in_data
-from tests.hardening.conftest import (
-    ACCESS_DENIED,
+from tests.helpers import (
+    ACCESS_DENIED_REPLY,
     CONNECT_SHORT,
     LOGIN_TOKEN,
     SHORT,
@@ -29,6 +28,7 @@ from tests.hardening.conftest import (
     form_post,
     input_value,
     non_field_errors,
+    sign_in_data,
     text,
     textarea_value,
 )
@@ -373,7 +373,7 @@ def test_access_denied_on_the_write_itself_signs_out_and_says_why(
                 }
             },
         ),
-        function: ACCESS_DENIED,
+        function: ACCESS_DENIED_REPLY,
     }
     assert form_post(client, SIGN_IN, sign_in_data("root", "any-password")).status_code == 302
     if view != "revoke":

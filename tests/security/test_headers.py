@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_ROOT, sign_in_data
 from tokenui.audit import urls as audit_urls
 from tokenui.simulator import Simulator
 from tokenui.tokens import urls as tokens_urls

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from tests.conftest import DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_ROOT, sign_in_data
 from tokenui.simulator import Simulator
 from tokenui.tokens.forms import years_after
 
