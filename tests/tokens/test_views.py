@@ -634,3 +634,60 @@ def test_a_token_gone_from_whm_is_404_after_one_list(
     assert response.status_code == 404
     assert "The API token “gone” does not exist." in response.text
     assert [r.function for r in whm.requests()] == ["api_token_list"]
+
+
+def test_the_pager_keeps_the_search_and_sort_but_not_the_highlight(
+    root_client: Client, whm: Simulator
+) -> None:
+    add_bulk(whm)
+
+    page = root_client.get(TOKENS, {"q": "bulk", "sort": "name", "highlight": "bulk-000"}).text
+    following = re.search(r'<a href="([^"]*)" hx-get="([^"]*)" rel="next">Next</a>', page)
+
+    assert following is not None
+    assert html.unescape(following.group(1)) == "?q=bulk&sort=name&page=2"
+    assert following.group(1) == following.group(2)
+
+
+def test_table_links_inherit_their_htmx_target_from_the_table(root_client: Client) -> None:
+    page = root_client.get(TOKENS).text
+    table = re.search(r'<div id="token-table"[^>]*>', page).group(0)
+    sort_link = re.search(r'<a href="\?sort=name"[^>]*>', page).group(0)
+
+    assert 'hx-target="#token-table" hx-swap="outerHTML" hx-push-url="true"' in table
+    assert sort_link == '<a href="?sort=name" hx-get="?sort=name">'
+
+
+def test_the_name_check_is_wired_in_the_template_with_the_original_name(
+    root_client: Client,
+) -> None:
+    page = root_client.get("/tokens/billing-bot/edit/").text
+
+    assert 'hx-get="/tokens/check-name/?original=billing-bot"' in page
+    assert 'hx-trigger="input changed delay:250ms from:#id_name"' in page
+    assert 'hx-include="#id_name"' in page
+
+
+@pytest.mark.parametrize(
+    "url", ["/tokens/reporting/revoke/", "/tokens/revoke-selected/", "/tokens/revoke-all/"]
+)
+def test_revoke_urls_answer_only_get_and_post(root_client: Client, whm: Simulator, url: str):
+    whm.clear_requests()
+
+    response = root_client.put(url)
+
+    assert response.status_code == 405
+    assert set(response["Allow"].split(", ")) == {"GET", "POST"}
+    assert whm.requests() == []
+
+
+def test_whm_saying_no_to_a_revoke_is_502_with_its_reason(
+    root_client: Client, whm: Simulator
+) -> None:
+    # WHM's "no" is 422 on a form (the input refused); without a form it is a failure upstream.
+    whm.set_fault("storage-error", functions=["api_token_revoke"], count=1)
+
+    response = root_client.post("/tokens/reporting/revoke/")
+
+    assert response.status_code == 502
+    assert "The system failed to revoke the API token" in html.unescape(response.text)

@@ -1,15 +1,20 @@
-"""How the API Tokens table presents WHM's tokens: times, expiry states in words, search, sort."""
+"""How the API Tokens table presents WHM's tokens: times, expiry states in words, its columns."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from tokenui.whm.types import ApiToken
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from tokenui.tables import Column, TableSpec
+from tokenui.whm.types import LATEST, ApiToken
 
 # WHM's table format, "MM DD YYYY hh:mm:ss", in WHM's server time zone.
 WHM_TIME_FORMAT = "%m %d %Y %H:%M:%S"
@@ -22,15 +27,6 @@ class Expiry(StrEnum):
     OK = "ok"
     SOON = "soon"
     EXPIRED = "expired"
-
-
-class Sort(StrEnum):
-    CREATED_DESC = "-created"
-    CREATED = "created"
-    NAME = "name"
-    NAME_DESC = "-name"
-    EXPIRES = "expires"
-    EXPIRES_DESC = "-expires"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,28 +129,41 @@ def _span(delta: timedelta) -> str:
     return "less than a minute"
 
 
-def search(tokens: Sequence[ApiToken], query: str) -> list[ApiToken]:
-    """WHM's search: the name contains the query, ignoring case."""
-    needle = query.strip().casefold()
-    if not needle:
-        return list(tokens)
-    return [token for token in tokens if needle in token.name.casefold()]
+def _never_last(token: ApiToken) -> tuple[datetime, str]:
+    return (token.expires or LATEST, token.name)
 
 
-def sort_tokens(tokens: Sequence[ApiToken], sort: Sort) -> list[ApiToken]:
-    """Sort for the table; tokens that never expire sort after every date."""
-    never = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
-    keys = {
-        "created": lambda t: (t.created, t.name),
-        "name": lambda t: (t.name.casefold(), t.name),
-        "expires": lambda t: (t.expires or never, t.name),
-    }
-    field = sort.value.lstrip("-")
-    return sorted(tokens, key=keys[field], reverse=sort.value.startswith("-"))
+# The WHM tokens table: WHM's own page lists the newest first; tokens that never expire sort
+# after every date.
+TOKEN_TABLE = TableSpec(
+    columns=(
+        Column("name", lambda t: (t.name.casefold(), t.name)),
+        Column("created", lambda t: (t.created, t.name), descending_first=True),
+        Column("expires", _never_last, descending_first=True),
+    ),
+    default_sort="-created",
+    name=lambda t: t.name,
+    page_size=PAGE_SIZE,
+)
 
 
-def parse_sort(value: str | None) -> Sort:
-    try:
-        return Sort(value or Sort.CREATED_DESC)
-    except ValueError:
-        return Sort.CREATED_DESC
+def rows(tokens: Iterable[ApiToken], *, session_token: str | None) -> list[TokenRow]:
+    """The table's rows for `tokens` (the page shown), in WHM's time zone and words."""
+    now = timezone.now()
+    zone = ZoneInfo(settings.WHM_TIME_ZONE)
+    placeholder = [RowUrls.PLACEHOLDER]
+    urls = RowUrls.around(
+        reverse("tokens:edit", args=placeholder), reverse("tokens:revoke", args=placeholder)
+    )
+    warning_days = settings.EXPIRY_WARNING_DAYS
+    return [
+        make_row(
+            token,
+            now=now,
+            zone=zone,
+            warning_days=warning_days,
+            session_token=session_token,
+            urls=urls,
+        )
+        for token in tokens
+    ]

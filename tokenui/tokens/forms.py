@@ -13,16 +13,19 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundWidget
+from django.http import QueryDict
 from django.utils.functional import cached_property
 
 from tokenui.acls import ACLS_BY_KEY, Acl, AclGroup
 from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
+from tokenui.tokens.display import server_time
 from tokenui.tokens.validators import (
     NAME_MAX_LENGTH,
     join_words,
     parse_ip_list,
     validate_token_name,
 )
+from tokenui.whm.types import ApiToken
 
 EXPIRY_NEVER = "never"
 EXPIRY_DATE = "date"
@@ -230,6 +233,7 @@ class TokenForm(forms.Form):
         self.latest_expiry = years_after(today, MAX_EXPIRY_YEARS)
         self.time_zone = time_zone
         self.original_name = original_name
+        self.token: ApiToken | None = None  # the token an Edit form starts from (for_token)
         self.existing_names = frozenset(existing_names)
         self.held_groups: tuple[AclGroup, ...] = held_acl_groups(held_acls)
         choices = [(acl.key, acl.label) for acl in iter_acls(self.held_groups)]
@@ -243,12 +247,51 @@ class TokenForm(forms.Form):
         # max_length stays on the field for the input's maxlength attribute.
         self.fields["name"].validators = [validate_token_name]
 
+    @classmethod
+    def for_token(cls, token: ApiToken, data: QueryDict | None, **kwargs: Any) -> TokenForm:
+        """The Edit form of `token`, starting from the token as WHM lists it."""
+        zone: zoneinfo.ZoneInfo = kwargs["time_zone"]
+        held_keys = [acl.key for acl in iter_acls(held_acl_groups(kwargs["held_acls"]))]
+        initial = {
+            "name": token.name,
+            "expiry": EXPIRY_DATE if token.expires else EXPIRY_NEVER,
+            "expires_on": server_time(token.expires, zone).date() if token.expires else None,
+            # WHM's stored form, kept exactly: sent back as it is unless the user edits it.
+            "whitelist_ips": "\n".join(token.whitelist_ips),
+            # WHM shows a full-access token with every box ticked.
+            "acls": held_keys if token.has_full_access else sorted(token.acls & set(held_keys)),
+        }
+        form = cls(data, initial=initial, original_name=token.name, **kwargs)
+        form.token = token
+        return form
+
     @property
     def renamed(self) -> bool:
         """Whether an Edit form's name differs from the token's current name."""
         if self.original_name is None:
             return False
         return str(self["name"].value() or "").strip() != self.original_name
+
+    def create_args(self) -> dict[str, Any]:
+        """`WhmClient.create_token`'s arguments, from a valid Generate form."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "acls": data["acls"],
+            "expires": data["expires"],
+            "whitelist_ips": data["whitelist_ips"],
+        }
+
+    def update_args(self) -> dict[str, Any]:
+        """`WhmClient.update_token`'s arguments, from a valid Edit form."""
+        data = self.cleaned_data
+        return {
+            "name": self.original_name,
+            "new_name": data["name"] if self.renamed else None,
+            "acls": data["acls"],
+            "expires": data["expires"],
+            "whitelist_ips": data["whitelist_ips"],
+        }
 
     @cached_property
     def acl_groups(self) -> tuple[AclChoiceGroup, ...]:
