@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,8 +71,8 @@ def make_row(
         expires_iso=token.expires.isoformat() if token.expires else "",
         expiry=state,
         expiry_words=words,
-        ips_shown=token.whitelist_ips[:IPS_SHOWN],
-        ips_folded=token.whitelist_ips[IPS_SHOWN:],
+        ips_shown=tuple(map(compressed_ip, token.whitelist_ips[:IPS_SHOWN])),
+        ips_folded=tuple(map(compressed_ip, token.whitelist_ips[IPS_SHOWN:])),
         is_session_token=token.name == session_token,
         edit_url=quoted.join(urls.edit),
         revoke_url=quoted.join(urls.revoke),
@@ -127,6 +128,18 @@ def _span(delta: timedelta) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''}"
     return "less than a minute"
+
+
+def compressed_ip(entry: str) -> str:
+    """An allow-list entry as people type it: WHM stores IPv6 fully expanded
+    (`2001:0db8:0000:…/48`), the table shows it compressed (`2001:db8::/48`)."""
+    if ":" not in entry:
+        return entry
+    address, slash, prefix = entry.partition("/")
+    try:
+        return ipaddress.IPv6Address(address).compressed + slash + prefix
+    except ValueError:  # not an address after all: show what WHM sent
+        return entry
 
 
 def _never_last(token: ApiToken) -> tuple[datetime, str]:
