@@ -47,6 +47,24 @@ ACLS_REQUIRED = "You must specify at least one ACL for this token."
 _MAX_LISTED_ACLS = 10
 _MAX_SHOWN_KEY_LENGTH = 60
 _DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+# WHM's reasons for the token functions: "The system failed to create the API token: DETAIL"
+# (update, revoke, read the API tokens). Older servers, and the simulator once, send the detail
+# alone; the field is picked by the detail either way.
+_WHM_PREFIX = re.compile(r"The system failed to (?:\w+ the API token|read the API tokens): ")
+# Words in WHM's details (../shared/whm-api.md, Failures) and the field each is about.
+_WHM_DETAIL_FIELDS: tuple[tuple[str, str | None], ...] = (
+    ("Specify a new name, updated ACLs, or IPs.", None),  # about no one field
+    ("API token with the name", "name"),
+    ("is not a valid API token name", "name"),
+    ("“token_name”", "name"),
+    ("“new_name”", "name"),
+    ("ACL", "acls"),
+    ("UNIX epoch timestamp", "expires_on"),
+    ("must be a future date", "expires_on"),
+    ("“expires_at”", "expires_on"),
+    ("IP address", "whitelist_ips"),
+    ("“whitelist_ip”", "whitelist_ips"),
+)
 
 
 def years_after(day: datetime.date, years: int) -> datetime.date:
@@ -271,6 +289,15 @@ class TokenForm(forms.Form):
         if self.original_name is None:
             return False
         return str(self["name"].value() or "").strip() != self.original_name
+
+    def add_whm_reason(self, reason: str) -> None:
+        """Show WHM's whole reason for refusing the form on the field it is about."""
+        prefix = _WHM_PREFIX.match(reason)
+        detail = reason[prefix.end() :] if prefix else reason
+        field = next((f for words, f in _WHM_DETAIL_FIELDS if words in detail), None)
+        if field == "expires_on" and self.data.get("expiry") == EXPIRY_NEVER:
+            field = None  # the date box is hidden: the reason would not be seen there
+        self.add_error(field, ValidationError(reason, code="whm"))
 
     def create_args(self) -> dict[str, Any]:
         """`WhmClient.create_token`'s arguments, from a valid Generate form."""

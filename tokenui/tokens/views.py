@@ -28,7 +28,7 @@ from tokenui.tables import Table
 from tokenui.tokens import display, listing
 from tokenui.tokens.forms import TokenForm
 from tokenui.tokens.validators import validate_token_name
-from tokenui.whm.errors import WhmAuthError, WhmError, WhmTimeout
+from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError, WhmTimeout
 from tokenui.whm.servers import configured_servers
 from tokenui.whm.types import ApiToken, CreatedToken
 
@@ -231,7 +231,10 @@ def _form_failed(request: SignedInRequest, form: TokenForm, exc: WhmError) -> Ht
     """WHM said no or failed: keep everything the user typed and say what happened."""
     if isinstance(exc, WhmAuthError):
         return _signed_out_by_whm(request)
-    form.add_error(None, _failure_message(exc))
+    if isinstance(exc, WhmApiError):
+        form.add_whm_reason(exc.reason)
+    else:
+        form.add_error(None, _failure_message(exc))
     # The change may have happened: offer the list as it is now rather than a second try.
     status = status_for(exc, on_form=True)
     return _render_form(request, form, status=status, outcome_unknown=exc.may_have_run)
