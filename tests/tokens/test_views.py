@@ -13,6 +13,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from tests.conftest import DEMO_ROOT, sign_in_data
+from tokenui.audit.models import AuditEvent
 from tokenui.simulator import Simulator
 from tokenui.tokens.forms import years_after
 
@@ -693,3 +694,46 @@ def test_whm_saying_no_to_a_revoke_is_502_with_its_reason(
 
     assert response.status_code == 502
     assert "The system failed to revoke the API token" in html.unescape(response.text)
+
+
+# --- Revoke Selected: what may reach the audit trail (issue 9.16) ----------------------------
+
+
+def test_revoke_selected_records_only_names_whm_could_hold(root_client: Client) -> None:
+    root_client.post("/tokens/revoke-selected/", {"name": ["gone", "x" * 2048, "<script>"]})
+
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.outcome, event.token_names) == (
+        "revoke-selected",
+        "refused",
+        ["gone"],
+    )
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_revoke_selected_refuses_more_names_than_a_page_holds_recording_nothing(
+    root_client: Client, whm: Simulator, method: str
+) -> None:
+    # The issue's attack: 900 made-up names of 2 KB each in one POST.
+    names = [f"{n:04d}" + "x" * 2044 for n in range(900)]
+    whm.clear_requests()
+    before = AuditEvent.objects.count()
+
+    response = getattr(root_client, method)("/tokens/revoke-selected/", {"name": names})
+
+    assert response.status_code == 302
+    assert AuditEvent.objects.count() == before
+    assert whm.requests() == []
+    page = root_client.get(TOKENS).text
+    assert "Select at most 50 API tokens to revoke at once" in page
+    assert row_names(page) == ROOT_DEMO_NEWEST_FIRST
+
+
+def test_revoke_selected_takes_a_whole_page_of_names(root_client: Client, whm: Simulator) -> None:
+    add_bulk(whm, 50)
+    names = [f"bulk-{n:03d}" for n in range(50)]
+
+    root_client.post("/tokens/revoke-selected/", {"name": names})
+
+    (revoke,) = calls(whm, "api_token_revoke")
+    assert len(revoke.params) == 51  # 50 names and api.version

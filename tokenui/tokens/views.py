@@ -37,6 +37,13 @@ logger = logging.getLogger(__name__)
 HELD_ACLS = "whm_held_acls"  # session key: the user's privileges, read from WHM's myprivs
 NOTHING_TO_REVOKE = "There are no API tokens to revoke."
 NOTHING_SELECTED = "Select at least one API token to revoke."
+# Revoke Selected posts the ticked rows of one page of the table: a longer list did not come
+# from it, and it would go into the audit trail as it is.
+MAX_SELECTED = display.PAGE_SIZE
+TOO_MANY_SELECTED = (
+    f"Select at most {MAX_SELECTED} API tokens to revoke at once (one page of the table). "
+    "To revoke every API token, use Revoke All."
+)
 SIGNED_OUT_BY_WHM = "WHM no longer accepts the credential: TokenUI ended the session."
 OUTCOME_UNKNOWN = (
     "WHM did not answer in time, so it may or may not have carried this out. "
@@ -372,11 +379,14 @@ def revoke_all(request: SignedInRequest) -> HttpResponse:
 
 
 def _selected(request: SignedInRequest, source: QueryDict) -> list[str] | HttpResponse:
-    """The names ticked for Revoke Selected, or the way back to the table saying why not."""
+    """The names ticked for Revoke Selected, each by WHM's rules (a name outside them names
+    no token, and has no place in the audit trail), or the way back to the table saying why."""
     asked = list(dict.fromkeys(source.getlist("name")))
+    if len(asked) > MAX_SELECTED:
+        return _back_to_table(request, messages.ERROR, TOO_MANY_SELECTED)
     if not asked:
         return _back_to_table(request, messages.WARNING, NOTHING_SELECTED)
-    return asked
+    return [name for name in asked if _is_token_name(name)]
 
 
 def _back_to_table(request: SignedInRequest, level: int, message: str) -> HttpResponse:
