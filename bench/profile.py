@@ -23,9 +23,9 @@ from bench.harness import ROOT
 PHASES = (
     ("whole request (Django handler)", "django/core/handlers/base.py", "get_response"),
     ("load the credential from the session", "tokenui/accounts/credentials.py", "load"),
-    ("WHM round trip (httpx send + read)", "tokenui/whm/client.py", "_send"),
+    ("WHM round trip (httpx send + read)", "tokenui/whm/transport.py", "_send"),
     ("decode WHM's JSON (orjson)", "~", "<orjson.loads>"),
-    ("build ApiTokens (_token_list)", "tokenui/whm/client.py", "_token_list"),
+    ("build ApiTokens (token_list)", "tokenui/whm/replies.py", "token_list"),
     ("keep the list for search (cache set)", "django/core/cache/backends/locmem.py", "set"),
     ("search, sort, paginate, rows", "tokenui/tokens/views.py", "_table_context"),
     ("render the template", "django/template/backends/django.py", "render"),

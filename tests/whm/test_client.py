@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tokenui.whm.client import WhmClient, make_http_client
+from tokenui.whm.api import WhmClient
+from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import LATEST, ApiToken, Credential
 
 CREATED = 1_700_000_000  # 2023-11-14, a fixed creation time for seeded tokens
@@ -229,7 +230,7 @@ def test_create_list_update_revoke_round_trip(connect: Connect) -> None:
     assert renamed.whitelist_ips == ("198.51.100.0/24",)
     assert renamed.created == created.token.created
 
-    cleared = whm.update_token("round-trip-2", acls=["list-accts"], expires=None)
+    cleared = whm.update_token("round-trip-2", acls=["list-accts"], expires=None, whitelist_ips=[])
     assert cleared.expires is None
     assert cleared.whitelist_ips == ()
     assert _listed(whm, "round-trip-2") == cleared
@@ -376,7 +377,7 @@ def test_create_token_without_expiry_or_ips_omits_them(connect: Connect) -> None
             id="rename-expiry-ips",
         ),
         pytest.param(
-            {"new_name": "edit-me", "expires": None},
+            {"new_name": "edit-me", "expires": None, "whitelist_ips": []},
             [
                 ("token_name", "edit-me"),
                 ("acl-0", "list-accts"),
@@ -397,6 +398,52 @@ def test_update_token_sends_the_full_desired_state(
     whm.update_token("edit-me", acls=["list-accts"], **changes)
 
     assert _form(sent[-1]) == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param(
+            {"new_name": "kept"},
+            [("token_name", "edit-me"), ("new_name", "kept")],
+            id="rename-only",
+        ),
+        pytest.param(
+            {"whitelist_ips": ["192.0.2.10"]},
+            [("token_name", "edit-me"), ("whitelist_ip-0", "192.0.2.10")],
+            id="ips-only",
+        ),
+        pytest.param(
+            {"acls": ["list-accts"], "expires": None},
+            [("token_name", "edit-me"), ("acl-0", "list-accts"), ("expires_at", "0")],
+            id="acls-and-expiry",
+        ),
+    ],
+)
+def test_update_token_sends_nothing_for_a_field_left_as_keep(
+    connect: Connect, changes: dict, expected: list[tuple[str, str]]
+) -> None:
+    sent: list[httpx.Request] = []
+    whm = connect(ROOT_PASSWORD, sent=sent)
+    whm.create_token("edit-me", acls=["list-accts"], expires=IN_90_DAYS, whitelist_ips=["::1"])
+
+    whm.update_token("edit-me", **changes)
+
+    assert _form(sent[-1]) == expected
+
+
+def test_update_with_acls_and_expiry_kept_changes_neither(connect: Connect) -> None:
+    whm = connect(ROOT_PASSWORD)
+    whm.create_token("inherits", acls=["all"], expires=IN_90_DAYS)
+    before = _listed(whm, "inherits")
+    assert before is not None
+    assert before.has_full_access
+
+    after = whm.update_token("inherits", whitelist_ips=["192.0.2.10"])
+
+    assert after.acls == before.acls
+    assert after.expires == before.expires == IN_90_DAYS
+    assert _listed(whm, "inherits") == after
 
 
 def test_revoke_tokens_sends_numbered_names(connect: Connect) -> None:
@@ -442,6 +489,10 @@ def test_get_token_details_sends_the_secret_in_the_body_only(simulator, connect:
             id="ips-one-string",
         ),
         pytest.param(lambda whm: whm.revoke_tokens([]), ValueError, id="revoke-nothing"),
+        pytest.param(lambda whm: whm.update_token("x"), ValueError, id="update-nothing"),
+        pytest.param(
+            lambda whm: whm.update_token("x", new_name="x"), ValueError, id="rename-to-itself"
+        ),
         pytest.param(lambda whm: whm.revoke_tokens("name"), TypeError, id="revoke-one-string"),
         pytest.param(
             lambda whm: whm.create_token("x", acls=["all"], expires=datetime(2030, 1, 1)),

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tokenui.whm.client import WhmClient, make_http_client
+from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import (
     WhmApiError,
     WhmAuthError,
@@ -27,6 +27,7 @@ from tokenui.whm.errors import (
     WhmTLSError,
     WhmUnreachable,
 )
+from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import Credential
 
 CREATED = 1_700_000_000

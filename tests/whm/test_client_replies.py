@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tokenui.whm.client import WhmClient, make_http_client
+from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmBadResponse, WhmError
+from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import LATEST, ApiToken, Credential, Privileges
 
 ACCESS_DENIED = (

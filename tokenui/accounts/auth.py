@@ -12,7 +12,7 @@ from django.urls import reverse
 from tokenui.accounts import credentials
 from tokenui.accounts.credentials import WhmSession
 from tokenui.http import redirect_to
-from tokenui.whm.client import WhmClient
+from tokenui.whm.api import WhmClient
 from tokenui.whm.servers import client_for, configured_servers
 
 View = Callable[..., HttpResponse]

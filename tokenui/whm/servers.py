@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import httpx
 from django.conf import settings
 
-from tokenui.whm.client import WhmClient, make_http_client
+from tokenui.whm.api import WhmClient
+from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import Credential
 
 

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Literal
 
 FULL_ACCESS = "all"
 # The last moment a datetime can hold (9999-12-31 23:59:59.999999 UTC): WHM accepts expiry
 # times beyond it, and the client reads each of those as this.
 LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+class Keep(Enum):
+    """A field of a change that is not sent, so WHM keeps it as it is (see `KEEP`)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 @dataclass(frozen=True, slots=True)

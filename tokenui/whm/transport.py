@@ -1,4 +1,10 @@
-"""The WHM API 1 client (after ../shared/whm-api.md): one method per function, one `_call()`."""
+"""WHM API 1 on the wire: the pooled HTTP client, the one `call()`, and its one error ladder.
+
+Every request to WHM goes through `Transport.call()`: POSTed once (never retried), read against a
+whole-call deadline, unwrapped from WHM's envelope, and every failure mapped onto the WhmError tree
+(tokenui/whm/errors.py) with a message a person can read. `api.py` says what to call; `replies.py`
+decodes what comes back.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +15,14 @@ import socket
 import ssl
 import time
 import tomllib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from itertools import compress
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import orjson
 
-from tokenui.acls import NOT_AN_ACL
 from tokenui.whm.errors import (
     WhmApiError,
     WhmAuthError,
@@ -29,14 +32,8 @@ from tokenui.whm.errors import (
     WhmTLSError,
     WhmUnreachable,
 )
-from tokenui.whm.types import (
-    FULL_ACCESS,
-    LATEST,
-    ApiToken,
-    CreatedToken,
-    Credential,
-    Privileges,
-)
+from tokenui.whm.replies import Malformed
+from tokenui.whm.types import Credential
 
 logger = logging.getLogger("tokenui.whm")
 
@@ -80,77 +77,14 @@ def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=ca_bundle)
 
 
-class WhmClient:
-    """WHM API 1 token functions, called as one user over a shared, pooled HTTP client."""
+class Transport:
+    """Calls WHM API 1 functions as one user over a shared, pooled HTTP client."""
 
     def __init__(self, http: httpx.Client, credential: Credential) -> None:
         self._http = http
         self._credential = credential
 
-    def list_tokens(self) -> list[ApiToken]:
-        """The user's API tokens (`api_token_list`), newest first, then by name."""
-        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_list/
-        return self._call("api_token_list", (), changes_state=False, parse=_token_list)
-
-    def create_token(
-        self,
-        name: str,
-        *,
-        acls: Iterable[str],
-        expires: datetime | None,
-        whitelist_ips: Iterable[str] = (),
-    ) -> CreatedToken:
-        """Create a token (`api_token_create`); the result holds its secret, shown only once."""
-        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_create/
-        params = [("token_name", name), *_numbered("acl", _acl_list(acls))]
-        if expires is not None:
-            params.append(("expires_at", _epoch(expires)))
-        params += _numbered("whitelist_ip", _listed(whitelist_ips, "whitelist_ips"))
-        return self._call("api_token_create", params, changes_state=True, parse=_created_token)
-
-    def update_token(
-        self,
-        name: str,
-        *,
-        new_name: str | None = None,
-        acls: Iterable[str],
-        expires: datetime | None,
-        whitelist_ips: Iterable[str] = (),
-    ) -> ApiToken:
-        """Set a token's whole state (`api_token_update`), as WHM's own Edit form does."""
-        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_update/
-        params = [("token_name", name)]
-        if new_name is not None and new_name != name:
-            params.append(("new_name", new_name))
-        params += _numbered("acl", _acl_list(acls))
-        # Omitted fields would be left as they are; 0 and "any" are WHM's words for "clear it".
-        params.append(("expires_at", "0" if expires is None else _epoch(expires)))
-        ips = _listed(whitelist_ips, "whitelist_ips")
-        params += _numbered("whitelist_ip", ips) if ips else [("whitelist_ip", "any")]
-        return self._call("api_token_update", params, changes_state=True, parse=_stored_token)
-
-    def revoke_tokens(self, names: Iterable[str]) -> None:
-        """Revoke tokens by name (`api_token_revoke`); WHM ignores names it does not know."""
-        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_revoke/
-        listed = _listed(names, "names")
-        if not listed:
-            raise ValueError("revoke_tokens needs at least one token name.")
-        params = _numbered("token_name", listed)
-        self._call("api_token_revoke", params, changes_state=True, parse=_nothing)
-
-    def get_token_details(self, secret: str) -> ApiToken | None:
-        """The token a secret belongs to (`api_token_get_details`); None if unknown or expired."""
-        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_get_details/
-        return self._call(
-            "api_token_get_details", [("token", secret)], changes_state=False, parse=_details
-        )
-
-    def my_privileges(self) -> Privileges:
-        """What the signed-in user, or the token they signed in with, may do (`myprivs`)."""
-        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/myprivs/
-        return self._call("myprivs", (), changes_state=False, parse=_privileges)
-
-    def _call[T](
+    def call[T](
         self,
         function: str,
         params: Sequence[tuple[str, str]],
@@ -172,7 +106,7 @@ class WhmClient:
             result = 1
             try:
                 return parse(data)
-            except _Malformed as exc:
+            except Malformed as exc:
                 raise WhmBadResponse(
                     f"WHM's reply to {function} is not in the shape TokenUI expects ({exc}).",
                     status_code=status,
@@ -256,39 +190,6 @@ def _authorization(credential: Credential) -> str:
     if not (header.isascii() and header.isprintable()):
         raise WhmAuthError("These credentials hold characters that cannot be sent to WHM.")
     return header
-
-
-def _listed(values: Iterable[str], what: str) -> list[str]:
-    # A lone string is iterable too, and would be sent as one entry per character.
-    if isinstance(values, str):
-        raise TypeError(f"{what} must be a collection of strings, not a single string.")
-    return list(dict.fromkeys(values))
-
-
-def _acl_list(acls: Iterable[str]) -> list[str]:
-    listed = _listed(acls, "acls")
-    # WHM reads "no acl parameters" as "every right the user has": never send that by accident.
-    if not listed:
-        raise ValueError("A token needs at least one ACL; an empty list would grant all rights.")
-    return listed
-
-
-def _numbered(key: str, values: Iterable[str]) -> list[tuple[str, str]]:
-    """Lists as WHM's own UI sends them: key-0, key-1, …"""
-    return [(f"{key}-{index}", value) for index, value in enumerate(values)]
-
-
-def _epoch(moment: datetime) -> str:
-    if moment.utcoffset() is None:
-        raise ValueError("Token expiry times must be timezone-aware.")
-    seconds = int(moment.timestamp())
-    # WHM reads expires_at=0 as "never expires"; a date that early must not quietly become that.
-    if seconds <= 0:
-        raise ValueError("Token expiry times must be after 1970-01-01.")
-    return str(seconds)
-
-
-# --- Transport failures ----------------------------------------------------------------------
 
 
 def _no_reply(exc: httpx.RequestError, timeout: httpx.Timeout, *, changes_state: bool) -> WhmError:
@@ -405,10 +306,6 @@ def _complete(response: httpx.Response) -> bool:
     return length.isdigit() and response.num_bytes_downloaded >= int(length)
 
 
-class _Malformed(ValueError):
-    """`data` has the wrong shape; the text names our field, never anything WHM sent."""
-
-
 def _unwrap(
     function: str, reply: _Reply, *, changes_state: bool, secrets: frozenset[str]
 ) -> object:
@@ -466,131 +363,3 @@ def _reason(metadata: dict[str, object], secrets: frozenset[str]) -> str:
     for secret in secrets:
         reason = reason.replace(secret, "[secret]")
     return reason
-
-
-def _nothing(data: object) -> None:
-    """Replies that carry no data (revoke): `result: 1` is the whole answer."""
-
-
-def _token_list(data: object) -> list[ApiToken]:
-    records = _object(_object(data, "data").get("tokens"), "tokens")
-    # WHM's own table order: newest first (key order in the reply is unspecified).
-    return sorted(
-        (_token(record, name=name) for name, record in records.items()),
-        key=lambda token: (-token.created.timestamp(), token.name),
-    )
-
-
-def _created_token(data: object) -> CreatedToken:
-    record = _object(data, "data")
-    return CreatedToken(
-        token=_token(record, name=record.get("name")), secret=_text(record.get("token"), "token")
-    )
-
-
-def _stored_token(data: object) -> ApiToken:
-    record = _object(data, "data")
-    return _token(record, name=record.get("name"))
-
-
-def _details(data: object) -> ApiToken | None:
-    # An unknown or expired secret: `result: 1` and no data at all.
-    if data is None or data == {}:
-        return None
-    return _stored_token(data)
-
-
-def _privileges(data: object) -> Privileges:
-    privileges = _object(data, "data").get("privileges")
-    if not isinstance(privileges, list) or len(privileges) != 1:
-        raise _Malformed("privileges is not a one-element list")
-    return Privileges(_granted(_object(privileges[0], "privileges")))
-
-
-def _token(record: object, *, name: object) -> ApiToken:
-    fields = _object(record, "a token record")
-    return ApiToken(
-        name=_text(name, "name"),
-        created=_unix_time(fields.get("create_time"), "create_time"),
-        expires=_expiry(fields.get("expires_at")),
-        acls=_acls(fields.get("acls")),
-        whitelist_ips=_texts(fields.get("whitelist_ips"), "whitelist_ips"),
-    )
-
-
-def _acls(value: object) -> frozenset[str]:
-    """A map ACL → flag (api_token_list) or an array (elsewhere)."""
-    # Absent when WHM stores no list, and a token without a list holds all of its user's rights.
-    if value is None:
-        return frozenset({FULL_ACCESS})
-    if isinstance(value, dict):
-        return _granted(value)
-    return frozenset(_texts(value, "acls")) - NOT_AN_ACL
-
-
-# WHM writes booleans as 1, 0, "1", "0", "" or null (JSON true/false hash and compare as 1/0).
-_FLAGS: dict[object, bool] = {1: True, "1": True, 0: False, "0": False, "": False, None: False}
-
-
-def _granted(flags: dict[str, object]) -> frozenset[str]:
-    # A list of 1,000 tokens holds some 65,000 flags: read them in C (compress, map), not in a
-    # Python call per flag; an unknown or unhashable value is a malformed reply.
-    try:
-        granted = frozenset(compress(flags, map(_FLAGS.__getitem__, flags.values())))
-    except (KeyError, TypeError):
-        raise _Malformed("an ACL flag is not a boolean") from None
-    return granted - NOT_AN_ACL
-
-
-def _expiry(value: object) -> datetime | None:
-    # null, absent and 0 all mean "never expires".
-    if value is None or value == 0 or value == "0":
-        return None
-    return _unix_time(value, "expires_at")
-
-
-_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_LATEST_EPOCH = (LATEST - _UNIX_EPOCH) // timedelta(seconds=1)
-# orjson reads an integer past 64 bits as a float: a float that large stands for one (and is
-# past year 9999 either way), while a smaller float is no Unix time WHM writes.
-_BEYOND_64_BITS = float(2**64)
-
-
-def _unix_time(value: object, what: str) -> datetime:
-    # Perl's JSON writes a number as a string once it has been used as one: accept both.
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        # int() refuses strings over 4,300 digits; a number that long is past year 9999 anyway.
-        digits = value.lstrip("0") or "0"
-        value = int(digits) if len(digits) <= len(str(_LATEST_EPOCH)) else _LATEST_EPOCH + 1
-    if isinstance(value, float) and value >= _BEYOND_64_BITS:
-        value = _LATEST_EPOCH + 1
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _Malformed(f"{what} is not a Unix time")
-    # WHM takes any expires_at in the future, however far (300000000000 is the year 11476), and
-    # lists it back. datetime ends at 9999, so a later time reads as its last moment: still in
-    # the future, and one such token does not make the whole list unreadable (nor unrevocable,
-    # since a revoke lists first).
-    if value > _LATEST_EPOCH:
-        return LATEST
-    return datetime.fromtimestamp(value, UTC)
-
-
-def _object(value: object, what: str) -> dict[str, object]:
-    if not isinstance(value, dict):
-        raise _Malformed(f"{what} is not an object")
-    return value
-
-
-def _text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise _Malformed(f"{what} is not a non-empty string")
-    return value
-
-
-def _texts(value: object, what: str) -> tuple[str, ...]:
-    # null or absent is an empty list (for whitelist_ips: any IP may use the token).
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise _Malformed(f"{what} is not a list of strings")
-    return tuple(value)

@@ -1,0 +1,137 @@
+"""The WHM API 1 token functions (after ../shared/whm-api.md): one public method per function."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import httpx
+
+from tokenui.whm import replies
+from tokenui.whm.transport import Transport
+from tokenui.whm.types import KEEP, ApiToken, CreatedToken, Credential, Keep, Privileges
+
+
+class WhmClient:
+    """WHM API 1 token functions, called as one user over a shared, pooled HTTP client."""
+
+    def __init__(self, http: httpx.Client, credential: Credential) -> None:
+        self._transport = Transport(http, credential)
+
+    def list_tokens(self) -> list[ApiToken]:
+        """The user's API tokens (`api_token_list`), newest first, then by name."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_list/
+        return self._transport.call(
+            "api_token_list", (), changes_state=False, parse=replies.token_list
+        )
+
+    def create_token(
+        self,
+        name: str,
+        *,
+        acls: Iterable[str],
+        expires: datetime | None,
+        whitelist_ips: Iterable[str] = (),
+    ) -> CreatedToken:
+        """Create a token (`api_token_create`); the result holds its secret, shown only once."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_create/
+        params = [("token_name", name), *_numbered("acl", _acl_list(acls))]
+        if expires is not None:
+            params.append(("expires_at", _epoch(expires)))
+        params += _numbered("whitelist_ip", _listed(whitelist_ips, "whitelist_ips"))
+        return self._transport.call(
+            "api_token_create", params, changes_state=True, parse=replies.created_token
+        )
+
+    def update_token(
+        self,
+        name: str,
+        *,
+        new_name: str | None = None,
+        acls: Iterable[str] | Keep = KEEP,
+        expires: datetime | Keep | None = KEEP,
+        whitelist_ips: Iterable[str] | Keep = KEEP,
+    ) -> ApiToken:
+        """Change a token (`api_token_update`): a field left as KEEP is not sent; WHM keeps it.
+
+        `acls=KEEP` keeps a full-access token full-access (it inherits its owner's rights; a list
+        would fix them), and `expires=KEEP` keeps the exact expiry, even a past one. `expires=None`
+        removes the expiry; an empty `whitelist_ips` lets the token work from any IP.
+        """
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_update/
+        params = [("token_name", name)]
+        if new_name is not None and new_name != name:
+            params.append(("new_name", new_name))
+        if not isinstance(acls, Keep):
+            params += _numbered("acl", _acl_list(acls))
+        if not isinstance(expires, Keep):
+            # 0 is WHM's word for "never expires".
+            params.append(("expires_at", "0" if expires is None else _epoch(expires)))
+        if not isinstance(whitelist_ips, Keep):
+            ips = _listed(whitelist_ips, "whitelist_ips")
+            # "any" is WHM's word for "clear the list".
+            params += _numbered("whitelist_ip", ips) if ips else [("whitelist_ip", "any")]
+        if len(params) == 1:
+            # WHM refuses an update that changes nothing ("Specify a new name, updated ACLs, or
+            # IPs."): that is a caller's mistake, not something to send.
+            raise ValueError("update_token needs something to change.")
+        return self._transport.call(
+            "api_token_update", params, changes_state=True, parse=replies.stored_token
+        )
+
+    def revoke_tokens(self, names: Iterable[str]) -> None:
+        """Revoke tokens by name (`api_token_revoke`); WHM ignores names it does not know."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_revoke/
+        listed = _listed(names, "names")
+        if not listed:
+            raise ValueError("revoke_tokens needs at least one token name.")
+        params = _numbered("token_name", listed)
+        self._transport.call("api_token_revoke", params, changes_state=True, parse=replies.nothing)
+
+    def get_token_details(self, secret: str) -> ApiToken | None:
+        """The token a secret belongs to (`api_token_get_details`); None if unknown or expired."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_get_details/
+        return self._transport.call(
+            "api_token_get_details", [("token", secret)], changes_state=False, parse=replies.details
+        )
+
+    def my_privileges(self) -> Privileges:
+        """What the signed-in user, or the token they signed in with, may do (`myprivs`)."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/myprivs/
+        return self._transport.call("myprivs", (), changes_state=False, parse=replies.privileges)
+
+
+# --- Requests ---------------------------------------------------------------------------------
+
+
+def _listed(values: Iterable[str], what: str) -> list[str]:
+    # A lone string is iterable too, and would be sent as one entry per character.
+    if isinstance(values, str):
+        raise TypeError(f"{what} must be a collection of strings, not a single string.")
+    return list(dict.fromkeys(values))
+
+
+def _acl_list(acls: Iterable[str]) -> list[str]:
+    listed = _listed(acls, "acls")
+    # WHM reads "no acl parameters" as "every right the user has": never send that by accident.
+    if not listed:
+        raise ValueError("A token needs at least one ACL; an empty list would grant all rights.")
+    return listed
+
+
+def _numbered(key: str, values: Iterable[str]) -> list[tuple[str, str]]:
+    """Lists as WHM's own UI sends them: key-0, key-1, …"""
+    return [(f"{key}-{index}", value) for index, value in enumerate(values)]
+
+
+def _epoch(moment: datetime) -> str:
+    if moment.utcoffset() is None:
+        raise ValueError("Token expiry times must be timezone-aware.")
+    seconds = int(moment.timestamp())
+    # WHM reads expires_at=0 as "never expires"; a date that early must not quietly become that.
+    if seconds <= 0:
+        raise ValueError("Token expiry times must be after 1970-01-01.")
+    return str(seconds)
+
+
+# --- Transport failures ----------------------------------------------------------------------

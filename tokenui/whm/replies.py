@@ -1,0 +1,145 @@
+"""Decoding WHM API 1 replies into frozen types: the `data` of a `result: 1` reply, checked.
+
+A reply in the wrong shape raises `Malformed`, whose text names our field, never anything WHM
+sent; the transport turns it into a WhmBadResponse.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import compress
+
+from tokenui.acls import NOT_AN_ACL
+from tokenui.whm.types import FULL_ACCESS, LATEST, ApiToken, CreatedToken, Privileges
+
+
+class Malformed(ValueError):
+    """`data` has the wrong shape; the text names our field, never anything WHM sent."""
+
+
+def nothing(data: object) -> None:
+    """Replies that carry no data (revoke): `result: 1` is the whole answer."""
+
+
+def token_list(data: object) -> list[ApiToken]:
+    records = _object(_object(data, "data").get("tokens"), "tokens")
+    # WHM's own table order: newest first (key order in the reply is unspecified).
+    return sorted(
+        (_token(record, name=name) for name, record in records.items()),
+        key=lambda token: (-token.created.timestamp(), token.name),
+    )
+
+
+def created_token(data: object) -> CreatedToken:
+    record = _object(data, "data")
+    return CreatedToken(
+        token=_token(record, name=record.get("name")), secret=_text(record.get("token"), "token")
+    )
+
+
+def stored_token(data: object) -> ApiToken:
+    record = _object(data, "data")
+    return _token(record, name=record.get("name"))
+
+
+def details(data: object) -> ApiToken | None:
+    # An unknown or expired secret: `result: 1` and no data at all.
+    if data is None or data == {}:
+        return None
+    return stored_token(data)
+
+
+def privileges(data: object) -> Privileges:
+    privileges = _object(data, "data").get("privileges")
+    if not isinstance(privileges, list) or len(privileges) != 1:
+        raise Malformed("privileges is not a one-element list")
+    return Privileges(_granted(_object(privileges[0], "privileges")))
+
+
+def _token(record: object, *, name: object) -> ApiToken:
+    fields = _object(record, "a token record")
+    return ApiToken(
+        name=_text(name, "name"),
+        created=_unix_time(fields.get("create_time"), "create_time"),
+        expires=_expiry(fields.get("expires_at")),
+        acls=_acls(fields.get("acls")),
+        whitelist_ips=_texts(fields.get("whitelist_ips"), "whitelist_ips"),
+    )
+
+
+def _acls(value: object) -> frozenset[str]:
+    """A map ACL → flag (api_token_list) or an array (elsewhere)."""
+    # Absent when WHM stores no list, and a token without a list holds all of its user's rights.
+    if value is None:
+        return frozenset({FULL_ACCESS})
+    if isinstance(value, dict):
+        return _granted(value)
+    return frozenset(_texts(value, "acls")) - NOT_AN_ACL
+
+
+# WHM writes booleans as 1, 0, "1", "0", "" or null (JSON true/false hash and compare as 1/0).
+_FLAGS: dict[object, bool] = {1: True, "1": True, 0: False, "0": False, "": False, None: False}
+
+
+def _granted(flags: dict[str, object]) -> frozenset[str]:
+    # A list of 1,000 tokens holds some 65,000 flags: read them in C (compress, map), not in a
+    # Python call per flag; an unknown or unhashable value is a malformed reply.
+    try:
+        granted = frozenset(compress(flags, map(_FLAGS.__getitem__, flags.values())))
+    except (KeyError, TypeError):
+        raise Malformed("an ACL flag is not a boolean") from None
+    return granted - NOT_AN_ACL
+
+
+def _expiry(value: object) -> datetime | None:
+    # null, absent and 0 all mean "never expires".
+    if value is None or value == 0 or value == "0":
+        return None
+    return _unix_time(value, "expires_at")
+
+
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST_EPOCH = (LATEST - _UNIX_EPOCH) // timedelta(seconds=1)
+# orjson reads an integer past 64 bits as a float: a float that large stands for one (and is
+# past year 9999 either way), while a smaller float is no Unix time WHM writes.
+_BEYOND_64_BITS = float(2**64)
+
+
+def _unix_time(value: object, what: str) -> datetime:
+    # Perl's JSON writes a number as a string once it has been used as one: accept both.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        # int() refuses strings over 4,300 digits; a number that long is past year 9999 anyway.
+        digits = value.lstrip("0") or "0"
+        value = int(digits) if len(digits) <= len(str(_LATEST_EPOCH)) else _LATEST_EPOCH + 1
+    if isinstance(value, float) and value >= _BEYOND_64_BITS:
+        value = _LATEST_EPOCH + 1
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise Malformed(f"{what} is not a Unix time")
+    # WHM takes any expires_at in the future, however far (300000000000 is the year 11476), and
+    # lists it back. datetime ends at 9999, so a later time reads as its last moment: still in
+    # the future, and one such token does not make the whole list unreadable (nor unrevocable,
+    # since a revoke lists first).
+    if value > _LATEST_EPOCH:
+        return LATEST
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _object(value: object, what: str) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise Malformed(f"{what} is not an object")
+    return value
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise Malformed(f"{what} is not a non-empty string")
+    return value
+
+
+def _texts(value: object, what: str) -> tuple[str, ...]:
+    # null or absent is an empty list (for whitelist_ips: any IP may use the token).
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise Malformed(f"{what} is not a list of strings")
+    return tuple(value)
