@@ -25,7 +25,7 @@ from tokenui.tokens.validators import (
     parse_ip_list,
     validate_token_name,
 )
-from tokenui.whm.types import ApiToken
+from tokenui.whm.types import KEEP, ApiToken
 
 EXPIRY_NEVER = "never"
 EXPIRY_DATE = "date"
@@ -75,6 +75,14 @@ def years_after(day: datetime.date, years: int) -> datetime.date:
     if day.month == 2 and day.day == 29 and not calendar.isleap(year):
         return day.replace(year=year, day=28)
     return day.replace(year=year)
+
+
+def _normalised_ips(stored: Iterable[str]) -> list[str] | None:
+    """A token's stored allow-list as parse_ip_list writes it (None if it would refuse it)."""
+    try:
+        return parse_ip_list("\n".join(stored))
+    except ValidationError:
+        return None
 
 
 class IsoDateField(forms.DateField):
@@ -315,8 +323,11 @@ class TokenForm(forms.Form):
         return {
             "name": self.original_name,
             "new_name": data["name"] if self.renamed else None,
-            "acls": data["acls"],
+            # Untouched privileges are left as WHM has them: a full-access token (no list, it
+            # inherits its owner's rights) stays full-access rather than becoming a fixed list.
+            "acls": KEEP if "acls" not in self.changed_data else data["acls"],
             "expires": data["expires"],
+            # Always sent, so that a save is never an empty update.
             "whitelist_ips": data["whitelist_ips"],
         }
 
@@ -349,7 +360,11 @@ class TokenForm(forms.Form):
         raise ValidationError(message, code="name_taken", params={"name": name})
 
     def clean_whitelist_ips(self) -> list[str]:
-        return parse_ip_list(self.cleaned_data["whitelist_ips"])
+        ips = parse_ip_list(self.cleaned_data["whitelist_ips"])
+        # The same list as the token's: send WHM's own stored form back as it is.
+        if self.token is not None and ips == _normalised_ips(self.token.whitelist_ips):
+            return list(self.token.whitelist_ips)
+        return ips
 
     def clean_acls(self) -> list[str]:
         chosen = set(self.cleaned_data["acls"])
@@ -358,7 +373,12 @@ class TokenForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         expiry = cleaned.get("expiry")
-        if expiry == EXPIRY_NEVER:
+        if self._expiry_untouched(expiry):
+            # Edit leaves the expiry as WHM has it: its exact time (not the end of the day the
+            # form shows), and an expired token can be renamed without picking a new date.
+            self.errors.pop("expires_on", None)
+            cleaned["expires"] = KEEP
+        elif expiry == EXPIRY_NEVER:
             # The date box does not apply (the page hides it): whatever it still holds, even
             # a malformed date, must not stop the form saving.
             self.errors.pop("expires_on", None)
@@ -367,6 +387,12 @@ class TokenForm(forms.Form):
         elif expiry == EXPIRY_DATE:
             cleaned["expires"] = self._expires(cleaned.get("expires_on"))
         return cleaned
+
+    def _expiry_untouched(self, expiry: str | None) -> bool:
+        """Whether an Edit form's expiry is as the token's (the date counts only with a date)."""
+        if self.token is None or expiry is None or "expiry" in self.changed_data:
+            return False
+        return expiry == EXPIRY_NEVER or "expires_on" not in self.changed_data
 
     def _expires(self, day: datetime.date | None) -> datetime.datetime | None:
         """The expiry instant for day (23:59:59 in WHM's zone), adding an error if day won't do."""
