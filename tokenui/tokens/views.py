@@ -395,12 +395,13 @@ def _back_to_table(request: SignedInRequest, level: int, message: str) -> HttpRe
 
 
 def _confirm(request: SignedInRequest, action: Action, names: list[str]) -> HttpResponse:
+    """The question, as a page or (for htmx) the dialog; Continue posts to the action view."""
     context = {
         "question": _question(action, names),
         "names": names,
         # The template's word for the kind of revoke.
         "scope": _SCOPES[action],
-        "action": _ACTION_URLS[action](names),
+        "action": reverse(_URL_NAMES[action], args=names if action is Action.REVOKE else ()),
         "includes_session_token": request.whm.token_name in names,
         "whm": request.whm,
     }
@@ -419,10 +420,10 @@ def _question(action: Action, names: Sequence[str]) -> str:
 
 
 _SCOPES = {Action.REVOKE: "one", Action.REVOKE_SELECTED: "selected", Action.REVOKE_ALL: "all"}
-_ACTION_URLS = {
-    Action.REVOKE: lambda names: reverse("tokens:revoke", args=names[:1]) if names else "",
-    Action.REVOKE_SELECTED: lambda names: reverse("tokens:revoke-selected"),
-    Action.REVOKE_ALL: lambda names: reverse("tokens:revoke-all"),
+_URL_NAMES = {
+    Action.REVOKE: "tokens:revoke",
+    Action.REVOKE_SELECTED: "tokens:revoke-selected",
+    Action.REVOKE_ALL: "tokens:revoke-all",
 }
 
 
@@ -450,7 +451,8 @@ def _revoke(
         messages.warning(request, "You revoked the API token this session signed in with.")
         return redirect_to(request, reverse("accounts:sign-in"))
     messages.success(request, _revoked_message(names))
-    return _after_revoke(request, [t for t in tokens if t.name not in set(names)])
+    gone = set(names)
+    return _after_revoke(request, [t for t in tokens if t.name not in gone])
 
 
 def _after_revoke(request: SignedInRequest, remaining: Sequence[ApiToken]) -> HttpResponse:
