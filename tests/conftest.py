@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tests.helpers import DEMO_RESELLER, DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, StubWhm, sign_in_data
 from tokenui.simulator import Simulator
 
 
@@ -76,3 +76,10 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def stub_whm() -> Iterator[StubWhm]:
+    """A stub WHM (tests/helpers.py): set `.replies` by function name; others get a 404."""
+    with StubWhm() as stub:
+        yield stub

@@ -285,8 +285,9 @@ def assert_only_valid_writes(
         new_name = single(params, "new_name")
         assert new_name is None or WHM_NAME.fullmatch(new_name), f"new_name {new_name!r}"
         acls = numbered(params, "acl")
-        # No acl at all would give the token every right the user has.
-        assert acls, "no acl sent"
+        # No acl at all would give a new token every right the user has; an update without
+        # one leaves the token's privileges as they are.
+        assert acls or request.function == "api_token_update", "no acl sent"
         assert set(acls) <= held, f"acls the user does not hold: {sorted(set(acls) - held)}"
         ips = numbered(params, "whitelist_ip")
         if request.function == "api_token_update" and ips == ["any"]:

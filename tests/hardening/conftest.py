@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from tests.helpers import LOGIN_TOKEN, StubWhm, sign_in_data
+from tests.helpers import LOGIN_TOKEN, sign_in_data
 from tokenui.simulator import Simulator
 from tokenui.simulator.seed import RESELLER_ACLS
 
@@ -61,10 +61,3 @@ def full_backlog() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
         for filler in fillers:
             filler.close()
-
-
-@pytest.fixture
-def stub_whm() -> Iterator[StubWhm]:
-    """A stub WHM (tests/helpers.py): set `.replies` by function name; others get a 404."""
-    with StubWhm() as stub:
-        yield stub

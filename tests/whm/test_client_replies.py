@@ -210,7 +210,6 @@ def test_list_tokens_reads_an_expiry_past_year_9999_as_the_latest_time(
     token = _listed_one(answer, {"expires_at": expires_at})
 
     assert token.expires == expires
-    assert not token.is_expired(datetime.now(UTC))
 
 
 def test_one_far_future_token_does_not_break_the_list(answer: Answer) -> None:
@@ -254,16 +253,6 @@ def test_a_token_with_no_stored_acl_list_has_all_its_users_rights(answer: Answer
     reply = _ok("api_token_get_details", {"name": "t", "create_time": 1732312345})
 
     assert answer(reply).get_token_details(SECRET).has_full_access
-
-
-def test_is_expired_compares_with_the_given_moment(answer: Answer) -> None:
-    token = _listed_one(answer, {"expires_at": 1763848799})
-
-    assert not token.is_expired(_utc(1763848798))
-    assert token.is_expired(_utc(1763848799))
-    assert not _listed_one(answer, {"expires_at": None}).is_expired(
-        datetime.max.replace(tzinfo=UTC)
-    )
 
 
 # --- api_token_create, api_token_update, api_token_get_details -------------------------------

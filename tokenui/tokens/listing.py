@@ -3,8 +3,9 @@
 WHM's own page filters the table it has loaded: typing in Search asks the server nothing. The
 table partials do the same here. The list the page read from WHM is kept in the cache for
 `KEPT_SECONDS`, keyed by the session, and search, sort, paging and the as-you-type name check
-use it; opening the page and Refresh List always read WHM, and every change this session makes
-drops the kept list. It holds what WHM lists (names, dates, IPs, privileges), never a secret.
+use it; opening the page, Refresh List and every form or revoke (which act on WHM's list as it is
+now) read WHM, and every change this session makes drops the kept list. It holds what WHM
+lists (names, dates, IPs, privileges), never a secret.
 """
 
 from __future__ import annotations
@@ -25,24 +26,20 @@ KEPT_SECONDS = 60
 REFRESH_HEADER = "TokenUI-Refresh"  # sent by Refresh List: read WHM even for a partial
 
 
-def read(request: SignedInRequest) -> list[ApiToken]:
-    """The list as WHM has it now, kept for the partials that follow."""
-    tokens = request.whm_client.list_tokens()
-    if key := _key(request):
-        with _cache_may_fail("keep"):
-            cache.set(key, tokens, KEPT_SECONDS)
-    return tokens
-
-
-def recent(request: SignedInRequest) -> list[ApiToken]:
-    """The list this session read within KEPT_SECONDS, else as WHM has it now."""
-    kept = None
-    if key := _key(request):
+def tokens(request: SignedInRequest, *, fresh: bool) -> list[ApiToken]:
+    """The user's tokens: read from WHM now when `fresh` (and kept for the partials that follow),
+    else the list this session read within KEPT_SECONDS, or WHM's when none is kept."""
+    key = _key(request)
+    if not fresh and key:
         with _cache_may_fail("read"):
             kept = cache.get(key)
-    if isinstance(kept, list):
-        return kept
-    return read(request)
+            if isinstance(kept, list):
+                return kept
+    listed = request.whm_client.list_tokens()
+    if key:
+        with _cache_may_fail("keep"):
+            cache.set(key, listed, KEPT_SECONDS)
+    return listed
 
 
 def forget(request: SignedInRequest) -> None:
