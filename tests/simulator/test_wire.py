@@ -111,6 +111,12 @@ def test_without_api_version_the_reply_has_an_older_shape(root: Whm) -> None:
     assert body["privileges"][0]["all"] == 1
 
 
+def test_without_api_version_applist_names_no_token_functions(root: Whm) -> None:
+    body = root.http.get("/json-api/applist").json()
+    assert body["status"] == 1
+    assert body["app"] == ["applist", "createacct", "listaccts", "myprivs"]
+
+
 def test_without_api_version_failures_have_the_older_shape_too(root: Whm) -> None:
     body = root.http.post("/json-api/createacct").json()
     assert body == {"status": 0, "statusmsg": "The parameter “username” is required."}

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .auth import Caller
-from .functions import FUNCTIONS, Call, Data, FunctionFailed, Params, call_function
+from .functions import (
+    API_0_FUNCTIONS,
+    FUNCTIONS,
+    Call,
+    Data,
+    FunctionFailed,
+    Params,
+    call_function,
+)
 from .store import Store
 
 JSON = "application/json"
@@ -27,11 +35,6 @@ class Reply:
 
 
 ACCESS_DENIED = Reply(403, "text/plain", ACCESS_DENIED_BODY)
-
-
-# The functions WHM's older API 0 also has. Without api.version=1 a call goes to API 0, which
-# has no api_token_* functions at all: such a call must not create or revoke anything.
-API_0_FUNCTIONS = frozenset({"applist", "createacct", "listaccts", "myprivs"})
 
 
 def answer(store: Store, name: str, params: Params, caller: Caller | None, now: int) -> Reply:

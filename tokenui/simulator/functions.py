@@ -236,7 +236,14 @@ def myprivs(call: Call) -> Data:
 
 
 def applist(call: Call) -> Data:
-    return {"app": sorted(name for name, fn in FUNCTIONS.items() if fn.allowed(call.caller))}
+    api_1 = call.params.first("api.version") == "1"
+    return {
+        "app": sorted(
+            name
+            for name, fn in FUNCTIONS.items()
+            if fn.allowed(call.caller) and (api_1 or name in API_0_FUNCTIONS)
+        )
+    }
 
 
 def listaccts(call: Call) -> Data:
@@ -310,6 +317,9 @@ def _creation_log(account: Account) -> str:
 
 
 MANAGE_TOKENS = "manage-api-tokens"
+# The functions WHM's older API 0 also has. Without api.version=1 a call goes to API 0, which
+# has no api_token_* functions at all: such a call must not create or revoke anything.
+API_0_FUNCTIONS = frozenset({"applist", "createacct", "listaccts", "myprivs"})
 FUNCTIONS: dict[str, WhmFunction] = {
     fn.name: fn
     for fn in (

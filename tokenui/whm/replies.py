@@ -82,7 +82,8 @@ def _acls(value: object) -> frozenset[str]:
         return frozenset({FULL_ACCESS})
     if isinstance(value, dict):
         granted = _granted(value)
-        listed = len(value) - len(NOT_AN_ACL.intersection(value))
+        # Look up the few non-ACL keys, rather than walk some 65 keys per token.
+        listed = len(value) - sum(key in value for key in NOT_AN_ACL)
         return granted | {FULL_ACCESS} if inherits_everything(granted, listed) else granted
     return frozenset(_texts(value, "acls")) - NOT_AN_ACL
 
