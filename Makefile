@@ -1,5 +1,7 @@
 # TokenUI. Two commands matter: `make run` (the dashboard) and `make test` (the whole suite).
 # Everything installs into .venv from the committed uv.lock, so a laptop, CI and a server agree.
+# `make run` installs only what the dashboard needs; test, lint, bench and audit add the dev
+# group (pytest, playwright, hypothesis, ruff, pip-audit). Each has its own stamp file.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -10,6 +12,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := .tools/uv/bin/uv
 PORT ?= 8000
+# The embedded WHM simulator's port (WHM_SIMULATOR_PORT); empty: .env's, or 2087.
+SIMULATOR_PORT ?=
 
 # uv must never fetch an interpreter of its own: it uses the one found above.
 export UV_PYTHON_DOWNLOADS := never
@@ -26,25 +30,32 @@ check-python:
 $(UV): | check-python
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools/uv uv==$(UV_VERSION)
 
+# Everything, dev group included: the tests, linters and benchmarks.
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-.env: | $(VENV)/.synced
+# The dashboard's own dependencies only. --inexact: a dev group already installed stays (an
+# exact sync would remove it behind `make test`'s stamp).
+$(VENV)/.synced-app: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
+	@touch $@
+
+.env: | $(VENV)/.synced-app
 	@sed "s|^SECRET_KEY=.*|SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')|" \
 		.env.example > .env
 	@echo "Created .env from .env.example with a fresh SECRET_KEY."
 
-run: $(VENV)/.synced .env ## Serve the dashboard on http://127.0.0.1:$(PORT) (PORT= overrides)
+run: $(VENV)/.synced-app .env ## Serve the dashboard on http://127.0.0.1:8000 (PORT=8001 moves it, SIMULATOR_PORT=2088 the simulator)
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py rundashboard --port $(PORT)
+	$(if $(SIMULATOR_PORT),WHM_SIMULATOR_PORT=$(SIMULATOR_PORT) )$(PY) manage.py rundashboard --port $(PORT)
 
 test: $(VENV)/.synced ## Lint, then run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.synced ## Benchmarks (issue 5): write bench/report.md and bench/results.json
+bench: $(VENV)/.synced ## Benchmarks: write bench/report.md and bench/results.json
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 load: $(VENV)/.synced ## Load/soak: 50 users for 60 s; write bench/load-report.md

@@ -12,11 +12,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tokenui.simulator import RESELLER_USER, ROOT_USER, Simulator
-
-# The demo users' sign-in credentials, as (user, password).
-DEMO_ROOT = (ROOT_USER.name, ROOT_USER.password)
-DEMO_RESELLER = (RESELLER_USER.name, RESELLER_USER.password)
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, StubWhm, sign_in_data
+from tokenui.simulator import Simulator
 
 
 @pytest.fixture(scope="session")
@@ -43,17 +40,6 @@ def tls_simulator(_tls_simulator_server: Simulator) -> Simulator:
     """An HTTPS WHM simulator in its demo state; verify it against `.ca_path`."""
     _tls_simulator_server.reset()
     return _tls_simulator_server
-
-
-def sign_in_data(user: str, secret: str, *, token: bool = False) -> dict[str, str]:
-    """The sign-in form's fields for one credential, on the test simulator."""
-    field = "api_token" if token else "password"
-    return {
-        "server": "simulator",
-        "username": user,
-        "method": "token" if token else "password",
-        field: secret,
-    }
 
 
 @pytest.fixture
@@ -90,3 +76,10 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def stub_whm() -> Iterator[StubWhm]:
+    """A stub WHM (tests/helpers.py): set `.replies` by function name; others get a 404."""
+    with StubWhm() as stub:
+        yield stub

@@ -24,3 +24,16 @@ STORAGES = {
 }
 STATIC_ROOT = None  # nothing is collected in tests; whitenoise serves from the finders
 WHITENOISE_USE_FINDERS = True
+
+# SQLite's test database is a file, not Django's shared in-memory database: the browser tests'
+# live server answers from several threads at once, and the in-memory database is one connection
+# shared by all of them, which SQLite refuses under load ("bad parameter or other API misuse").
+# One file per test process, so two runs side by side never share it; Django removes it after.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+    from pathlib import Path
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"tokenui-test-{os.getpid()}.sqlite3")
+    }
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # noqa: F405

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import DEMO_ROOT
 from tests.environment import clean_environment
+from tests.helpers import DEMO_ROOT
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -86,7 +89,7 @@ def test_without_a_whm_server_it_starts_the_simulator_over_verified_tls(tmp_path
         wait_until_serving(process, port)
         assert listening(simulator_port)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
-            browser.get("/sign-in/")
+            sign_in_page = browser.get("/sign-in/").text
             user, password = DEMO_ROOT
             signed_in = browser.post(
                 "/sign-in/",
@@ -105,22 +108,35 @@ def test_without_a_whm_server_it_starts_the_simulator_over_verified_tls(tmp_path
         output = stop(process)
     assert f"WHM simulator listening on https://127.0.0.1:{simulator_port}" in output
     assert f"Sign in as root with password {password}" in output
+    # The sign-in page offers the demo users (rundashboard passed them to the server).
+    assert f"<code>{user}</code> with password <code>{password}</code>" in sign_in_page
+    assert "<code>reseller</code> with password <code>demo-reseller-pass</code>" in sign_in_page
     assert f"TokenUI dashboard: http://127.0.0.1:{port}/" in output
     assert (tmp_path / "simulator" / "ca.pem").is_file()
     assert not listening(simulator_port), "the simulator must stop with the dashboard"
 
 
-def test_with_whm_url_set_it_starts_no_simulator(tmp_path: Path) -> None:
-    env = environment(tmp_path, DEBUG="true", WHM_URL=f"https://127.0.0.1:{free_port()}")
+def test_with_whm_url_set_it_starts_no_simulator_and_shows_no_demo_users(tmp_path: Path) -> None:
+    env = environment(
+        tmp_path,
+        DEBUG="true",
+        WHM_URL=f"https://127.0.0.1:{free_port()}",
+        # Even if it came from elsewhere, a real WHM's sign-in page ignores it.
+        TOKENUI_DEMO_SIGN_IN='[["root", "demo-root-pass"]]',
+    )
     port = free_port()
     process = manage(env, "rundashboard", "--port", str(port), "--noreload")
     try:
         wait_until_serving(process, port)
         assert not listening(int(env["WHM_SIMULATOR_PORT"]))
+        sign_in_page = httpx.get(f"http://127.0.0.1:{port}/sign-in/").text
     finally:
         output = stop(process)
     assert "WHM simulator" not in output
     assert not (tmp_path / "simulator").exists()
+    assert "Sign in to WHM" in sign_in_page
+    assert "Demo sign-in" not in sign_in_page
+    assert "demo-root-pass" not in sign_in_page
 
 
 def test_a_taken_simulator_port_is_a_clear_error(tmp_path: Path) -> None:
@@ -139,3 +155,105 @@ def test_a_taken_simulator_port_is_a_clear_error(tmp_path: Path) -> None:
         )
     assert result.returncode != 0
     assert f"Port {env['WHM_SIMULATOR_PORT']} is taken" in result.stderr
+
+
+# --- make, as a newcomer runs it on a fresh clone ---------------------------------------------
+
+DEV_ONLY = ("pytest", "playwright", "hypothesis", "pip_audit", "ruff")
+# Set by an outer `make test` and wrong for a make of a fresh clone (its jobserver, its variables).
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "VIRTUAL_ENV")
+NOT_COPIED = {".git", ".venv", ".tools", "var", ".env", "staticfiles", "__pycache__"}
+
+
+def fresh_clone(tmp_path: Path) -> Path:
+    """The checkout as a fresh clone has it: no .venv, .env or var/. uv itself is linked in
+    from this checkout (installing it asks PyPI)."""
+    clone = tmp_path / "clone"
+    shutil.copytree(
+        BASE_DIR,
+        clone,
+        ignore=lambda _, names: [n for n in names if n in NOT_COPIED or n.endswith("_cache")],
+    )
+    (clone / ".tools").symlink_to(BASE_DIR / ".tools")
+    return clone
+
+
+def make_environment() -> dict[str, str]:
+    env = clean_environment(UV_OFFLINE="1")  # every locked package is in uv's cache already
+    del env["TOKENUI_ENV_FILE"]  # a newcomer's make run reads the .env it writes
+    for name in MAKE_VARIABLES:
+        env.pop(name, None)
+    return env
+
+
+FIND_MODULES = (
+    "import importlib.util, sys; "
+    "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m)))"
+)
+
+
+def installed(clone: Path, modules: tuple[str, ...]) -> list[str]:
+    found = subprocess.run(
+        [
+            str(clone / ".venv" / "bin" / "python"),
+            "-c",
+            FIND_MODULES,
+            *modules,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return found.stdout.split()
+
+
+def test_make_run_on_a_fresh_clone_installs_only_the_dashboard_and_make_test_the_rest(
+    tmp_path: Path,
+) -> None:
+    if not (BASE_DIR / ".tools" / "uv" / "bin" / "uv").is_file():
+        pytest.fail("run the suite through make (make test), which installs uv in .tools")
+    clone, env = fresh_clone(tmp_path), make_environment()
+    port, simulator_port = free_port(), free_port()
+    log = tmp_path / "make-run.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["make", "run", f"PORT={port}", f"SIMULATOR_PORT={simulator_port}"],
+            cwd=clone,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # make, the dashboard, its reloader child and the simulator
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while not listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"make run did not serve:\n{log.read_text(errors='replace')}")
+            time.sleep(0.2)
+        page = httpx.get(f"http://127.0.0.1:{port}/sign-in/", timeout=30).text
+        assert listening(simulator_port), "SIMULATOR_PORT= moves the simulator"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    assert "<code>root</code> with password <code>demo-root-pass</code>" in page
+    assert (clone / ".env").is_file()
+    assert installed(clone, ("django", "gunicorn", *DEV_ONLY)) == ["django", "gunicorn"]
+
+    # make test's sync adds the dev group; make run's own sync must not take it away again.
+    for target in (".venv/.synced", ".venv/.synced-app"):
+        (clone / ".venv" / ".synced-app").unlink(missing_ok=True)
+        synced = subprocess.run(
+            ["make", target], cwd=clone, env=env, capture_output=True, text=True, check=False
+        )
+        assert synced.returncode == 0, synced.stdout + synced.stderr
+        assert installed(clone, DEV_ONLY) == list(DEV_ONLY)
+
+
+def test_make_help_lists_the_targets_without_internal_references() -> None:
+    env = make_environment()
+    result = subprocess.run(
+        ["make", "help"], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    assert "make run" in result.stdout
+    assert "make test" in result.stdout
+    assert not re.search(r"\bissues?\b|#\d", result.stdout, re.IGNORECASE), result.stdout

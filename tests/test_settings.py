@@ -56,6 +56,7 @@ def test_defaults_are_safe(load) -> None:
     assert ns["EXPIRY_WARNING_DAYS"] == 7
     assert ns["SESSION_COOKIE_AGE"] == 30 * 60
     assert ns["SECRET_KEY_FALLBACKS"] == []
+    assert ns["AUDIT_RETENTION_DAYS"] == 365
 
 
 def test_reads_every_documented_variable(load, tmp_path: Path) -> None:
@@ -74,6 +75,7 @@ def test_reads_every_documented_variable(load, tmp_path: Path) -> None:
         EXPIRY_WARNING_DAYS="14",
         SESSION_IDLE_MINUTES="5",
         SECRET_KEY_FALLBACKS="old-key-one,old-key-two",
+        AUDIT_RETENTION_DAYS="90",
     )
     assert ns["DEBUG"] is True
     assert ns["ALLOWED_HOSTS"] == ["tokens.example.com", "admin.example.com"]
@@ -86,6 +88,7 @@ def test_reads_every_documented_variable(load, tmp_path: Path) -> None:
     assert ns["EXPIRY_WARNING_DAYS"] == 14
     assert ns["SESSION_COOKIE_AGE"] == 5 * 60
     assert ns["SECRET_KEY_FALLBACKS"] == ["old-key-one", "old-key-two"]
+    assert ns["AUDIT_RETENTION_DAYS"] == 90
 
 
 def test_whm_servers_lists_several_named_servers_in_order(load) -> None:
@@ -163,6 +166,8 @@ def test_env_file_is_read_and_the_real_environment_wins(load, tmp_path: Path) ->
         ({"CACHE_URL": "redis://host:99999/0"}, "CACHE_URL"),
         ({"CACHE_URL": "redis://a.example.com:6379,b.example.com:xx/0"}, "CACHE_URL"),
         ({"CACHE_URL": "redis://[::1/0"}, "CACHE_URL"),
+        ({"AUDIT_RETENTION_DAYS": "a year"}, "AUDIT_RETENTION_DAYS"),
+        ({"AUDIT_RETENTION_DAYS": "0"}, "AUDIT_RETENTION_DAYS"),
     ],
 )
 def test_invalid_or_missing_setting_fails_naming_the_variable(
@@ -278,3 +283,18 @@ def test_every_variable_the_settings_read_is_known_to_the_tests_and_documented()
 
     assert read == set(VARIABLES)  # so no test's subprocess inherits one from the shell
     assert read <= documented
+
+
+DEMO = '[["root", "demo-root-pass"], ["reseller", "demo-reseller-pass"]]'
+
+
+def test_demo_users_are_read_only_for_the_embedded_simulator(load) -> None:
+    assert load(SECRET_KEY=GOOD["SECRET_KEY"], DEBUG="true")["DEMO_SIGN_IN"] == ()
+    embedded = load(SECRET_KEY=GOOD["SECRET_KEY"], DEBUG="true", TOKENUI_DEMO_SIGN_IN=DEMO)
+    assert embedded["WHM_EMBEDDED_SIMULATOR"] is True
+    assert embedded["DEMO_SIGN_IN"] == (
+        ("root", "demo-root-pass"),
+        ("reseller", "demo-reseller-pass"),
+    )
+    # A real WHM's sign-in page never offers them, whatever the environment says.
+    assert load(**GOOD, DEBUG="true", TOKENUI_DEMO_SIGN_IN=DEMO)["DEMO_SIGN_IN"] == ()

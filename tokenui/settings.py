@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import zoneinfo
 from collections.abc import Callable, Collection
@@ -208,7 +209,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "tokenui.simulator",
     "tokenui.devserver",
     "tokenui.accounts",
     "tokenui.tokens",
@@ -298,8 +298,8 @@ if not 1 <= SESSION_IDLE_MINUTES <= 24 * 60:
     )
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-# Each request pushes the idle deadline back, saving the session at most once a minute
-# (tokenui.accounts.idle), not at every request.
+# Each request pushes the idle deadline back, saving the session at most once a tenth of the
+# idle time (a minute at most; tokenui.accounts.idle), not at every request.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -374,6 +374,23 @@ if WHM_CA_BUNDLE and not Path(WHM_CA_BUNDLE).is_file():
 if WHM_EMBEDDED_SIMULATOR and not WHM_CA_BUNDLE:
     # The simulator writes its demo CA here on first start; TLS stays verified against it.
     WHM_CA_BUNDLE = str(WHM_SIMULATOR_DIR / "ca.pem")
+# The demo users the sign-in page shows, as [["user", "password"], …] in JSON: set only by
+# `manage.py rundashboard` (make run) for the server it starts beside the embedded simulator,
+# never by hand, and ignored unless the dashboard runs on that simulator, so a real WHM's
+# sign-in page never shows any. The product itself never imports the simulator.
+DEMO_SIGN_IN_VARIABLE = "TOKENUI_DEMO_SIGN_IN"
+DEMO_SIGN_IN: tuple[tuple[str, str], ...] = ()
+if WHM_EMBEDDED_SIMULATOR and os.environ.get(DEMO_SIGN_IN_VARIABLE):
+    try:
+        DEMO_SIGN_IN = tuple(
+            (str(user), str(password))
+            for user, password in json.loads(os.environ[DEMO_SIGN_IN_VARIABLE])
+        )
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            f"{DEMO_SIGN_IN_VARIABLE} is not a JSON list of [user, password] pairs; it is "
+            "set by manage.py rundashboard, not by hand."
+        ) from None
 WHM_TIMEOUT = float(_read("WHM_TIMEOUT", float, default=15.0))
 if not 0 < WHM_TIMEOUT <= 300:
     raise ImproperlyConfigured(f"WHM_TIMEOUT must be between 0 and 300 seconds, not {WHM_TIMEOUT}.")
@@ -392,6 +409,15 @@ EXPIRY_WARNING_DAYS = int(_read("EXPIRY_WARNING_DAYS", int, default=7))
 if not 0 <= EXPIRY_WARNING_DAYS <= 365:
     raise ImproperlyConfigured(
         f"EXPIRY_WARNING_DAYS must be between 0 and 365, not {EXPIRY_WARNING_DAYS}."
+    )
+
+# ---------------------------------------------------------------------------------------------
+# Audit trail: `manage.py prune_audit` deletes rows older than this many days
+# ---------------------------------------------------------------------------------------------
+AUDIT_RETENTION_DAYS = int(_read("AUDIT_RETENTION_DAYS", int, default=365))
+if not 1 <= AUDIT_RETENTION_DAYS <= 36500:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS must be between 1 and 36500, not {AUDIT_RETENTION_DAYS}."
     )
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, sign_in_data
 from tokenui.accounts import credentials, idle
 from tokenui.simulator import Simulator
 
@@ -28,6 +28,15 @@ def test_sign_in_page_asks_for_username_and_password_or_token(client: Client, wh
     assert 'name="api_token"' in page
     # One configured server: no choice to make, so no visible Server field.
     assert '<input type="hidden" name="server" value="simulator"' in page
+
+
+def test_sign_in_page_shows_demo_users_only_when_given_them(
+    client: Client, whm: Simulator, settings
+) -> None:
+    assert "Demo sign-in" not in client.get(SIGN_IN).text  # a real WHM: settings give none
+    settings.DEMO_SIGN_IN = (("root", "demo-root-pass"),)
+    page = client.get(SIGN_IN).text
+    assert "<code>root</code> with password <code>demo-root-pass</code>" in page
 
 
 def test_sign_in_with_password_opens_the_tokens_page(client: Client, whm: Simulator) -> None:
@@ -231,7 +240,7 @@ def test_requests_push_the_idle_deadline_back_saving_at_most_once_a_minute(
 
     # Over a minute since the deadline last moved: the next request moves it.
     session = client.session
-    session[idle.TOUCHED] = int(time.time()) - idle.REFRESH_SECONDS - 1
+    session[idle.TOUCHED] = int(time.time()) - idle.MAX_REFRESH_SECONDS - 1
     session.save()
     Session.objects.filter(session_key=key).update(expire_date=deadline - timedelta(minutes=5))
     response = client.get(TOKENS)
@@ -239,3 +248,46 @@ def test_requests_push_the_idle_deadline_back_saving_at_most_once_a_minute(
     assert response.status_code == 200
     assert Session.objects.get(session_key=key).expire_date > deadline - timedelta(seconds=1)
     assert response.cookies["tokenui_session"]["max-age"] == 30 * 60
+
+
+@pytest.mark.parametrize("minutes", [1, 2, 5, 30, 24 * 60])
+def test_an_active_session_keeps_at_least_nine_tenths_of_its_idle_time_for_every_setting(
+    client: Client, whm: Simulator, settings, minutes: int
+) -> None:
+    # SESSION_IDLE_MINUTES=1 once acted as a fixed 60 s lifetime: the deadline moved at most
+    # once a minute, so a user clicking every 30 s was signed out after a minute.
+    settings.SESSION_IDLE_MINUTES = minutes
+    settings.SESSION_COOKIE_AGE = idle_seconds = minutes * 60
+    client.post(SIGN_IN, sign_in_data(*DEMO_ROOT))
+    key = client.session.session_key
+    # The deadline was last pushed back a tenth of the idle time ago (at most a minute).
+    elapsed = min(60, idle_seconds // 10)
+    session = client.session
+    session[idle.TOUCHED] = int(time.time()) - elapsed
+    session.save()
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + timedelta(seconds=idle_seconds - elapsed)
+    )
+
+    assert client.get(TOKENS).status_code == 200
+
+    left = Session.objects.get(session_key=key).expire_date - timezone.now()
+    assert left >= timedelta(seconds=idle_seconds - 2)
+
+
+def test_with_one_idle_minute_a_user_active_every_half_minute_stays_signed_in(
+    client: Client, whm: Simulator, settings
+) -> None:
+    settings.SESSION_IDLE_MINUTES = 1
+    settings.SESSION_COOKIE_AGE = 60
+    client.post(SIGN_IN, sign_in_data(*DEMO_ROOT))
+    key = client.session.session_key
+    for _ in range(4):  # two minutes of use, a request every 30 s
+        # 30 s pass: move the stored times back as the clock would move forward (saving the
+        # session writes a fresh deadline, so the one it had is put back, 30 s nearer).
+        deadline = Session.objects.get(session_key=key).expire_date
+        session = client.session
+        session[idle.TOUCHED] -= 30
+        session.save()
+        Session.objects.filter(session_key=key).update(expire_date=deadline - timedelta(seconds=30))
+        assert client.get(TOKENS).status_code == 200

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import DEMO_RESELLER, sign_in_data
+from tests.helpers import DEMO_RESELLER, sign_in_data
 from tokenui.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, sign_in_data
 from tokenui.audit.models import AuditEvent
 from tokenui.simulator import Simulator
 

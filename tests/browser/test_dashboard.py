@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import sign_in
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db(transaction=True)

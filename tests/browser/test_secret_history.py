@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import sign_in
-from tests.conftest import DEMO_ROOT
+from tests.helpers import DEMO_ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.conftest import DEMO_ROOT
 from tests.hardening.strategies import FORM_CHARS, OVER_HTTP
+from tests.helpers import DEMO_ROOT
 from tokenui.audit.models import Action, AuditEvent, Outcome
 
 pytestmark = pytest.mark.django_db

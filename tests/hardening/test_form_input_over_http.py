@@ -14,22 +14,6 @@ from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
-from tests.hardening.conftest import (
-    DEMO_TOKEN_NAMES,
-    RESELLER_HELD,
-    ROOT_HELD,
-    assert_only_valid_writes,
-    calls,
-    checked,
-    field_errors,
-    form_post,
-    input_value,
-    non_field_errors,
-    numbered,
-    textarea_value,
-    writes,
-)
 from tests.hardening.strategies import (
     FORM_CHARS,
     OVER_HTTP,
@@ -42,6 +26,24 @@ from tests.hardening.strategies import (
     ip_texts,
     names,
     whm_accepts_name,
+)
+from tests.helpers import (
+    DEMO_RESELLER,
+    DEMO_ROOT,
+    DEMO_TOKEN_NAMES,
+    RESELLER_HELD,
+    ROOT_HELD,
+    assert_only_valid_writes,
+    calls,
+    checked,
+    field_errors,
+    form_post,
+    input_value,
+    non_field_errors,
+    numbered,
+    sign_in_data,
+    textarea_value,
+    writes,
 )
 from tokenui.simulator import Simulator
 

@@ -11,8 +11,9 @@ from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.conftest import DEMO_ROOT, sign_in_data
-from tests.hardening.conftest import (
+from tests.hardening.strategies import FORM_CHARS, OVER_HTTP, names
+from tests.helpers import (
+    DEMO_ROOT,
     DEMO_TOKEN_NAMES,
     FORM,
     ROOT_HELD,
@@ -21,10 +22,10 @@ from tests.hardening.conftest import (
     csrf_token,
     form_post,
     numbered,
+    sign_in_data,
     text,
     writes,
 )
-from tests.hardening.strategies import FORM_CHARS, OVER_HTTP, names
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db

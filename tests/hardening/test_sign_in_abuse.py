@@ -13,16 +13,17 @@ from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.conftest import DEMO_ROOT, sign_in_data
-from tests.hardening.conftest import (
+from tests.hardening.strategies import FORM_CHARS, OVER_HTTP
+from tests.helpers import (
+    DEMO_ROOT,
     checked,
     field_errors,
     form_post,
     input_value,
     non_field_errors,
+    sign_in_data,
     text,
 )
-from tests.hardening.strategies import FORM_CHARS, OVER_HTTP
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db

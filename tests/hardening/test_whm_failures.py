@@ -16,9 +16,8 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
-from tests.conftest import sign_in_data
-from tests.hardening.conftest import (
-    ACCESS_DENIED,
+from tests.helpers import (
+    ACCESS_DENIED_REPLY,
     CONNECT_SHORT,
     LOGIN_TOKEN,
     SHORT,
@@ -29,6 +28,7 @@ from tests.hardening.conftest import (
     form_post,
     input_value,
     non_field_errors,
+    sign_in_data,
     text,
     textarea_value,
 )
@@ -373,7 +373,7 @@ def test_access_denied_on_the_write_itself_signs_out_and_says_why(
                 }
             },
         ),
-        function: ACCESS_DENIED,
+        function: ACCESS_DENIED_REPLY,
     }
     assert form_post(client, SIGN_IN, sign_in_data("root", "any-password")).status_code == 302
     if view != "revoke":
@@ -390,3 +390,33 @@ def test_access_denied_on_the_write_itself_signs_out_and_says_why(
     assert stub_whm.log.count(function) == 1
     assert credentials.SESSION_KEY not in client.session
     assert SIGNED_OUT in text(client.get(SIGN_IN).text)
+
+
+# --- a hostile WHM ---------------------------------------------------------------------------
+
+HOSTILE_SECRET = "X'; touch pwned; echo '"
+
+
+def test_a_secret_outside_whms_alphabet_is_never_shown_or_offered_in_a_command(
+    client: Client, stub_whm: StubWhm, settings, db: None
+) -> None:
+    settings.WHM_SERVERS = {"simulator": stub_whm.url}
+    stub_whm.replies = {
+        "myprivs": api_reply("myprivs", {"privileges": [{"all": 1}]}),
+        "api_token_list": api_reply("api_token_list", {"tokens": {}}),
+        "api_token_create": api_reply(
+            "api_token_create",
+            {"name": "kept-name", "create_time": 1_700_000_000, "token": HOSTILE_SECRET},
+        ),
+    }
+    assert form_post(client, SIGN_IN, sign_in_data("root", "any-password")).status_code == 302
+    client.get(NEW)
+
+    response = form_post(client, NEW, TYPED)
+
+    assert stub_whm.log.count("api_token_create") == 1
+    # A malformed reply to a write: named as such, the form kept, nothing of the secret shown.
+    assert response.status_code == 502
+    assert "touch pwned" not in text(response.text)
+    assert "pwned" not in response.text
+    assert input_value(response.text, "name") == "kept-name"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.hardening.conftest import RESELLER_HELD, assert_only_valid_writes
+from tests.helpers import RESELLER_HELD, assert_only_valid_writes
 from tokenui.simulator import LoggedRequest
 
 FUTURE = str(int(time.time()) + 86_400)

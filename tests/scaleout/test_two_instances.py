@@ -7,7 +7,7 @@ from http.cookiejar import CookieJar
 
 import httpx
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, sign_in_data
 from tests.scaleout.conftest import ScaleOut
 from tokenui.accounts.throttle import MAX_FAILURES_PER_USERNAME
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
+from django.urls import reverse
 
-from tests.conftest import DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_ROOT, sign_in_data
+from tokenui.audit import urls as audit_urls
 from tokenui.simulator import Simulator
+from tokenui.tokens import urls as tokens_urls
+from tokenui.tokens.listing import REFRESH_HEADER
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +87,56 @@ def test_session_and_csrf_cookies_are_http_only_and_same_site(whm: Simulator) ->
     for cookie in (csrf, session):
         assert cookie["httponly"] is True
         assert cookie["samesite"] == "Lax"
+
+
+# --- nothing signed-in is kept by a browser or a proxy ----------------------------------------
+
+
+def signed_in_urls() -> list[str]:
+    """A URL of every route of the signed-in pages (tokens and audit), from the URL map itself,
+    so that a page added later is covered too."""
+    urls = []
+    for module in (tokens_urls, audit_urls):
+        for pattern in module.urlpatterns:
+            kwargs = {"name": "reporting"} if "name" in pattern.pattern.regex.groupindex else {}
+            urls.append(reverse(f"{module.app_name}:{pattern.name}", kwargs=kwargs))
+    return urls
+
+
+def assert_private_no_store(response: HttpResponse) -> None:
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    assert {"private", "no-store"} <= directives, (
+        f"{response.request['PATH_INFO']}: Cache-Control {response.get('Cache-Control')!r}"
+    )
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+@pytest.mark.parametrize("path", signed_in_urls())
+def test_every_signed_in_page_and_partial_is_private_no_store(
+    root_client: Client, path: str, htmx: bool
+) -> None:
+    headers = {"HX-Request": "true"} if htmx else {}
+    queries = {
+        "/tokens/check-name/": {"name": "new-name"},
+        "/tokens/revoke-selected/": {"name": "reporting"},
+    }
+    query = queries.get(path, {})
+
+    response = root_client.get(path, query, headers=headers)
+
+    assert response.status_code == 200
+    assert_private_no_store(response)
+
+
+def test_signed_in_answers_to_posts_and_refreshes_are_private_no_store(
+    root_client: Client,
+) -> None:
+    responses = [
+        root_client.get("/tokens/", headers={"HX-Request": "true", REFRESH_HEADER: "1"}),
+        root_client.get("/audit/", {"action": "revoke"}, headers={"HX-Request": "true"}),
+        root_client.post("/tokens/new/", {"name": "bad name!"}),  # 422, the form again
+        root_client.post("/tokens/reporting/revoke/"),  # the redirect after the change
+        root_client.post("/tokens/reporting/revoke/", headers={"HX-Request": "true"}),  # 404
+    ]
+    for response in responses:
+        assert_private_no_store(response)

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from tests.conftest import DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_ROOT, sign_in_data
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test import Client
 
-from tests.conftest import DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_ROOT, sign_in_data
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db

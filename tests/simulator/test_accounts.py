@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.simulator.conftest import Params, Whm
+from tests.helpers import Params, Whm
 from tokenui.acls import ACL_KEYS
 from tokenui.simulator import RESELLER_USER
 
@@ -92,8 +92,8 @@ def test_createacct_creates_an_account_owned_by_the_caller(reseller: Whm, root: 
         "ip": "192.0.2.1",
         "nameserver": "ns1.simulator.example",
         "nameserver2": "ns2.simulator.example",
-        "nameserver3": None,
-        "nameserver4": None,
+        "nameserver3": "",
+        "nameserver4": "",
         "package": "gold",
     }
     [account] = [a for a in root.ok("listaccts")["acct"] if a["user"] == "newsite"]
@@ -103,6 +103,16 @@ def test_createacct_creates_an_account_owned_by_the_caller(reseller: Whm, root: 
         "gold",
     )
     assert "newsite" in {a["user"] for a in reseller.ok("listaccts")["acct"]}
+
+
+def test_createacct_reports_its_log_in_metadata_output_raw(root: Whm) -> None:
+    response = root.call("createacct", {"username": "logged", "domain": "logged.example"})
+    metadata = response.json()["metadata"]
+    assert (metadata["result"], metadata["reason"]) == (1, "OK")
+    raw = metadata["output"]["raw"]
+    assert isinstance(raw, str)
+    assert "| UserName: logged" in raw
+    assert "| Domain: logged.example" in raw
 
 
 def test_createacct_defaults_the_plan(root: Whm) -> None:

@@ -9,8 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tests.simulator.conftest import ACCESS_DENIED, Whm, get, post
+from tests.helpers import ACCESS_DENIED, DEMO_RESELLER, DEMO_ROOT, Whm, get, post
 from tokenui.simulator import Simulator, SimUser
 
 

@@ -1,8 +1,8 @@
-"""`manage.py whm_simulator` as a user runs it: a subprocess that prints how to reach it."""
+"""`manage.py whm_simulator` (and `python -m tokenui.simulator`) as a user runs it: a subprocess
+that needs none of the dashboard's settings and prints how to reach it."""
 
 from __future__ import annotations
 
-import os
 import queue
 import re
 import signal
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tests.simulator.conftest import delete, get, post
+from tests.environment import clean_environment
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, delete, get, post
 from tokenui.simulator import Simulator, SimUser
+from tokenui.simulator.cli import main
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 READY = "Press Ctrl-C to stop."
@@ -70,11 +70,13 @@ def run(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     """Start `manage.py whm_simulator --port 0 --state-dir TMP ARGS…` and wait until it serves."""
     started: list[Running] = []
 
-    def start(*args: str) -> Running:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONUNBUFFERED": "1"}
+    def start(*args: str, command: tuple[str, ...] = ("manage.py", "whm_simulator")) -> Running:
+        # None of the dashboard's settings (no SECRET_KEY, WHM_URL or DEBUG, no .env), and
+        # settings that cannot load: the simulator must not read them.
+        env = clean_environment(DJANGO_SETTINGS_MODULE="no.such.settings")
         process = subprocess.Popen(
             [
-                *(sys.executable, "manage.py", "whm_simulator", "--port", "0"),
+                *(sys.executable, *command, "--port", "0"),
                 *("--state-dir", str(tmp_path / "state"), *args),
             ],
             cwd=BASE_DIR,
@@ -100,7 +102,7 @@ def test_command_serves_tls_prints_how_to_sign_in_and_stops_on_sigterm(
     run: Callable[..., Running], tmp_path: Path
 ) -> None:
     # A store left by an earlier run with other users: --reset seeds the demo users afresh.
-    Simulator(tmp_path / "state", users=[SimUser("old", "old-pass", ("all",))]).store.close()
+    Simulator(tmp_path / "state", users=[SimUser("old", "old-pass", ("all",))]).close()
     simulator = run("--tls", "--reset")
     url = simulator.value(r"WHM simulator listening on (https://127\.0\.0\.1:\d+)")
     ca_path = simulator.value(r"CA certificate \(verify against it\): (.+)")
@@ -151,16 +153,42 @@ def test_command_seeds_given_users_and_applies_its_fault(run: Callable[..., Runn
 def test_command_warns_when_the_state_dir_holds_other_users(
     run: Callable[..., Running], tmp_path: Path
 ) -> None:
-    Simulator(tmp_path / "state").store.close()
+    Simulator(tmp_path / "state").close()
     simulator = run("--user", "alice:alice-pass:all")
     assert not any("alice with password" in line for line in simulator.lines)
     assert any("--reset" in line for line in simulator.lines)
     assert simulator.stop() == 0
 
 
+def test_python_m_tokenui_simulator_serves_without_the_dashboards_settings(
+    run: Callable[..., Running],
+) -> None:
+    simulator = run(command=("-m", "tokenui.simulator"))
+    url = simulator.value(r"WHM simulator listening on (http://127\.0\.0\.1:\d+)")
+    assert get(f"{url}/json-api/myprivs?api.version=1", auth=DEMO_ROOT).status_code == 200
+    assert simulator.stop() == 0
+
+
+def test_command_loads_no_django(run: Callable[..., Running]) -> None:
+    # What manage.py whm_simulator runs, and then a look at what it imported.
+    script = (
+        "import sys; from tokenui.simulator.cli import main; code = main(sys.argv[1:]);"
+        "print('Django loaded:', any(m.split('.')[0] == 'django' for m in sys.modules));"
+        "sys.exit(code)"
+    )
+    simulator = run(command=("-c", script))
+    simulator.process.send_signal(signal.SIGTERM)
+    simulator.read_until("Django loaded: False")
+    assert simulator.process.wait(timeout=10) == 0
+
+
 @pytest.mark.parametrize(
     "bad_user", ["alice", "alice:pass", ":pass:all", "alice::all", "alice:pass:no-such-acl"]
 )
-def test_command_rejects_a_malformed_user(bad_user: str) -> None:
-    with pytest.raises(CommandError, match="--user"):
-        call_command("whm_simulator", "--user", bad_user)
+def test_command_rejects_a_malformed_user(
+    bad_user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--user", bad_user])
+    assert exited.value.code == 2
+    assert "--user" in capsys.readouterr().err

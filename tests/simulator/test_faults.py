@@ -13,8 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import DEMO_ROOT
-from tests.simulator.conftest import Whm, delete, get, post
+from tests.helpers import DEMO_ROOT, Whm, delete, get, post
 from tokenui.simulator import Simulator
 
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT
-from tests.simulator.conftest import Whm, get, post
-from tokenui.simulator import Simulator, SimUser, Store, StoreError
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, Whm, get, post
+from tokenui.simulator import Database, Simulator, SimUser, StoreError
 
 WEEK = 7 * 86400
 
@@ -105,7 +104,7 @@ def test_store_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_restart_with_other_users_keeps_the_seeded_ones(tmp_path: Path) -> None:
-    Simulator(tmp_path).store.close()
+    Simulator(tmp_path).close()
     users = [SimUser("alice", "alice-pass", ("all",))]
     with Simulator(tmp_path, users=users) as simulator:
         assert call(simulator, "myprivs", DEMO_ROOT)["metadata"]["result"] == 1
@@ -159,7 +158,7 @@ def test_many_tokens_are_seeded_with_mixed_states(tmp_path: Path) -> None:
     # How fast this is belongs in bench/, not in a timed test.
     simulator = Simulator(tmp_path, tokens=10_000)
     tokens = simulator.store.tokens("root")
-    simulator.store.close()
+    simulator.close()
     assert len(tokens) == 10_000
     kinds = collections.Counter(token.name.rsplit("-", 1)[0] for token in tokens)
     assert set(kinds) == {
@@ -182,7 +181,7 @@ def test_many_tokens_replace_only_the_first_users_demo_tokens(tmp_path: Path) ->
         "no-expiry-00001",
     ]
     assert len(simulator.store.tokens("reseller")) == 6
-    simulator.store.close()
+    simulator.close()
 
 
 def test_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
@@ -191,4 +190,4 @@ def test_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
         conn.execute("PRAGMA user_version = 99")
     conn.close()
     with pytest.raises(StoreError, match="--reset"):
-        Store(path)
+        Database(path)

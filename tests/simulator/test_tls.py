@@ -11,8 +11,7 @@ import httpx
 import pytest
 from cryptography import x509
 
-from tests.conftest import DEMO_ROOT
-from tests.simulator.conftest import get
+from tests.helpers import DEMO_ROOT, get
 from tokenui.simulator import Simulator
 
 
@@ -76,15 +75,15 @@ def test_private_key_is_readable_by_its_owner_only(tls_simulator: Simulator) -> 
 
 
 def test_certificates_are_reused_across_restarts(tmp_path: Path) -> None:
-    Simulator(tmp_path, tls=True).store.close()
+    Simulator(tmp_path, tls=True).close()
     first = (tmp_path / "ca.pem").read_bytes()
-    Simulator(tmp_path, tls=True).store.close()
+    Simulator(tmp_path, tls=True).close()
     assert (tmp_path / "ca.pem").read_bytes() == first
 
 
 @pytest.mark.parametrize("broken", ["ca.pem", "server.pem", "server-key.pem"])
 def test_unusable_certificates_are_made_anew(tmp_path: Path, broken: str) -> None:
-    Simulator(tmp_path, tls=True).store.close()
+    Simulator(tmp_path, tls=True).close()
     first = (tmp_path / "ca.pem").read_bytes()
     (tmp_path / broken).write_text("not a PEM file")
     with Simulator(tmp_path, tls=True) as simulator:

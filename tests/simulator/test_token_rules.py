@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.simulator.conftest import Params, Whm, numbered
+from tests.helpers import Params, Whm, numbered_params
 from tokenui.simulator import Simulator
 
 PAST = "1609372800"
@@ -16,6 +16,13 @@ BAD_NAME = (
     "“{}” is not a valid API token name. An API token name must not be longer than 50 "
     "characters and may only contain the following characters: a-z A-Z 0-9 _ -"
 )
+
+
+# Every reason of a token function carries WHM's prefix before the detail.
+CREATE_FAILED = "The system failed to create the API token: "
+UPDATE_FAILED = "The system failed to update the API token: "
+REVOKE_FAILED = "The system failed to revoke the API token: "
+READ_FAILED = "The system failed to read the API tokens: "
 
 
 def future() -> str:
@@ -37,11 +44,11 @@ def future() -> str:
         ),
         ({"token_name": "t", "acl": "foo"}, "Invalid or unauthorized ACL specified: foo"),
         (
-            {"token_name": "t", **numbered("acl", ["list-accts", "foo", "bar"])},
+            {"token_name": "t", **numbered_params("acl", ["list-accts", "foo", "bar"])},
             "Invalid or unauthorized ACLs specified: foo and bar",
         ),
         (
-            {"token_name": "t", **numbered("acl", ["a", "b", "c"])},
+            {"token_name": "t", **numbered_params("acl", ["a", "b", "c"])},
             "Invalid or unauthorized ACLs specified: a, b, and c",
         ),
         ({"token_name": "t", "acl": "demo"}, "Invalid or unauthorized ACL specified: demo"),
@@ -91,7 +98,7 @@ def future() -> str:
             "Invalid IP address or CIDR range specified: example.com",
         ),
         (
-            {"token_name": "t", **numbered("whitelist_ip", ["192.0.2.1", ""])},
+            {"token_name": "t", **numbered_params("whitelist_ip", ["192.0.2.1", ""])},
             "The “whitelist_ip” arguments cannot be empty.",
         ),
         (
@@ -101,11 +108,13 @@ def future() -> str:
     ],
 )
 def test_create_refuses_with_whms_reason(root: Whm, params: Params, reason: str) -> None:
-    assert root.reason("api_token_create", params) == reason
+    assert root.reason("api_token_create", params) == CREATE_FAILED + reason
 
 
 def test_create_rejects_name_over_50_chars_and_accepts_50(root: Whm) -> None:
-    assert root.reason("api_token_create", {"token_name": "n" * 51}) == BAD_NAME.format("n" * 51)
+    assert root.reason("api_token_create", {"token_name": "n" * 51}) == CREATE_FAILED + (
+        BAD_NAME.format("n" * 51)
+    )
     assert root.ok("api_token_create", {"token_name": "n" * 50})["name"] == "n" * 50
 
 
@@ -129,14 +138,14 @@ def test_create_rejects_expiry_of_now(root: Whm) -> None:
     # Strictly in the future: this second is already too late.
     now = str(int(time.time()))
     assert root.reason("api_token_create", {"token_name": "t", "expires_at": now}) == (
-        f"The “{now}” value must be a future date."
+        f"{CREATE_FAILED}The “{now}” value must be a future date."
     )
 
 
 @pytest.mark.parametrize("acl", ["kill-acct", "all", "software-other-plugin"])
 def test_create_refuses_a_reseller_acls_it_does_not_hold(reseller: Whm, acl: str) -> None:
     assert reseller.reason("api_token_create", {"token_name": "t", "acl": acl}) == (
-        f"Invalid or unauthorized ACL specified: {acl}"
+        f"{CREATE_FAILED}Invalid or unauthorized ACL specified: {acl}"
     )
 
 
@@ -152,7 +161,7 @@ def test_create_refuses_a_limited_token_acls_beyond_its_own(
 ) -> None:
     caller = root_token("manage-api-tokens", "list-accts")
     assert caller.reason("api_token_create", {"token_name": "t", "acl": "passwd"}) == (
-        "Invalid or unauthorized ACL specified: passwd"
+        f"{CREATE_FAILED}Invalid or unauthorized ACL specified: passwd"
     )
     assert caller.ok("api_token_create", {"token_name": "t", "acl": "list-accts"})
 
@@ -160,10 +169,10 @@ def test_create_refuses_a_limited_token_acls_beyond_its_own(
 def test_create_accepts_100_ips_and_refuses_101(root: Whm) -> None:
     ips = [f"192.0.2.{n}" for n in range(101)]
     assert root.reason(
-        "api_token_create", {"token_name": "many", **numbered("whitelist_ip", ips)}
-    ) == ("You have entered “101” IP addresses, which is above the limit of 100.")
+        "api_token_create", {"token_name": "many", **numbered_params("whitelist_ip", ips)}
+    ) == (CREATE_FAILED + "You have entered “101” IP addresses, which is above the limit of 100.")
     created = root.ok(
-        "api_token_create", {"token_name": "many", **numbered("whitelist_ip", ips[:100])}
+        "api_token_create", {"token_name": "many", **numbered_params("whitelist_ip", ips[:100])}
     )
     assert len(created["whitelist_ips"]) == 100
 
@@ -171,8 +180,8 @@ def test_create_accepts_100_ips_and_refuses_101(root: Whm) -> None:
 def test_create_counts_the_ips_sent_not_the_distinct_ones(root: Whm) -> None:
     ips = ["192.0.2.1"] * 101
     assert root.reason(
-        "api_token_create", {"token_name": "t", **numbered("whitelist_ip", ips)}
-    ) == ("You have entered “101” IP addresses, which is above the limit of 100.")
+        "api_token_create", {"token_name": "t", **numbered_params("whitelist_ip", ips)}
+    ) == (CREATE_FAILED + "You have entered “101” IP addresses, which is above the limit of 100.")
 
 
 @pytest.mark.parametrize(
@@ -200,7 +209,9 @@ def test_create_counts_the_ips_sent_not_the_distinct_ones(root: Whm) -> None:
 def test_create_normalises_the_ip_list(
     root: Whm, sent: list[str], stored: list[str] | None
 ) -> None:
-    created = root.ok("api_token_create", {"token_name": "ips", **numbered("whitelist_ip", sent)})
+    created = root.ok(
+        "api_token_create", {"token_name": "ips", **numbered_params("whitelist_ip", sent)}
+    )
     assert created.get("whitelist_ips") == stored
     assert root.ok("api_token_list")["tokens"]["ips"].get("whitelist_ips") == stored
 
@@ -246,14 +257,14 @@ def test_create_normalises_the_ip_list(
     ],
 )
 def test_update_refuses_with_whms_reason(root: Whm, params: Params, reason: str) -> None:
-    assert root.reason("api_token_update", params) == reason
+    assert root.reason("api_token_update", params) == UPDATE_FAILED + reason
 
 
 def test_update_refuses_101_ips(root: Whm) -> None:
     ips = [f"192.0.2.{n}" for n in range(101)]
-    params = {"token_name": "reporting", **numbered("whitelist_ip", ips)}
+    params = {"token_name": "reporting", **numbered_params("whitelist_ip", ips)}
     assert root.reason("api_token_update", params) == (
-        "You have entered “101” IP addresses, which is above the limit of 100."
+        f"{UPDATE_FAILED}You have entered “101” IP addresses, which is above the limit of 100."
     )
 
 
@@ -266,19 +277,23 @@ def test_refused_update_changes_nothing(root: Whm) -> None:
 def test_update_cannot_reach_another_users_token(root: Whm, reseller: Whm) -> None:
     reseller.ok("api_token_create", {"token_name": "theirs"})
     assert root.reason("api_token_update", {"token_name": "theirs", "new_name": "x"}) == (
-        "The API token “theirs” does not exist."
+        f"{UPDATE_FAILED}The API token “theirs” does not exist."
     )
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"token_name": ""}, numbered("token_name", ["", ""])], ids=str
+    "params", [{}, {"token_name": ""}, numbered_params("token_name", ["", ""])], ids=str
 )
 def test_revoke_without_names_is_refused(root: Whm, params: Params) -> None:
-    assert root.reason("api_token_revoke", params) == "Provide at least one “token_name” argument."
+    assert root.reason("api_token_revoke", params) == (
+        f"{REVOKE_FAILED}Provide at least one “token_name” argument."
+    )
 
 
 def test_get_details_requires_the_token(root: Whm) -> None:
-    assert root.reason("api_token_get_details") == "The parameter “token” is required."
+    assert (
+        root.reason("api_token_get_details") == f"{READ_FAILED}The parameter “token” is required."
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,12 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.simulator.conftest import Whm, numbered
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, Whm, numbered_params
 from tokenui.acls import ACL_KEYS
 from tokenui.simulator import RESELLER_USER, Simulator
 
 DAY = 86400
+DEMO_USERS_BY_NAME = {"root": DEMO_ROOT, "reseller": DEMO_RESELLER}
 
 
 def test_create_returns_the_record_and_the_secret_once(root: Whm) -> None:
@@ -22,9 +23,9 @@ def test_create_returns_the_record_and_the_secret_once(root: Whm) -> None:
         "api_token_create",
         {
             "token_name": "billing-bot-2",
-            **numbered("acl", ["list-accts", "create-acct"]),
+            **numbered_params("acl", ["list-accts", "create-acct"]),
             "expires_at": str(expires_at),
-            **numbered("whitelist_ip", ["192.0.2.16/28", "192.0.2.10"]),
+            **numbered_params("whitelist_ip", ["192.0.2.16/28", "192.0.2.10"]),
         },
     )
     assert list(data) == ["name", "create_time", "expires_at", "acls", "whitelist_ips", "token"]
@@ -36,17 +37,18 @@ def test_create_returns_the_record_and_the_secret_once(root: Whm) -> None:
     assert re.fullmatch(r"[A-Z0-9]{32}", data["token"])
 
 
-def test_create_without_acls_or_ips_omits_them_and_never_expires(root: Whm) -> None:
+def test_create_without_acls_ips_or_expiry_leaves_them_out(root: Whm) -> None:
     data = root.ok("api_token_create", {"token_name": "bare"})
-    assert list(data) == ["name", "create_time", "expires_at", "token"]
-    assert data["expires_at"] is None
+    assert list(data) == ["name", "create_time", "token"]
+    assert root.ok("api_token_list")["tokens"]["bare"]["expires_at"] is None
 
 
 def test_create_with_expires_at_0_never_expires(root: Whm) -> None:
     data = root.ok(
         "api_token_create", {"token_name": "forever", "acl": "list-accts", "expires_at": "0"}
     )
-    assert data["expires_at"] is None
+    assert "expires_at" not in data
+    assert root.ok("api_token_list")["tokens"]["forever"]["expires_at"] is None
 
 
 def test_create_without_acls_gives_full_access(connect: Callable[..., Whm], reseller: Whm) -> None:
@@ -61,17 +63,61 @@ def test_create_secrets_differ_each_time(root: Whm) -> None:
 
 
 def test_list_shows_root_every_acl_and_demo_as_a_0_or_1_map(root: Whm) -> None:
-    root.ok("api_token_create", {"token_name": "two", **numbered("acl", ["list-accts", "passwd"])})
+    root.ok(
+        "api_token_create",
+        {"token_name": "two", **numbered_params("acl", ["list-accts", "passwd"])},
+    )
     entry = root.ok("api_token_list")["tokens"]["two"]
     assert entry["acls"] == {key: int(key in {"list-accts", "passwd"}) for key in ACL_KEYS} | {
         "demo": 0
     }
 
 
-def test_list_marks_a_full_access_root_token_with_all(root: Whm) -> None:
-    acls = root.ok("api_token_list")["tokens"]["automation"]["acls"]
-    assert acls["all"] == 1
-    assert sum(acls.values()) == 1
+def test_list_shows_a_full_access_root_token_with_every_key_at_1(root: Whm) -> None:
+    root.ok("api_token_create", {"token_name": "made-without-acls"})
+    tokens = root.ok("api_token_list")["tokens"]
+    for name in ("automation", "made-without-acls"):
+        acls = tokens[name]["acls"]
+        assert set(acls) == {*ACL_KEYS, "demo"}
+        assert set(acls.values()) == {1}, name
+
+
+def test_list_shows_a_full_access_reseller_token_with_every_held_acl_at_1(reseller: Whm) -> None:
+    reseller.ok("api_token_create", {"token_name": "made-without-acls"})
+    tokens = reseller.ok("api_token_list")["tokens"]
+    for name in ("automation", "made-without-acls"):
+        assert tokens[name]["acls"] == dict.fromkeys(RESELLER_USER.acls, 1), name
+
+
+@pytest.mark.parametrize("user", ["root", "reseller"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"new_name": "renamed"},
+        {"expires_at": str(int(time.time()) + 30 * DAY)},
+        {"whitelist_ip-0": "127.0.0.0/8"},  # the token stays usable from here
+    ],
+    ids=["rename", "expiry", "ips"],
+)
+def test_update_without_acls_keeps_a_token_full_access(
+    connect: Callable[..., Whm], user: str, change: dict[str, str]
+) -> None:
+    caller = connect(password=DEMO_USERS_BY_NAME[user])
+    secret = caller.ok("api_token_create", {"token_name": "full"})["token"]
+    before = caller.ok("api_token_list")["tokens"]["full"]["acls"]
+
+    caller.ok("api_token_update", {"token_name": "full", **change})
+
+    name = change.get("new_name", "full")
+    assert caller.ok("api_token_list")["tokens"][name]["acls"] == before
+    # It still inherits: the token may do whatever its owner may.
+    via_token = connect(token=(user, secret)).ok("myprivs")["privileges"][0]
+    assert via_token == caller.ok("myprivs")["privileges"][0]
+
+
+def test_update_of_a_root_token_to_all_keeps_every_key_at_1(root: Whm) -> None:
+    root.ok("api_token_update", {"token_name": "automation", "acl-0": "all"})
+    assert set(root.ok("api_token_list")["tokens"]["automation"]["acls"].values()) == {1}
 
 
 def test_list_shows_a_reseller_only_its_own_acls(reseller: Whm) -> None:
@@ -127,7 +173,7 @@ def test_update_to_its_own_name_is_allowed(root: Whm) -> None:
 
 def test_update_replaces_the_whole_acl_list(root: Whm) -> None:
     data = root.ok(
-        "api_token_update", {"token_name": "reporting", **numbered("acl", ["passwd", "ssl"])}
+        "api_token_update", {"token_name": "reporting", **numbered_params("acl", ["passwd", "ssl"])}
     )
     assert data["acls"] == ["passwd", "ssl"]
 
@@ -179,9 +225,9 @@ def test_update_keeps_the_secret_working(root: Whm, root_token: Callable[..., Wh
 @pytest.mark.parametrize(
     ("params", "revoked"),
     [
-        pytest.param(numbered("token_name", ["reporting"]), {"reporting"}, id="one"),
+        pytest.param(numbered_params("token_name", ["reporting"]), {"reporting"}, id="one"),
         pytest.param(
-            numbered("token_name", ["reporting", "monitoring"]),
+            numbered_params("token_name", ["reporting", "monitoring"]),
             {"reporting", "monitoring"},
             id="numbered",
         ),
@@ -200,7 +246,7 @@ def test_revoke_removes_the_named_tokens(
 
 def test_revoke_ignores_unknown_names(root: Whm) -> None:
     before = set(root.ok("api_token_list")["tokens"])
-    assert root.ok("api_token_revoke", numbered("token_name", ["nope", "reporting"])) == {}
+    assert root.ok("api_token_revoke", numbered_params("token_name", ["nope", "reporting"])) == {}
     assert set(root.ok("api_token_list")["tokens"]) == before - {"reporting"}
 
 

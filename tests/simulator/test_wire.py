@@ -8,8 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.conftest import DEMO_ROOT
-from tests.simulator.conftest import SYSTEM_TRUST, Whm, get, numbered
+from tests.helpers import DEMO_ROOT, SYSTEM_TRUST, Whm, get, numbered_params
 from tokenui.simulator import LoggedRequest, Simulator
 
 
@@ -28,12 +27,31 @@ def test_function_failure_is_http_200_with_result_0_and_empty_data(root: Whm) ->
     assert response.json() == {
         "metadata": {
             "command": "api_token_revoke",
-            "reason": "Provide at least one “token_name” argument.",
+            "reason": "The system failed to revoke the API token: "
+            "Provide at least one “token_name” argument.",
             "result": 0,
             "version": 1,
         },
         "data": {},
     }
+
+
+@pytest.mark.parametrize(
+    ("function", "params", "prefix"),
+    [
+        ("api_token_create", {"token_name": "bad name"}, "create the API token"),
+        ("api_token_update", {"token_name": "reporting"}, "update the API token"),
+        ("api_token_revoke", {}, "revoke the API token"),
+        ("api_token_get_details", {}, "read the API tokens"),
+    ],
+)
+def test_every_token_function_reason_carries_whms_prefix(
+    root: Whm, function: str, params: dict[str, str], prefix: str
+) -> None:
+    reason = root.reason(function, params)
+    assert reason.startswith(f"The system failed to {prefix}: ")
+    # The detail follows once, after the prefix.
+    assert reason.count("The system failed to") == 1
 
 
 def test_reasons_are_sent_as_raw_utf8_with_curly_quotes(root: Whm) -> None:
@@ -63,13 +81,15 @@ def test_post_body_of_another_content_type_is_not_read_as_params(root: Whm) -> N
     response = root.http.post(
         "/json-api/api_token_create?api.version=1", json={"token_name": "json-body"}
     )
-    assert response.json()["metadata"]["reason"] == "The parameter “token_name” is required."
+    assert response.json()["metadata"]["reason"] == (
+        "The system failed to create the API token: The parameter “token_name” is required."
+    )
 
 
 @pytest.mark.parametrize(
     "acl_params",
     [
-        pytest.param(numbered("acl", ["list-accts", "create-acct"]), id="numbered"),
+        pytest.param(numbered_params("acl", ["list-accts", "create-acct"]), id="numbered"),
         pytest.param({"acl": ["list-accts", "create-acct"]}, id="repeated"),
         pytest.param({"acl-0": "list-accts", "acl": "create-acct"}, id="both"),
         pytest.param({f"acl-{'9' * 5000}": "list-accts", "acl-0": "create-acct"}, id="huge-index"),
@@ -91,9 +111,41 @@ def test_without_api_version_the_reply_has_an_older_shape(root: Whm) -> None:
     assert body["privileges"][0]["all"] == 1
 
 
+def test_without_api_version_applist_names_no_token_functions(root: Whm) -> None:
+    body = root.http.get("/json-api/applist").json()
+    assert body["status"] == 1
+    assert body["app"] == ["applist", "createacct", "listaccts", "myprivs"]
+
+
 def test_without_api_version_failures_have_the_older_shape_too(root: Whm) -> None:
-    body = root.http.post("/json-api/api_token_create").json()
-    assert body == {"status": 0, "statusmsg": "The parameter “token_name” is required."}
+    body = root.http.post("/json-api/createacct").json()
+    assert body == {"status": 0, "statusmsg": "The parameter “username” is required."}
+
+
+@pytest.mark.parametrize(
+    ("function", "params"),
+    [
+        ("api_token_create", {"token_name": "via-api-0"}),
+        ("api_token_revoke", {"token_name-0": "reporting", "token_name": "automation"}),
+        ("api_token_update", {"token_name": "reporting", "new_name": "renamed"}),
+        ("api_token_list", {}),
+        ("api_token_get_details", {"token": "X" * 32}),
+    ],
+)
+@pytest.mark.parametrize("version", [None, "0"])
+def test_without_api_version_1_there_are_no_token_functions(
+    root: Whm, function: str, params: dict[str, str], version: str | None
+) -> None:
+    before = root.ok("api_token_list")["tokens"]
+    query = {} if version is None else {"api.version": version}
+    response = root.http.post(f"/json-api/{function}", params=query, data=params)
+    assert response.status_code == 200
+    # API 0's answer to a function it does not have.
+    assert response.json() == {
+        "status": 0,
+        "statusmsg": f"Unknown app ({function}) requested for this version (0) of the API.",
+    }
+    assert root.ok("api_token_list")["tokens"] == before
 
 
 def test_unknown_function_fails_with_a_plain_reason(root: Whm) -> None:

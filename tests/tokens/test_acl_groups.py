@@ -6,14 +6,13 @@ import pytest
 
 from tokenui.acls import (
     ACL_KEYS,
-    ALL_WARNING,
     BYPASS_WARNING,
     CATALOGUE,
     Acl,
     AclGroup,
     AclSection,
 )
-from tokenui.tokens.acl_groups import DANGEROUS_ACLS, held_acl_groups, iter_acls
+from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
 
 RESELLER = ["status", "kill-acct", "list-accts", "acct-summary", "create-acct"]
 
@@ -134,20 +133,3 @@ def test_only_plugin_acls_give_only_additional_software() -> None:
 def test_repeated_keys_appear_once() -> None:
     held = (key for key in ["list-accts", "list-accts", "software-x", "software-x"])
     assert keys(held_acl_groups(held)) == ["list-accts", "software-x"]
-
-
-def test_dangerous_acls_are_those_whm_warns_about() -> None:
-    assert set(DANGEROUS_ACLS) == {
-        "cpanel-api",
-        "create-user-session",
-        "manage-api-tokens",
-        "passwd",
-        "edit-account",
-        "limit-bandwidth",
-        "quota",
-        "clustering",
-        "locale-edit",
-        "all",
-    }
-    assert DANGEROUS_ACLS["create-user-session"] == BYPASS_WARNING
-    assert DANGEROUS_ACLS["all"] == ALL_WARNING

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from django.test import Client
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, sign_in_data
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db

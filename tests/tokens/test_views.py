@@ -12,7 +12,8 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from tests.conftest import DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_ROOT, sign_in_data
+from tokenui.audit.models import AuditEvent
 from tokenui.simulator import Simulator
 from tokenui.tokens.forms import years_after
 
@@ -100,9 +101,11 @@ def test_rows_beyond_the_warning_window_are_not_flagged(root_client: Client, set
     assert "Expires in" not in html
 
 
-def test_ip_restricted_token_lists_its_ips(root_client: Client) -> None:
+def test_ip_restricted_token_lists_its_ips_with_ipv6_compressed(root_client: Client) -> None:
+    # WHM stores IPv6 fully expanded; the table shows the form people type.
     html = row(root_client.get(TOKENS).text, "billing-bot")
-    assert "192.0.2.10, 198.51.100.0/24, 2001:0db8:0000:0000:0000:0000:0000:0000/32" in html
+    assert "192.0.2.10, 198.51.100.0/24, 2001:db8::/32" in html
+    assert "0000" not in html
 
 
 def test_long_ip_lists_fold(root_client: Client, whm: Simulator) -> None:
@@ -634,3 +637,103 @@ def test_a_token_gone_from_whm_is_404_after_one_list(
     assert response.status_code == 404
     assert "The API token “gone” does not exist." in response.text
     assert [r.function for r in whm.requests()] == ["api_token_list"]
+
+
+def test_the_pager_keeps_the_search_and_sort_but_not_the_highlight(
+    root_client: Client, whm: Simulator
+) -> None:
+    add_bulk(whm)
+
+    page = root_client.get(TOKENS, {"q": "bulk", "sort": "name", "highlight": "bulk-000"}).text
+    following = re.search(r'<a href="([^"]*)" hx-get="([^"]*)" rel="next">Next</a>', page)
+
+    assert following is not None
+    assert html.unescape(following.group(1)) == "?q=bulk&sort=name&page=2"
+    assert following.group(1) == following.group(2)
+
+
+def test_table_links_inherit_their_htmx_target_from_the_table(root_client: Client) -> None:
+    page = root_client.get(TOKENS).text
+    table = re.search(r'<div id="token-table"[^>]*>', page).group(0)
+    sort_link = re.search(r'<a href="\?sort=name"[^>]*>', page).group(0)
+
+    assert 'hx-target="#token-table" hx-swap="outerHTML" hx-push-url="true"' in table
+    assert sort_link == '<a href="?sort=name" hx-get="?sort=name">'
+
+
+def test_the_name_check_is_wired_in_the_template_with_the_original_name(
+    root_client: Client,
+) -> None:
+    page = root_client.get("/tokens/billing-bot/edit/").text
+
+    assert 'hx-get="/tokens/check-name/?original=billing-bot"' in page
+    assert 'hx-trigger="input changed delay:250ms from:#id_name"' in page
+    assert 'hx-include="#id_name"' in page
+
+
+@pytest.mark.parametrize(
+    "url", ["/tokens/reporting/revoke/", "/tokens/revoke-selected/", "/tokens/revoke-all/"]
+)
+def test_revoke_urls_answer_only_get_and_post(root_client: Client, whm: Simulator, url: str):
+    whm.clear_requests()
+
+    response = root_client.put(url)
+
+    assert response.status_code == 405
+    assert set(response["Allow"].split(", ")) == {"GET", "POST"}
+    assert whm.requests() == []
+
+
+def test_whm_saying_no_to_a_revoke_is_502_with_its_reason(
+    root_client: Client, whm: Simulator
+) -> None:
+    # WHM's "no" is 422 on a form (the input refused); without a form it is a failure upstream.
+    whm.set_fault("storage-error", functions=["api_token_revoke"], count=1)
+
+    response = root_client.post("/tokens/reporting/revoke/")
+
+    assert response.status_code == 502
+    assert "The system failed to revoke the API token" in html.unescape(response.text)
+
+
+# --- Revoke Selected: what may reach the audit trail (issue 9.16) ----------------------------
+
+
+def test_revoke_selected_records_only_names_whm_could_hold(root_client: Client) -> None:
+    root_client.post("/tokens/revoke-selected/", {"name": ["gone", "x" * 2048, "<script>"]})
+
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.outcome, event.token_names) == (
+        "revoke-selected",
+        "refused",
+        ["gone"],
+    )
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_revoke_selected_refuses_more_names_than_a_page_holds_recording_nothing(
+    root_client: Client, whm: Simulator, method: str
+) -> None:
+    # The issue's attack: 900 made-up names of 2 KB each in one POST.
+    names = [f"{n:04d}" + "x" * 2044 for n in range(900)]
+    whm.clear_requests()
+    before = AuditEvent.objects.count()
+
+    response = getattr(root_client, method)("/tokens/revoke-selected/", {"name": names})
+
+    assert response.status_code == 302
+    assert AuditEvent.objects.count() == before
+    assert whm.requests() == []
+    page = root_client.get(TOKENS).text
+    assert "Select at most 50 API tokens to revoke at once" in page
+    assert row_names(page) == ROOT_DEMO_NEWEST_FIRST
+
+
+def test_revoke_selected_takes_a_whole_page_of_names(root_client: Client, whm: Simulator) -> None:
+    add_bulk(whm, 50)
+    names = [f"bulk-{n:03d}" for n in range(50)]
+
+    root_client.post("/tokens/revoke-selected/", {"name": names})
+
+    (revoke,) = calls(whm, "api_token_revoke")
+    assert len(revoke.params) == 51  # 50 names and api.version

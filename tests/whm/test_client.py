@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT
 from tokenui.whm.api import WhmClient
 from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import LATEST, ApiToken, Credential, TokenSummary
@@ -20,6 +21,7 @@ CREATED = 1_700_000_000  # 2023-11-14, a fixed creation time for seeded tokens
 IN_30_DAYS = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
 IN_90_DAYS = (datetime.now(UTC) + timedelta(days=90)).replace(microsecond=0)
 ROOT_PASSWORD = Credential(DEMO_ROOT[0], DEMO_ROOT[1], "password")
+RESELLER_PASSWORD = Credential(DEMO_RESELLER[0], DEMO_RESELLER[1], "password")
 # ACLs for the tokens tests create: the demo reseller holds both, as root does.
 ACLS = frozenset({"list-accts", "create-acct"})
 
@@ -145,6 +147,16 @@ def test_create_token_returns_the_secret_and_the_stored_token(
     assert created.token.whitelist_ips == ("192.0.2.10",)
     assert abs(created.token.created - datetime.now(UTC)) < timedelta(minutes=1)
     assert not created.token.has_full_access
+
+
+def test_create_token_without_expiry_reads_a_reply_that_leaves_expires_at_out(
+    simulator, connect: Connect
+) -> None:
+    created = connect(ROOT_PASSWORD).create_token("no-expiry", acls=ACLS, expires=None)
+
+    (reply,) = [r for r in simulator.requests() if r.function == "api_token_create"]
+    assert reply.result == 1
+    assert created.token.expires is None
 
 
 def test_update_token_sets_the_whole_state(connect: Connect, caller: Credential) -> None:
@@ -469,9 +481,31 @@ def test_update_with_acls_and_expiry_kept_changes_neither(connect: Connect) -> N
 
     after = whm.update_token("inherits", whitelist_ips=["192.0.2.10"])
 
-    assert after.acls == before.acls
+    assert after.has_full_access
     assert after.expires == before.expires == IN_90_DAYS
-    assert _listed(whm, "inherits") == after
+    assert _listed(whm, "inherits") == replace(before, whitelist_ips=("192.0.2.10",))
+
+
+@pytest.mark.parametrize("user", [ROOT_PASSWORD, RESELLER_PASSWORD], ids=["root", "reseller"])
+def test_a_token_made_without_acls_is_listed_as_full_access(
+    simulator, connect: Connect, user: Credential
+) -> None:
+    whm = connect(user)
+    # The client always sends a list; a token made without one comes from WHM's own UI or a
+    # script, here the raw API.
+    with httpx.Client(base_url=simulator.url, auth=(user.user, user.secret)) as raw:
+        raw.post("/json-api/api_token_create?api.version=1", data={"token_name": "inherits"})
+
+    full = _listed(whm, "inherits")
+    limited = whm.create_token("limited", acls=["list-accts"], expires=None).token
+
+    assert full is not None
+    assert full.has_full_access
+    assert not limited.has_full_access
+    assert not _listed(whm, "limited").has_full_access
+    # Kept full access by an update that leaves the ACLs alone.
+    whm.update_token("inherits", new_name="still-inherits")
+    assert _listed(whm, "still-inherits").has_full_access
 
 
 def test_revoke_tokens_sends_numbered_names(connect: Connect) -> None:

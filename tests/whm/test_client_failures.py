@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.conftest import DEMO_RESELLER, DEMO_ROOT
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT
 from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import (
     WhmApiError,
@@ -126,8 +126,15 @@ BAD_NAME = (
 )
 
 
+# WHM's prefix before the detail, for each token function.
+FAILED_TO = {
+    "api_token_create": "The system failed to create the API token: ",
+    "api_token_update": "The system failed to update the API token: ",
+}
+
+
 @pytest.mark.parametrize(
-    ("call", "function", "reason"),
+    ("call", "function", "detail"),
     [
         (
             lambda whm: whm.create_token("taken", acls=["list-accts"], expires=None),
@@ -179,8 +186,8 @@ BAD_NAME = (
         "rename-onto-taken",
     ],
 )
-def test_whm_refusal_carries_whms_exact_sentence(
-    whm: WhmClient, call: Callable[[WhmClient], object], function: str, reason: str
+def test_whm_refusal_carries_whms_exact_sentence_and_its_detail(
+    whm: WhmClient, call: Callable[[WhmClient], object], function: str, detail: str
 ) -> None:
     whm.create_token("taken", acls=["list-accts"], expires=None)
     whm.create_token("other", acls=["list-accts"], expires=None)
@@ -188,7 +195,9 @@ def test_whm_refusal_carries_whms_exact_sentence(
     with pytest.raises(WhmApiError) as caught:
         call(whm)
 
+    reason = FAILED_TO[function] + detail
     assert caught.value.reason == caught.value.message == str(caught.value) == reason
+    assert caught.value.detail == detail
     assert caught.value.function == function
 
 
@@ -199,6 +208,7 @@ def test_whms_own_failure_is_an_api_error_with_its_sentence(simulator, whm: WhmC
         whm.create_token("x", acls=["list-accts"], expires=None)
 
     assert caught.value.message == "The system failed to create the API token: Disk quota exceeded"
+    assert caught.value.detail == "Disk quota exceeded"
 
 
 def test_a_reseller_asking_for_an_acl_it_lacks_gets_whms_sentence(
@@ -206,7 +216,11 @@ def test_a_reseller_asking_for_an_acl_it_lacks_gets_whms_sentence(
 ) -> None:
     whm = connect(simulator.url, RESELLER_PASSWORD)
 
-    with pytest.raises(WhmApiError, match=r"^Invalid or unauthorized ACL specified: all$"):
+    with pytest.raises(
+        WhmApiError,
+        match=r"^The system failed to create the API token: "
+        r"Invalid or unauthorized ACL specified: all$",
+    ):
         whm.create_token("too-much", acls=["all"], expires=None)
 
 

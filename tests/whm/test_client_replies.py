@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 import ssl
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.helpers import ACCESS_DENIED, StubReply, StubWhm
 from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmBadResponse, WhmError
 from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import LATEST, ApiToken, Credential, Privileges, TokenSummary
 
-ACCESS_DENIED = (
-    '{"cpanelresult":{"apiversion":"2","error":"Access denied",'
-    '"data":{"reason":"Access denied","result":"0"},"type":"text"}}'
-)
 SECRET = "UWU28DCA23NKY76CN17MDPKM3O7EFQY8"
 
 type Answer = Callable[..., WhmClient]
@@ -29,49 +24,23 @@ type Answer = Callable[..., WhmClient]
 
 # The simulator answers in one shape per function, as a real WHM does, but the reference lists
 # variants it could not confirm (null or absent lists and expiries, loose booleans, numbers as
-# strings) and broken replies no simulator fault produces. This server replays such replies byte
+# strings) and broken replies no simulator fault produces. A stub WHM replays such replies byte
 # for byte, so the client meets each of them over a real socket.
-class _ReplayHandler(BaseHTTPRequestHandler):
-    server: _ReplayServer
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        status, content_type, body, length = self.server.reply
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(length))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: the test output is the place for failures, not access lines."""
-
-
-class _ReplayServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # status, Content-Type, body, and the Content-Length announced (more than sent: cut short)
-    reply: tuple[int, str, bytes, int] = (500, "text/plain", b"", 0)
+@pytest.fixture(scope="module")
+def stub() -> Iterator[StubWhm]:
+    with StubWhm() as stub:
+        yield stub
 
 
 @pytest.fixture(scope="module")
-def replay_server() -> Iterator[_ReplayServer]:
-    server = _ReplayServer(("127.0.0.1", 0), _ReplayHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def replay_client(replay_server: _ReplayServer) -> Iterator[httpx.Client]:
-    with make_http_client(f"http://127.0.0.1:{replay_server.server_address[1]}") as http:
+def stub_client(stub: StubWhm) -> Iterator[httpx.Client]:
+    with make_http_client(stub.url) as http:
         yield http
 
 
 @pytest.fixture
-def answer(replay_server: _ReplayServer, replay_client: httpx.Client) -> Answer:
-    """Make the next replies `body` (a JSON value, or raw bytes) and return a client for them."""
+def answer(stub: StubWhm, stub_client: httpx.Client) -> Answer:
+    """Make every next reply `body` (a JSON value, or raw bytes) and return a client for it."""
 
     def _answer(
         body: object,
@@ -81,8 +50,8 @@ def answer(replay_server: _ReplayServer, replay_client: httpx.Client) -> Answer:
         missing_bytes: int = 0,
     ) -> WhmClient:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        replay_server.reply = (status, content_type, raw, len(raw) + missing_bytes)
-        return WhmClient(replay_client, Credential("root", SECRET, "token"))
+        stub.fallback = StubReply(status, content_type, raw, missing_bytes)
+        return WhmClient(stub_client, Credential("root", SECRET, "token"))
 
     return _answer
 
@@ -177,6 +146,30 @@ def test_list_tokens_full_access_token_has_full_access(answer: Answer) -> None:
 
 
 @pytest.mark.parametrize(
+    ("flags", "full"),
+    [
+        # Root's full-access token: every key at 1, `all` and `demo` included.
+        ({"all": 1, "list-accts": 1, "passwd": 1, "demo": 1}, True),
+        # A reseller's: no `all` key, every one of the reseller's own ACLs at 1.
+        ({"list-accts": 1, "create-acct": "1", "software-ConfigServer-csf": True}, True),
+        ({"list-accts": 1, "create-acct": 0}, False),
+        ({"all": 0, "list-accts": 1, "passwd": 1}, False),
+        ({"all": 0, "list-accts": 1, "demo": 1}, False),
+        ({"demo": 1}, False),
+        ({}, False),
+    ],
+    ids=["root", "reseller", "reseller-limited", "root-limited", "root-one", "demo-only", "empty"],
+)
+def test_list_tokens_reads_every_listed_acl_at_1_as_full_access(
+    answer: Answer, flags: dict[str, object], full: bool
+) -> None:
+    token = _listed_one(answer, {"acls": flags})
+
+    assert token.has_full_access is full
+    assert token.acls >= {key for key, value in flags.items() if value} - {"demo"}
+
+
+@pytest.mark.parametrize(
     ("record", "expires"),
     [
         ({"expires_at": None}, None),
@@ -217,7 +210,6 @@ def test_list_tokens_reads_an_expiry_past_year_9999_as_the_latest_time(
     token = _listed_one(answer, {"expires_at": expires_at})
 
     assert token.expires == expires
-    assert not token.is_expired(datetime.now(UTC))
 
 
 def test_one_far_future_token_does_not_break_the_list(answer: Answer) -> None:
@@ -261,16 +253,6 @@ def test_a_token_with_no_stored_acl_list_has_all_its_users_rights(answer: Answer
     reply = _ok("api_token_get_details", {"name": "t", "create_time": 1732312345})
 
     assert answer(reply).get_token_details(SECRET).has_full_access
-
-
-def test_is_expired_compares_with_the_given_moment(answer: Answer) -> None:
-    token = _listed_one(answer, {"expires_at": 1763848799})
-
-    assert not token.is_expired(_utc(1763848798))
-    assert token.is_expired(_utc(1763848799))
-    assert not _listed_one(answer, {"expires_at": None}).is_expired(
-        datetime.max.replace(tzinfo=UTC)
-    )
 
 
 # --- api_token_list as a table reads it: list_token_summaries ---------------------------------
@@ -518,6 +500,60 @@ def test_create_token_reads_the_references_example(answer: Answer) -> None:
     assert SECRET not in repr(created)
 
 
+def _created_with_secret(answer: Answer, secret: object) -> object:
+    record = {"name": "t", "create_time": 1732312345, "acls": ["list-accts"], "token": secret}
+    return answer(_ok("api_token_create", record)).create_token(
+        "t", acls=["list-accts"], expires=None
+    )
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        # A hostile WHM's "secret" that would run a command inside the curl line offered for
+        # copying: X'; touch pwned; echo '
+        "X'; touch pwned; echo '",
+        SECRET.lower(),
+        SECRET[:-1],
+        SECRET + "A",
+        SECRET[:-1] + " ",
+        SECRET[:-1] + "\n",
+        SECRET[:-1] + "Ä",
+        SECRET[:-1] + "٣",  # a digit, but not an ASCII one
+        "",
+        None,
+        12345678901234567890123456789012,
+    ],
+    ids=[
+        "shell",
+        "lowercase",
+        "short",
+        "long",
+        "space",
+        "newline",
+        "non-ascii-letter",
+        "non-ascii-digit",
+        "empty",
+        "null",
+        "number",
+    ],
+)
+def test_create_token_refuses_a_secret_outside_whms_alphabet_and_length(
+    answer: Answer, secret: object
+) -> None:
+    with pytest.raises(WhmBadResponse) as caught:
+        _created_with_secret(answer, secret)
+
+    assert caught.value.may_have_run
+    # The message names our field, never what WHM sent.
+    assert "token" in caught.value.message
+    assert "touch" not in caught.value.message
+
+
+def test_create_token_accepts_whms_32_uppercase_letters_and_digits(answer: Answer) -> None:
+    assert _created_with_secret(answer, SECRET).secret == SECRET
+
+
 def test_update_token_reads_a_record_without_ips(answer: Answer) -> None:
     whm = answer(
         _ok(
@@ -625,6 +661,34 @@ def test_result_0_is_an_api_error_with_whms_reason(
 
     assert caught.value.message == message
     assert caught.value.function == "api_token_get_details"
+
+
+@pytest.mark.parametrize(
+    ("reason", "detail"),
+    [
+        (
+            "The system failed to read the API tokens: Disk quota exceeded",
+            "Disk quota exceeded",
+        ),
+        (
+            "The system failed to update the API token: The API token “a: b” does not exist.",
+            "The API token “a: b” does not exist.",
+        ),
+        # Without WHM's prefix (an older WHM, another function) the detail is the whole reason.
+        ("Specify a new name, updated ACLs, or IPs.", "Specify a new name, updated ACLs, or IPs."),
+        ("The system failed to", "The system failed to"),
+    ],
+)
+def test_api_error_keeps_the_whole_reason_and_exposes_its_detail(
+    answer: Answer, reason: str, detail: str
+) -> None:
+    whm = answer({"metadata": {"command": "api_token_list", "result": 0, "reason": reason}})
+
+    with pytest.raises(WhmApiError) as caught:
+        whm.list_tokens()
+
+    assert caught.value.reason == caught.value.message == reason
+    assert caught.value.detail == detail
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The `signed_in` decorator: a view runs only with a working WHM session, else goes to sign-in."""
+"""The `signed_in` decorator: a view runs only with a working WHM session, else goes to sign-in;
+whatever it answers is kept by no shared cache and stored by no browser."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from tokenui.accounts import credentials
 from tokenui.accounts.credentials import WhmSession
@@ -34,7 +36,12 @@ def signed_in(view: View) -> View:
             return redirect_to(request, sign_in_url(request))
         request.whm = session  # type: ignore[attr-defined]
         request.whm_client = client_for(session.server, session.credential)  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        # Every signed-in answer (pages, htmx partials, confirmations, the name check, exports)
+        # shows one user's tokens: no shared cache may keep it, and no browser may store it for
+        # the next person at this computer. Added to what the view set (never_cache's max-age=0).
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
     return wrapper
 

@@ -7,6 +7,7 @@ Counters live in the cache, so with Redis (CACHE_URL) every app instance counts 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -34,35 +35,60 @@ MAX_FAILURES_PER_ADDRESS = 20
 
 @dataclass(frozen=True, slots=True)
 class SignInThrottle:
+    """One sign-in attempt's place in the counts of its username and its client address.
+
+    The attempt is counted before WHM is asked (`reserve`), with the cache's atomic add/incr,
+    and stays counted as a failure unless WHM accepts the credential (`succeeded`) or could not
+    judge it (`release`). Counting only after WHM answered let a burst of concurrent attempts
+    all pass the check, each reaching WHM, before any was counted.
+    """
+
     server: str
     username: str
     address: str
 
-    def wait_seconds(self) -> int:
-        """How long this sign-in must wait (0: it may go ahead). Raises ThrottleUnavailable
-        when the counters cannot be read: failing open would let guessing go uncounted."""
+    def reserve(self) -> int:
+        """Count this attempt; 0 if it may go to WHM, else the seconds to wait (and then it is
+        not counted). Raises ThrottleUnavailable when the cache cannot be reached: failing open
+        would let guessing go uncounted."""
+        counted: list[str] = []
         try:
-            return max(
-                _blocked_for(self._username_key, MAX_FAILURES_PER_USERNAME),
-                _blocked_for(self._address_key, MAX_FAILURES_PER_ADDRESS),
-            )
+            for key, limit in self._limits:
+                counted.append(key)
+                if _count(key) > limit:
+                    wait = _blocked_for(key)
+                    _uncount(counted)
+                    return wait
         except Exception as exc:  # each cache backend raises its own (redis.ConnectionError…)
-            logger.error("sign-in throttle: the cache cannot be read: %s", type(exc).__name__)
+            logger.error("sign-in throttle: the cache cannot be reached: %s", type(exc).__name__)
+            with contextlib.suppress(Exception):
+                _uncount(counted[:-1])  # the last key's count may or may not have been made
             raise ThrottleUnavailable from exc
+        return 0
 
-    def failed(self) -> None:
+    def release(self) -> None:
+        """WHM could not judge the credential (unreachable, or it cannot manage tokens): the
+        reserved attempt is not a failure."""
         try:
-            _count(self._username_key)
-            _count(self._address_key)
-        except Exception as exc:  # WHM has answered already: the user still hears its verdict
-            logger.error("sign-in throttle: a failure was not counted: %s", type(exc).__name__)
+            _uncount([self._username_key, self._address_key])
+        except Exception as exc:  # the user still hears what happened
+            logger.error("sign-in throttle: an attempt was not released: %s", type(exc).__name__)
 
     def succeeded(self) -> None:
-        # The address keeps its count: one good password must not reset a spray across users.
+        # The address keeps its failures (one good password must not reset a spray across
+        # users), less this attempt; the username's count starts again.
         try:
+            _uncount([self._address_key])
             cache.delete_many([f"{self._username_key}:n", f"{self._username_key}:until"])
         except Exception as exc:  # the sign-in itself succeeded
             logger.error("sign-in throttle: the count was not cleared: %s", type(exc).__name__)
+
+    @property
+    def _limits(self) -> tuple[tuple[str, int], ...]:
+        return (
+            (self._username_key, MAX_FAILURES_PER_USERNAME),
+            (self._address_key, MAX_FAILURES_PER_ADDRESS),
+        )
 
     @property
     def _username_key(self) -> str:
@@ -84,19 +110,25 @@ def _key(kind: str, value: str) -> str:
     return f"tokenui:signin:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
 
 
-def _count(key: str) -> None:
-    # A fixed window from the first failure; add() makes both keys only if absent, and incr()
-    # is atomic in Redis, so concurrent instances never lose a count.
+def _count(key: str) -> int:
+    """Add one to the key's count, atomically, and return the new count. A fixed window from
+    the first attempt: add() makes both keys only if absent, and incr() is atomic (in Redis and
+    in local memory), so concurrent attempts, in one process or many, each get their own count."""
     cache.add(f"{key}:until", time.time() + WINDOW_SECONDS, WINDOW_SECONDS)
     cache.add(f"{key}:n", 0, WINDOW_SECONDS)
     try:
-        cache.incr(f"{key}:n")
-    except ValueError:  # expired between add() and incr()
+        return cache.incr(f"{key}:n")
+    except ValueError:  # expired between add() and incr(): a new window
         cache.set(f"{key}:n", 1, WINDOW_SECONDS)
+        return 1
 
 
-def _blocked_for(key: str, limit: int) -> int:
-    if (cache.get(f"{key}:n") or 0) < limit:
-        return 0
+def _uncount(keys: list[str]) -> None:
+    for key in keys:
+        with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing to take back
+            cache.decr(f"{key}:n")
+
+
+def _blocked_for(key: str) -> int:
     until = cache.get(f"{key}:until") or time.time() + WINDOW_SECONDS
     return max(1, math.ceil(until - time.time()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import rotate_token
@@ -54,7 +55,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if isinstance(outcome, HttpResponse):
                 return outcome
             status = outcome
-    return render(request, "accounts/sign_in.html", {"form": form}, status=status)
+    # The embedded simulator's demo users, shown only when the dashboard runs on it.
+    context = {"form": form, "demo_sign_in": settings.DEMO_SIGN_IN}
+    return render(request, "accounts/sign_in.html", context, status=status)
 
 
 def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
@@ -63,7 +66,7 @@ def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
     actor = trail.Actor(server, credential.user, credential.kind)
     throttle = SignInThrottle(server, credential.user, client_address(request))
     try:
-        wait = throttle.wait_seconds()
+        wait = throttle.reserve()  # counted now, before WHM is asked: bursts cannot slip past
     except ThrottleUnavailable:
         return _refuse(request, form, actor, UNAVAILABLE, 503, Outcome.FAILED)
     if wait:
@@ -71,11 +74,12 @@ def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
     try:
         token_name = _check_with_whm(server, credential)
     except SignInRefused as exc:
+        throttle.release()  # the credential worked: not a failed guess
         return _refuse(request, form, actor, str(exc), 422)
-    except WhmAuthError:
-        throttle.failed()
+    except WhmAuthError:  # the reserved attempt stays counted as a failure
         return _refuse(request, form, actor, REFUSED, 422)
     except WhmError as exc:
+        throttle.release()  # WHM could not judge the credential
         return _refuse(request, form, actor, exc.message, status_for(exc), Outcome.FAILED)
     throttle.succeeded()
     # A new session, not just a new key: no fixation, and nothing of a previous sign-in on this

@@ -8,7 +8,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tokenui.acls import ACL_KEYS, ACLS_BY_KEY, SOFTWARE_PREFIX
@@ -86,6 +86,8 @@ class Call:
     caller: Caller
     params: Params
     now: int
+    # What a function adds to its reply's `metadata` (createacct's `output`).
+    metadata: Data = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +106,16 @@ class WhmFunction:
 
 
 def call_function(function: WhmFunction, call: Call) -> Data | None:
-    """Run `function`: its data (None: a reply without data), or FunctionFailed."""
+    """Run `function`: its data (None: a reply without data), or FunctionFailed.
+
+    A token function's every reason carries WHM's prefix, "The system failed to …: DETAIL".
+    """
     try:
         return function.run(call)
+    except FunctionFailed as failed:
+        if function.failure is None:
+            raise
+        raise FunctionFailed(function.failure_reason(failed.reason)) from None
     except sqlite3.Error as exc:
         if function.failure is None:
             raise
@@ -140,7 +149,10 @@ def api_token_create(call: Call) -> Data:
         raise FunctionFailed(
             f"A conflicting API token with the name “{name}” already exists."
         ) from None
-    data: Data = {"name": name, "create_time": call.now, "expires_at": expires_at}
+    data: Data = {"name": name, "create_time": call.now}
+    # A token that never expires comes back without the key (a real WHM sends no null here).
+    if expires_at is not None:
+        data["expires_at"] = expires_at
     if acls is not None:
         data["acls"] = list(acls)
     if whitelist:
@@ -155,11 +167,15 @@ def api_token_list(call: Call) -> Data:
     tokens = {}
     for token in call.store.tokens(user.name):
         granted = effective_acls(user, token)
+        # A token holding `all` (root's full-access tokens, made without acl-N, inherit it) is
+        # listed with every key at 1, `all` included; a reseller's full-access token holds every
+        # ACL its owner does, so all of its keys read 1 as it is.
+        everything = ALL in granted
         entry: Data = {
             "name": token.name,
             "create_time": token.create_time,
             "expires_at": token.expires_at,
-            "acls": {key: int(key in granted) for key in keys},
+            "acls": {key: int(everything or key in granted) for key in keys},
         }
         if token.whitelist_ips:
             entry["whitelist_ips"] = list(token.whitelist_ips)
@@ -220,7 +236,14 @@ def myprivs(call: Call) -> Data:
 
 
 def applist(call: Call) -> Data:
-    return {"app": sorted(name for name, fn in FUNCTIONS.items() if fn.allowed(call.caller))}
+    api_1 = call.params.first("api.version") == "1"
+    return {
+        "app": sorted(
+            name
+            for name, fn in FUNCTIONS.items()
+            if fn.allowed(call.caller) and (api_1 or name in API_0_FUNCTIONS)
+        )
+    }
 
 
 def listaccts(call: Call) -> Data:
@@ -257,17 +280,46 @@ def createacct(call: Call) -> Data:
         raise FunctionFailed(
             f"An account with the {taken.field} “{value}” already exists."
         ) from None
+    # WHM reports the account creation's log as text in metadata.output.raw, and the unused
+    # name servers as empty strings (client libraries index into both).
+    call.metadata["output"] = {"raw": _creation_log(account)}
     return {
         "ip": SHARED_IP,
         "nameserver": NAMESERVERS[0],
         "nameserver2": NAMESERVERS[1],
-        "nameserver3": None,
-        "nameserver4": None,
+        "nameserver3": "",
+        "nameserver4": "",
         "package": plan,
     }
 
 
+def _creation_log(account: Account) -> str:
+    """A short account-creation log in the layout of WHM's (its banner, fields and Done)."""
+    rule = "+===================================+"
+    lines = [
+        "Account Creation Status: ok (Account Creation Ok)",
+        rule,
+        "| New Account Info                  |",
+        rule,
+        f"| Domain: {account.domain}",
+        f"| Ip: {account.ip} (n)",
+        f"| UserName: {account.user}",
+        f"| NameServer1: {NAMESERVERS[0]}",
+        f"| NameServer2: {NAMESERVERS[1]}",
+        "| NameServer3: ",
+        "| NameServer4: ",
+        f"| Contact Email: {account.email}",
+        f"| Package: {account.plan}",
+        rule,
+        "...Done",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 MANAGE_TOKENS = "manage-api-tokens"
+# The functions WHM's older API 0 also has. Without api.version=1 a call goes to API 0, which
+# has no api_token_* functions at all: such a call must not create or revoke anything.
+API_0_FUNCTIONS = frozenset({"applist", "createacct", "listaccts", "myprivs"})
 FUNCTIONS: dict[str, WhmFunction] = {
     fn.name: fn
     for fn in (

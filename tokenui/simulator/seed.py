@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from tokenui.acls import ACL_KEYS, CATALOGUE
@@ -110,6 +111,7 @@ def _token_of_kind(
     return StoredToken(user.name, name, create_time, expires_at, False, acls, whitelist)
 
 
+@functools.cache  # the same few answers for each of up to 10,000 seeded tokens
 def _held_acls(user: SimUser, count: int) -> tuple[str, ...]:
     holds_all = "all" in user.acls
     candidates = dict.fromkeys((*_TOKEN_ACLS, *ACL_KEYS))

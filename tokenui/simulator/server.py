@@ -21,10 +21,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .api import JSON, Reply, answer, encode_json
 from .auth import Caller, IPAddress, authenticate
+from .controls import Controls, LoggedRequest, TakenFault
+from .database import STORE_FILE, Database
 from .faults import FAULT_MODES, HANG, HANG_LIMIT_S, fault_reply, modes_for
 from .functions import Params
 from .seed import DEMO_USERS, demo_seed
-from .store import STORE_FILE, LoggedRequest, SimUser, Store, TakenFault
+from .store import SimUser, Store
 from .tls import ensure_tls_files, server_context
 
 logger = logging.getLogger(__name__)
@@ -50,9 +52,11 @@ LOOPBACK_ONLY = Reply(
 class Simulator:
     """WHM's side of the wire on a real socket, for tests, benchmarks and the demo.
 
-    All state lives in `state_dir` (see Store): it survives restarts, and simulators in this
-    process or others that share the directory share it. An empty store is first seeded with
-    `users` (None: the demo users) and their demo tokens, or `tokens` tokens for the first user.
+    All state lives in `state_dir`: WHM's (`store`: users, tokens, accounts) and the test
+    controls (`controls`: request log, counters, fault switches). It survives restarts, and
+    simulators in this process or others that share the directory share it. An empty store is
+    first seeded with `users` (None: the demo users) and their demo tokens, or `tokens` tokens
+    for the first user.
     """
 
     def __init__(
@@ -68,9 +72,15 @@ class Simulator:
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.store = Store(self.state_dir / STORE_FILE)
-        seed_users = DEMO_USERS if users is None else tuple(users)
-        self.store.seed_if_empty(lambda: demo_seed(seed_users, tokens, int(time.time())))
+        self._db = Database(self.state_dir / STORE_FILE)
+        try:
+            self.store = Store(self._db)
+            self.controls = Controls(self._db)
+            seed_users = DEMO_USERS if users is None else tuple(users)
+            self.store.seed_if_empty(lambda: demo_seed(seed_users, tokens, int(time.time())))
+        except BaseException:
+            self._db.close()
+            raise
         self._tls_files = ensure_tls_files(self.state_dir) if tls else None
         self.ca_path: Path | None = self._tls_files.ca if self._tls_files else None
         # Read on every reply, so a test may change it while the server runs.
@@ -117,30 +127,34 @@ class Simulator:
 
     def stop(self) -> None:
         """Stop listening, end open connections (and hung requests), and release the store."""
-        if self._server is None or self._thread is None:
-            return
-        self._server.stopping.set()
-        self._server.shutdown()
-        self._server.close_open_connections()
-        self._server.server_close()
-        self._thread.join()
-        self._server = self._thread = None
-        self.store.close()
+        if self._server is not None and self._thread is not None:
+            self._server.stopping.set()
+            self._server.shutdown()
+            self._server.close_open_connections()
+            self._server.server_close()
+            self._thread.join()
+            self._server = self._thread = None
+        self.close()
+
+    def close(self) -> None:
+        """Release the store's connections (a simulator never started needs only this)."""
+        self._db.close()
 
     def reset(self) -> None:
         """Back to the seed state: tokens, accounts, an empty log, no faults, zero counters."""
         self.store.reset()
+        self.controls.reset()
         self.latency_ms = self._initial_latency_ms
 
     def requests(self) -> list[LoggedRequest]:
-        return self.store.requests()
+        return self.controls.requests()
 
     def clear_requests(self) -> None:
-        self.store.clear_requests()
+        self.controls.clear_requests()
 
     @property
     def connections_accepted(self) -> int:
-        return self.store.connections_accepted
+        return self.controls.connections_accepted
 
     def set_fault(
         self, mode: str, *, functions: Iterable[str] | None = None, count: int | None = None
@@ -152,10 +166,10 @@ class Simulator:
         # type(), not isinstance(): JSON's true must not pass for 1.
         if count is not None and (type(count) is not int or count < 1):
             raise ValueError("count must be a whole number of at least 1.")
-        self.store.add_fault(mode, _function_names(functions), count)
+        self.controls.add_fault(mode, _function_names(functions), count)
 
     def clear_faults(self) -> None:
-        self.store.clear_faults()
+        self.controls.clear_faults()
 
 
 def _function_names(functions: Iterable[str] | None) -> list[str] | None:
@@ -196,7 +210,7 @@ class _Server(ThreadingHTTPServer):
         return conn, address
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
-        self.simulator.store.count_connection()
+        self.simulator.controls.count_connection()
         with self._open_lock:
             self._open.add(request)
         try:
@@ -283,7 +297,7 @@ class _Handler(BaseHTTPRequestHandler):
     # --- /json-api/ ----------------------------------------------------------------------------
 
     def _api(self, function: str, query: str, body: bytes) -> None:
-        store = self.server.simulator.store
+        simulator = self.server.simulator
         # Form values join the query's (api.version=1 usually rides in the URL).
         pairs = parse_qsl(query, keep_blank_values=True)
         if body and self.headers.get_content_type() == FORM:
@@ -294,17 +308,19 @@ class _Handler(BaseHTTPRequestHandler):
         fault: TakenFault | None = None
         reply: Reply | None
         try:
-            caller = authenticate(store, self.headers.get("Authorization"), self._peer(), now)
-            fault = store.take_fault(function, modes_for(function))
+            caller = authenticate(
+                simulator.store, self.headers.get("Authorization"), self._peer(), now
+            )
+            fault = simulator.controls.take_fault(function, modes_for(function))
             if fault is not None:
                 reply = fault_reply(fault.mode, function)
             else:
-                reply = answer(store, function, params, caller, now)
+                reply = answer(simulator.store, function, params, caller, now)
         except Exception:
             logger.exception("%s failed", function)
             reply = INTERNAL_ERROR
         # Logged before the reply goes out: a client that has its answer finds it in the log.
-        store.log_request(self._log_entry(function, params, caller, reply))
+        simulator.controls.log_request(self._log_entry(function, params, caller, reply))
         if reply is None:
             if fault is not None and fault.mode == HANG:
                 self._hang(fault.cleared)
@@ -334,10 +350,10 @@ class _Handler(BaseHTTPRequestHandler):
         The request is then dropped, never answered late: a state change arriving after a test
         has moved on (or reset the store) would corrupt the next test.
         """
-        store = self.server.simulator.store
+        controls = self.server.simulator.controls
         deadline = time.monotonic() + HANG_LIMIT_S
         while not self.server.stopping.wait(HANG_POLL_S):
-            if store.faults_cleared != cleared or time.monotonic() >= deadline:
+            if controls.faults_cleared != cleared or time.monotonic() >= deadline:
                 return
 
     def _delay(self) -> None:

@@ -1,4 +1,8 @@
-"""The simulator's state: one SQLite file that every simulator process on a state dir shares."""
+"""WHM's state in the simulator: users, their tokens and accounts, and the seed to reset to.
+
+The controls tests use (request log, counters, fault switches) live in controls.py; both keep
+their tables in the one shared SQLite file (database.py).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,12 @@ import json
 import secrets
 import sqlite3
 import string
-import threading
-from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-STORE_FILE = "whm.sqlite3"
-SCHEMA_VERSION = 1
-# Long enough to ride out another process's write; short enough that a stuck lock shows up.
-BUSY_TIMEOUT_S = 5.0
+from .database import Database
+
 SECRET_ALPHABET = string.ascii_uppercase + string.digits
 SECRET_LENGTH = 32
 
@@ -51,27 +50,6 @@ _SCHEMA = (
         create_time INTEGER NOT NULL,
         suspend_reason TEXT
     )""",
-    """CREATE TABLE IF NOT EXISTS requests (
-        id INTEGER PRIMARY KEY,
-        time REAL NOT NULL,
-        function TEXT NOT NULL,
-        user TEXT,
-        auth TEXT,
-        token_name TEXT,
-        method TEXT NOT NULL,
-        params TEXT NOT NULL,
-        status INTEGER,
-        result INTEGER
-    )""",
-    # functions is a JSON array or NULL (every function); remaining NULL means until cleared.
-    """CREATE TABLE IF NOT EXISTS faults (
-        id INTEGER PRIMARY KEY,
-        mode TEXT NOT NULL,
-        functions TEXT,
-        remaining INTEGER
-    )""",
-    "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-    "INSERT OR IGNORE INTO counters VALUES ('connections_accepted', 0), ('faults_cleared', 0)",
     # The seeded state, copied back by reset(): faster than seeding again, and the same rows.
     "CREATE TABLE IF NOT EXISTS seed_tokens AS SELECT * FROM tokens WHERE 0",
     "CREATE TABLE IF NOT EXISTS seed_accounts AS SELECT * FROM accounts WHERE 0",
@@ -85,10 +63,6 @@ _INSERT_ACCOUNT = """INSERT INTO accounts
 _SELECT_TOKENS = (
     "SELECT user, name, create_time, expires_at, full_access, acls, whitelist_ips FROM tokens"
 )
-
-
-class StoreError(Exception):
-    """The state dir holds something this simulator cannot use."""
 
 
 class TokenNameTaken(Exception):
@@ -153,33 +127,6 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
-class LoggedRequest:
-    """One call to /json-api/, as received (secret values already replaced by "[redacted]").
-
-    `params` maps each key to its value, or to the list of its values when it was repeated.
-    `status` is None when no reply was sent (a hang or close fault); `result` is the reply's
-    result, None when the reply carried none (an auth failure, a fault).
-    """
-
-    function: str
-    user: str | None
-    auth: str | None
-    token_name: str | None
-    method: str
-    params: dict[str, str | list[str]]
-    status: int | None
-    result: int | None
-    time: float
-
-
-@dataclass(frozen=True, slots=True)
-class TakenFault:
-    mode: str
-    # faults_cleared when it was taken: a hung request waits until the faults are cleared again.
-    cleared: int
-
-
-@dataclass(frozen=True, slots=True)
 class Seed:
     """The initial state of an empty store."""
 
@@ -208,99 +155,18 @@ def _password_matches(stored: str, password: str) -> bool:
     return hmac.compare_digest(_password_hash(password, bytes.fromhex(salt_hex)), stored)
 
 
-def remove_store(state_dir: Path) -> None:
-    """Delete the store in `state_dir` (TLS files stay, so clients keep trusting the CA)."""
-    for suffix in ("", "-wal", "-shm"):
-        (state_dir / f"{STORE_FILE}{suffix}").unlink(missing_ok=True)
-
-
 class Store:
-    """Users, tokens, accounts, the request log, counters and fault switches in one SQLite file.
+    """Users, tokens and accounts, and the seeded state reset() goes back to."""
 
-    Connections come from a small pool: each is used by one thread at a time, and WAL mode plus a
-    busy timeout let several threads and processes share the file.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._idle: list[sqlite3.Connection] = []
-        self._closed = False
-        self._lock = threading.Lock()
-        try:
-            self._create_schema()
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        """Close the pooled connections; the store still works after, unpooled."""
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
-
-    # --- connections ---------------------------------------------------------------------------
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_S, autocommit=True, check_same_thread=False
-        )
-        # WAL with NORMAL sync survives a process crash; only a power cut could lose the tail.
-        conn.execute("PRAGMA synchronous = NORMAL")
-        return conn
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = self._connect()
-        try:
-            yield conn
-        finally:
-            self._release(conn)
-
-    def _release(self, conn: sqlite3.Connection) -> None:
-        with self._lock:
-            if not self._closed:
-                self._idle.append(conn)
-                return
-        conn.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, taken at once so read-then-write steps cannot interleave."""
-        with self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                # Also after a failed COMMIT: a pooled connection must not stay mid-transaction.
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-    def _create_schema(self) -> None:
-        with self._connection() as conn:
-            conn.execute("PRAGMA journal_mode = WAL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
-                raise StoreError(
-                    f"{self.path} was written by another version of the WHM simulator; "
-                    "start it with --reset to begin again."
-                )
-        with self._transaction() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        db.create(_SCHEMA)
 
     # --- seeding and reset ---------------------------------------------------------------------
 
     def seed_if_empty(self, build: Callable[[], Seed]) -> None:
         """Fill the store from `build()` if it is empty, and remember that state for reset()."""
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             if conn.execute("SELECT 1 FROM users LIMIT 1").fetchone():
                 return
             seed = build()
@@ -325,26 +191,23 @@ class Store:
             conn.execute("INSERT INTO seed_accounts SELECT * FROM accounts")
 
     def reset(self) -> None:
-        """Back to the seeded tokens and accounts, with an empty log, no faults, zero counters."""
-        with self._transaction() as conn:
+        """Back to the seeded tokens and accounts."""
+        with self._db.transaction() as conn:
             conn.execute("DELETE FROM tokens")
             conn.execute("INSERT INTO tokens SELECT * FROM seed_tokens")
             conn.execute("DELETE FROM accounts")
             conn.execute("INSERT INTO accounts SELECT * FROM seed_accounts")
-            conn.execute("DELETE FROM requests")
-            _clear_faults(conn)
-            conn.execute("UPDATE counters SET value = 0 WHERE name = 'connections_accepted'")
 
     # --- users ---------------------------------------------------------------------------------
 
     def user(self, name: str) -> StoredUser | None:
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute("SELECT name, acls FROM users WHERE name = ?", (name,)).fetchone()
         return StoredUser(row[0], frozenset(json.loads(row[1]))) if row else None
 
     def check_password(self, name: str, password: str) -> StoredUser | None:
         """The user, if `password` is theirs."""
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 "SELECT name, acls, password_hash FROM users WHERE name = ?", (name,)
             ).fetchone()
@@ -374,14 +237,14 @@ class Store:
         token = StoredToken(
             user, name, create_time, expires_at, full_access, tuple(acls), tuple(whitelist_ips)
         )
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             if _token_exists(conn, user, name):
                 raise TokenNameTaken(name)
             conn.execute(_INSERT_TOKEN, (_secret_hash(secret), *_token_row(token)))
         return secret
 
     def token(self, user: str, name: str) -> StoredToken | None:
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 f"{_SELECT_TOKENS} WHERE user = ? AND name = ?",
                 (user, name),
@@ -389,7 +252,7 @@ class Store:
         return _token(row) if row else None
 
     def token_by_secret(self, user: str, secret: str) -> StoredToken | None:
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 f"{_SELECT_TOKENS} WHERE user = ? AND secret_hash = ?",
                 (user, _secret_hash(secret)),
@@ -398,7 +261,7 @@ class Store:
 
     def tokens(self, user: str) -> list[StoredToken]:
         """The user's tokens, newest first."""
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(
                 f"{_SELECT_TOKENS} WHERE user = ? ORDER BY create_time DESC, name",
                 (user,),
@@ -407,7 +270,7 @@ class Store:
 
     def replace_token(self, name: str, updated: StoredToken) -> None:
         """Overwrite the user's token `name` with `updated` (which may rename it)."""
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             if updated.name != name and _token_exists(conn, updated.user, updated.name):
                 raise TokenNameTaken(updated.name)
             conn.execute(
@@ -417,7 +280,7 @@ class Store:
             )
 
     def revoke_tokens(self, user: str, names: Iterable[str]) -> None:
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             conn.executemany(
                 "DELETE FROM tokens WHERE user = ? AND name = ?", ((user, n) for n in names)
             )
@@ -426,7 +289,7 @@ class Store:
 
     def accounts(self, owner: str | None = None) -> list[Account]:
         """Every account, or those `owner` owns; by username."""
-        with self._connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(
                 """SELECT user, domain, email, plan, owner, ip, create_time, suspend_reason
                 FROM accounts WHERE ? IS NULL OR owner = ? ORDER BY user""",
@@ -436,7 +299,7 @@ class Store:
 
     def add_account(self, account: Account) -> None:
         """Store a new account; raises AccountTaken naming the clashing field."""
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             if conn.execute("SELECT 1 FROM accounts WHERE user = ?", (account.user,)).fetchone():
                 raise AccountTaken("username")
             if conn.execute(
@@ -444,104 +307,6 @@ class Store:
             ).fetchone():
                 raise AccountTaken("domain")
             conn.execute(_INSERT_ACCOUNT, _account_row(account))
-
-    # --- request log and counters --------------------------------------------------------------
-
-    def log_request(self, entry: LoggedRequest) -> None:
-        with self._connection() as conn:
-            conn.execute(
-                """INSERT INTO requests
-                (function, user, auth, token_name, method, params, status, result, time)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    entry.function,
-                    entry.user,
-                    entry.auth,
-                    entry.token_name,
-                    entry.method,
-                    json.dumps(entry.params),
-                    entry.status,
-                    entry.result,
-                    entry.time,
-                ),
-            )
-
-    def requests(self) -> list[LoggedRequest]:
-        """The request log, oldest first."""
-        with self._connection() as conn:
-            rows = conn.execute(
-                """SELECT function, user, auth, token_name, method, params, status, result, time
-                FROM requests ORDER BY id"""
-            ).fetchall()
-        return [
-            LoggedRequest(fn, user, auth, token, method, json.loads(params), status, result, at)
-            for fn, user, auth, token, method, params, status, result, at in rows
-        ]
-
-    def clear_requests(self) -> None:
-        with self._connection() as conn:
-            conn.execute("DELETE FROM requests")
-
-    def count_connection(self) -> None:
-        with self._connection() as conn:
-            conn.execute(
-                "UPDATE counters SET value = value + 1 WHERE name = 'connections_accepted'"
-            )
-
-    @property
-    def connections_accepted(self) -> int:
-        return self._counter("connections_accepted")
-
-    def _counter(self, name: str) -> int:
-        with self._connection() as conn:
-            return conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
-
-    # --- fault switches ------------------------------------------------------------------------
-
-    def add_fault(self, mode: str, functions: Sequence[str] | None, count: int | None) -> None:
-        with self._connection() as conn:
-            conn.execute(
-                "INSERT INTO faults (mode, functions, remaining) VALUES (?, ?, ?)",
-                (mode, None if functions is None else json.dumps(list(functions)), count),
-            )
-
-    def clear_faults(self) -> None:
-        with self._transaction() as conn:
-            _clear_faults(conn)
-
-    @property
-    def faults_cleared(self) -> int:
-        """How many times the faults were cleared (reset() clears them too)."""
-        return self._counter("faults_cleared")
-
-    def take_fault(self, function: str, modes: Container[str]) -> TakenFault | None:
-        """The newest fault for `function` among `modes`, counted as used; the latest set wins."""
-        with self._connection() as conn:
-            if not conn.execute("SELECT 1 FROM faults LIMIT 1").fetchone():
-                return None  # the common case, without taking the write lock
-        with self._transaction() as conn:
-            rows = conn.execute(
-                "SELECT id, mode, functions, remaining FROM faults ORDER BY id DESC"
-            ).fetchall()
-            for fault_id, mode, functions, remaining in rows:
-                if mode not in modes or (functions and function not in json.loads(functions)):
-                    continue
-                if remaining == 1:
-                    conn.execute("DELETE FROM faults WHERE id = ?", (fault_id,))
-                elif remaining is not None:
-                    conn.execute(
-                        "UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (fault_id,)
-                    )
-                cleared = conn.execute(
-                    "SELECT value FROM counters WHERE name = 'faults_cleared'"
-                ).fetchone()[0]
-                return TakenFault(mode, cleared)
-        return None
-
-
-def _clear_faults(conn: sqlite3.Connection) -> None:
-    conn.execute("DELETE FROM faults")
-    conn.execute("UPDATE counters SET value = value + 1 WHERE name = 'faults_cleared'")
 
 
 def _token_exists(conn: sqlite3.Connection, user: str, name: str) -> bool:

@@ -17,11 +17,6 @@ from tokenui.acls import (
 # WHM shows plugin ACLs ("Additional Software") right after this group.
 SOFTWARE_AFTER = "Package Privileges"
 
-# The privileges WHM warns about in the token form, with the warning to show beside each.
-DANGEROUS_ACLS: dict[str, str] = {
-    key: acl.warning for key, acl in ACLS_BY_KEY.items() if acl.warning
-}
-
 
 def held_acl_groups(held: Iterable[str]) -> tuple[AclGroup, ...]:
     """The catalogue's groups and sections holding only ACLs in held, in WHM's order.

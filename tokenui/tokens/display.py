@@ -1,15 +1,21 @@
-"""How the API Tokens table presents WHM's tokens: times, expiry states in words, search, sort."""
+"""How the API Tokens table presents WHM's tokens: times, expiry states in words, its columns."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from tokenui.whm.types import ApiToken
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from tokenui.tables import Column, TableSpec
+from tokenui.whm.types import LATEST_EPOCH, TokenSummary
 
 # WHM's table format, "MM DD YYYY hh:mm:ss", in WHM's server time zone.
 WHM_TIME_FORMAT = "%m %d %Y %H:%M:%S"
@@ -24,20 +30,11 @@ class Expiry(StrEnum):
     EXPIRED = "expired"
 
 
-class Sort(StrEnum):
-    CREATED_DESC = "-created"
-    CREATED = "created"
-    NAME = "name"
-    NAME_DESC = "-name"
-    EXPIRES = "expires"
-    EXPIRES_DESC = "-expires"
-
-
 @dataclass(frozen=True, slots=True)
 class TokenRow:
     """One row of the table, everything pre-formatted for the template."""
 
-    token: ApiToken
+    token: TokenSummary
     created: str
     created_iso: str
     expires: str
@@ -56,7 +53,7 @@ class TokenRow:
 
 
 def make_row(
-    token: ApiToken,
+    token: TokenSummary,
     *,
     now: datetime,
     zone: ZoneInfo,
@@ -64,18 +61,20 @@ def make_row(
     session_token: str | None = None,
     urls: RowUrls,
 ) -> TokenRow:
-    state, words = expiry_state(token.expires, now=now, warning_days=warning_days)
+    # The times are Unix seconds until here: only the page's rows become datetimes.
+    created, expires = token.created, token.expires
+    state, words = expiry_state(expires, now=now, warning_days=warning_days)
     quoted = quote(token.name, safe="")
     return TokenRow(
         token=token,
-        created=server_time(token.created, zone).strftime(WHM_TIME_FORMAT),
-        created_iso=token.created.isoformat(),
-        expires=server_time(token.expires, zone).strftime(WHM_TIME_FORMAT) if token.expires else "",
-        expires_iso=token.expires.isoformat() if token.expires else "",
+        created=server_time(created, zone).strftime(WHM_TIME_FORMAT),
+        created_iso=created.isoformat(),
+        expires=server_time(expires, zone).strftime(WHM_TIME_FORMAT) if expires else "",
+        expires_iso=expires.isoformat() if expires else "",
         expiry=state,
         expiry_words=words,
-        ips_shown=token.whitelist_ips[:IPS_SHOWN],
-        ips_folded=token.whitelist_ips[IPS_SHOWN:],
+        ips_shown=tuple(map(compressed_ip, token.whitelist_ips[:IPS_SHOWN])),
+        ips_folded=tuple(map(compressed_ip, token.whitelist_ips[IPS_SHOWN:])),
         is_session_token=token.name == session_token,
         edit_url=quoted.join(urls.edit),
         revoke_url=quoted.join(urls.revoke),
@@ -133,28 +132,56 @@ def _span(delta: timedelta) -> str:
     return "less than a minute"
 
 
-def search(tokens: Sequence[ApiToken], query: str) -> list[ApiToken]:
-    """WHM's search: the name contains the query, ignoring case."""
-    needle = query.strip().casefold()
-    if not needle:
-        return list(tokens)
-    return [token for token in tokens if needle in token.name.casefold()]
-
-
-def sort_tokens(tokens: Sequence[ApiToken], sort: Sort) -> list[ApiToken]:
-    """Sort for the table; tokens that never expire sort after every date."""
-    never = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
-    keys = {
-        "created": lambda t: (t.created, t.name),
-        "name": lambda t: (t.name.casefold(), t.name),
-        "expires": lambda t: (t.expires or never, t.name),
-    }
-    field = sort.value.lstrip("-")
-    return sorted(tokens, key=keys[field], reverse=sort.value.startswith("-"))
-
-
-def parse_sort(value: str | None) -> Sort:
+def compressed_ip(entry: str) -> str:
+    """An allow-list entry as people type it: WHM stores IPv6 fully expanded
+    (`2001:0db8:0000:…/48`), the table shows it compressed (`2001:db8::/48`)."""
+    if ":" not in entry:
+        return entry
+    address, slash, prefix = entry.partition("/")
     try:
-        return Sort(value or Sort.CREATED_DESC)
-    except ValueError:
-        return Sort.CREATED_DESC
+        return ipaddress.IPv6Address(address).compressed + slash + prefix
+    except ValueError:  # not an address after all: show what WHM sent
+        return entry
+
+
+_NEVER = LATEST_EPOCH + 2  # after every time, even one past year 9999
+
+
+def _never_last(token: TokenSummary) -> tuple[int, str]:
+    return (_NEVER if token.expires_at is None else token.expires_at, token.name)
+
+
+# The WHM tokens table: WHM's own page lists the newest first; tokens that never expire sort
+# after every date. Sorting reads the Unix seconds, not datetimes: thousands of keys a request.
+TOKEN_TABLE = TableSpec(
+    columns=(
+        Column("name", lambda t: (t.name.casefold(), t.name)),
+        Column("created", lambda t: (t.create_time, t.name), descending_first=True),
+        Column("expires", _never_last, descending_first=True),
+    ),
+    default_sort="-created",
+    name=lambda t: t.name,
+    page_size=PAGE_SIZE,
+)
+
+
+def rows(tokens: Iterable[TokenSummary], *, session_token: str | None) -> list[TokenRow]:
+    """The table's rows for `tokens` (the page shown), in WHM's time zone and words."""
+    now = timezone.now()
+    zone = ZoneInfo(settings.WHM_TIME_ZONE)
+    placeholder = [RowUrls.PLACEHOLDER]
+    urls = RowUrls.around(
+        reverse("tokens:edit", args=placeholder), reverse("tokens:revoke", args=placeholder)
+    )
+    warning_days = settings.EXPIRY_WARNING_DAYS
+    return [
+        make_row(
+            token,
+            now=now,
+            zone=zone,
+            warning_days=warning_days,
+            session_token=session_token,
+            urls=urls,
+        )
+        for token in tokens
+    ]

@@ -13,16 +13,19 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundWidget
+from django.http import QueryDict
 from django.utils.functional import cached_property
 
 from tokenui.acls import ACLS_BY_KEY, Acl, AclGroup
 from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
+from tokenui.tokens.display import server_time
 from tokenui.tokens.validators import (
     NAME_MAX_LENGTH,
     join_words,
     parse_ip_list,
     validate_token_name,
 )
+from tokenui.whm.types import KEEP, ApiToken
 
 EXPIRY_NEVER = "never"
 EXPIRY_DATE = "date"
@@ -44,6 +47,24 @@ ACLS_REQUIRED = "You must specify at least one ACL for this token."
 _MAX_LISTED_ACLS = 10
 _MAX_SHOWN_KEY_LENGTH = 60
 _DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+# WHM's reasons for the token functions: "The system failed to create the API token: DETAIL"
+# (update, revoke, read the API tokens). Older servers, and the simulator once, send the detail
+# alone; the field is picked by the detail either way.
+_WHM_PREFIX = re.compile(r"The system failed to (?:\w+ the API token|read the API tokens): ")
+# Words in WHM's details (../shared/whm-api.md, Failures) and the field each is about.
+_WHM_DETAIL_FIELDS: tuple[tuple[str, str | None], ...] = (
+    ("Specify a new name, updated ACLs, or IPs.", None),  # about no one field
+    ("API token with the name", "name"),
+    ("is not a valid API token name", "name"),
+    ("“token_name”", "name"),
+    ("“new_name”", "name"),
+    ("ACL", "acls"),
+    ("UNIX epoch timestamp", "expires_on"),
+    ("must be a future date", "expires_on"),
+    ("“expires_at”", "expires_on"),
+    ("IP address", "whitelist_ips"),
+    ("“whitelist_ip”", "whitelist_ips"),
+)
 
 
 def years_after(day: datetime.date, years: int) -> datetime.date:
@@ -54,6 +75,14 @@ def years_after(day: datetime.date, years: int) -> datetime.date:
     if day.month == 2 and day.day == 29 and not calendar.isleap(year):
         return day.replace(year=year, day=28)
     return day.replace(year=year)
+
+
+def _normalised_ips(stored: Iterable[str]) -> list[str] | None:
+    """A token's stored allow-list as parse_ip_list writes it (None if it would refuse it)."""
+    try:
+        return parse_ip_list("\n".join(stored))
+    except ValidationError:
+        return None
 
 
 class IsoDateField(forms.DateField):
@@ -230,6 +259,7 @@ class TokenForm(forms.Form):
         self.latest_expiry = years_after(today, MAX_EXPIRY_YEARS)
         self.time_zone = time_zone
         self.original_name = original_name
+        self.token: ApiToken | None = None  # the token an Edit form starts from (for_token)
         self.existing_names = frozenset(existing_names)
         self.held_groups: tuple[AclGroup, ...] = held_acl_groups(held_acls)
         choices = [(acl.key, acl.label) for acl in iter_acls(self.held_groups)]
@@ -243,12 +273,63 @@ class TokenForm(forms.Form):
         # max_length stays on the field for the input's maxlength attribute.
         self.fields["name"].validators = [validate_token_name]
 
+    @classmethod
+    def for_token(cls, token: ApiToken, data: QueryDict | None, **kwargs: Any) -> TokenForm:
+        """The Edit form of `token`, starting from the token as WHM lists it."""
+        zone: zoneinfo.ZoneInfo = kwargs["time_zone"]
+        held_keys = [acl.key for acl in iter_acls(held_acl_groups(kwargs["held_acls"]))]
+        initial = {
+            "name": token.name,
+            "expiry": EXPIRY_DATE if token.expires else EXPIRY_NEVER,
+            "expires_on": server_time(token.expires, zone).date() if token.expires else None,
+            # WHM's stored form, kept exactly: sent back as it is unless the user edits it.
+            "whitelist_ips": "\n".join(token.whitelist_ips),
+            # WHM shows a full-access token with every box ticked.
+            "acls": held_keys if token.has_full_access else sorted(token.acls & set(held_keys)),
+        }
+        form = cls(data, initial=initial, original_name=token.name, **kwargs)
+        form.token = token
+        return form
+
     @property
     def renamed(self) -> bool:
         """Whether an Edit form's name differs from the token's current name."""
         if self.original_name is None:
             return False
         return str(self["name"].value() or "").strip() != self.original_name
+
+    def add_whm_reason(self, reason: str) -> None:
+        """Show WHM's whole reason for refusing the form on the field it is about."""
+        prefix = _WHM_PREFIX.match(reason)
+        detail = reason[prefix.end() :] if prefix else reason
+        field = next((f for words, f in _WHM_DETAIL_FIELDS if words in detail), None)
+        if field == "expires_on" and self.data.get("expiry") == EXPIRY_NEVER:
+            field = None  # the date box is hidden: the reason would not be seen there
+        self.add_error(field, ValidationError(reason, code="whm"))
+
+    def create_args(self) -> dict[str, Any]:
+        """`WhmClient.create_token`'s arguments, from a valid Generate form."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "acls": data["acls"],
+            "expires": data["expires"],
+            "whitelist_ips": data["whitelist_ips"],
+        }
+
+    def update_args(self) -> dict[str, Any]:
+        """`WhmClient.update_token`'s arguments, from a valid Edit form."""
+        data = self.cleaned_data
+        return {
+            "name": self.original_name,
+            "new_name": data["name"] if self.renamed else None,
+            # Untouched privileges are left as WHM has them: a full-access token (no list, it
+            # inherits its owner's rights) stays full-access rather than becoming a fixed list.
+            "acls": KEEP if "acls" not in self.changed_data else data["acls"],
+            "expires": data["expires"],
+            # Always sent, so that a save is never an empty update.
+            "whitelist_ips": data["whitelist_ips"],
+        }
 
     @cached_property
     def acl_groups(self) -> tuple[AclChoiceGroup, ...]:
@@ -279,7 +360,11 @@ class TokenForm(forms.Form):
         raise ValidationError(message, code="name_taken", params={"name": name})
 
     def clean_whitelist_ips(self) -> list[str]:
-        return parse_ip_list(self.cleaned_data["whitelist_ips"])
+        ips = parse_ip_list(self.cleaned_data["whitelist_ips"])
+        # The same list as the token's: send WHM's own stored form back as it is.
+        if self.token is not None and ips == _normalised_ips(self.token.whitelist_ips):
+            return list(self.token.whitelist_ips)
+        return ips
 
     def clean_acls(self) -> list[str]:
         chosen = set(self.cleaned_data["acls"])
@@ -288,7 +373,12 @@ class TokenForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         expiry = cleaned.get("expiry")
-        if expiry == EXPIRY_NEVER:
+        if self._expiry_untouched(expiry):
+            # Edit leaves the expiry as WHM has it: its exact time (not the end of the day the
+            # form shows), and an expired token can be renamed without picking a new date.
+            self.errors.pop("expires_on", None)
+            cleaned["expires"] = KEEP
+        elif expiry == EXPIRY_NEVER:
             # The date box does not apply (the page hides it): whatever it still holds, even
             # a malformed date, must not stop the form saving.
             self.errors.pop("expires_on", None)
@@ -297,6 +387,12 @@ class TokenForm(forms.Form):
         elif expiry == EXPIRY_DATE:
             cleaned["expires"] = self._expires(cleaned.get("expires_on"))
         return cleaned
+
+    def _expiry_untouched(self, expiry: str | None) -> bool:
+        """Whether an Edit form's expiry is as the token's (the date counts only with a date)."""
+        if self.token is None or expiry is None or "expiry" in self.changed_data:
+            return False
+        return expiry == EXPIRY_NEVER or "expires_on" not in self.changed_data
 
     def _expires(self, day: datetime.date | None) -> datetime.datetime | None:
         """The expiry instant for day (23:59:59 in WHM's zone), adding an error if day won't do."""

@@ -3,8 +3,9 @@
 WHM's own page filters the table it has loaded: typing in Search asks the server nothing. The
 table partials do the same here. The list the page read from WHM is kept in the cache for
 `KEPT_SECONDS`, keyed by the session, and search, sort, paging and the as-you-type name check
-use it; opening the page and Refresh List always read WHM, and every change this session makes
-drops the kept list. It holds what the table shows (names, times, IPs), never a secret.
+use it; opening the page, Refresh List and every form or revoke (which act on WHM's list as it is
+now) read WHM, and every change this session makes drops the kept list. It holds what the table
+shows (names, times, IPs), never a secret.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import msgspec
 from django.core.cache import cache
 
 from tokenui.accounts.auth import SignedInRequest
-from tokenui.whm.types import TokenSummary
+from tokenui.whm.types import ApiToken, TokenSummary
 
 logger = logging.getLogger(__name__)
 
@@ -30,27 +31,35 @@ _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(list[TokenSummary])
 
 
-def read(request: SignedInRequest) -> list[TokenSummary]:
-    """The list as WHM has it now, kept for the partials that follow."""
-    tokens = request.whm_client.list_token_summaries()
-    if key := _key(request):
-        with _cache_may_fail("keep"):
-            cache.set(key, _ENCODER.encode(tokens), KEPT_SECONDS)
-    return tokens
-
-
-def recent(request: SignedInRequest) -> list[TokenSummary]:
-    """The list this session read within KEPT_SECONDS, else as WHM has it now."""
-    kept = None
-    if key := _key(request):
+def tokens(request: SignedInRequest, *, fresh: bool) -> list[TokenSummary]:
+    """The user's tokens: read from WHM now when `fresh` (and kept for the partials that follow),
+    else the list this session read within KEPT_SECONDS, or WHM's when none is kept."""
+    key, kept = _key(request), None
+    if not fresh and key:
         with _cache_may_fail("read"):
             kept = cache.get(key)
-    if isinstance(kept, bytes):
-        try:
-            return _DECODER.decode(kept)
-        except msgspec.DecodeError:  # kept by an older TokenUI in another shape
-            pass
-    return read(request)
+        if isinstance(kept, bytes):
+            try:
+                return _DECODER.decode(kept)
+            except msgspec.DecodeError:  # kept by an older TokenUI in another shape
+                pass
+    listed = request.whm_client.list_token_summaries()
+    _keep(key, listed)
+    return listed
+
+
+def with_acls(request: SignedInRequest) -> list[ApiToken]:
+    """The user's tokens with their ACLs (what the forms need), read from WHM now; the table's
+    kept list is renewed from the same read."""
+    listed = request.whm_client.list_tokens()
+    _keep(_key(request), [TokenSummary.of(token) for token in listed])
+    return listed
+
+
+def _keep(key: str | None, listed: list[TokenSummary]) -> None:
+    if key:
+        with _cache_may_fail("keep"):
+            cache.set(key, _ENCODER.encode(listed), KEPT_SECONDS)
 
 
 def forget(request: SignedInRequest) -> None:

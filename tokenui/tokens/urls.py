@@ -1,9 +1,13 @@
-"""URLs of the API tokens pages. Token names are WHM's `[A-Za-z0-9_-]{1,50}`; others are 404."""
+"""URLs of the API tokens pages. Token names are WHM's `[A-Za-z0-9_-]{1,50}`; others are 404.
+
+A revoke URL asks its question on GET and acts on POST: two views, one per method.
+"""
 
 from __future__ import annotations
 
 from django.urls import re_path
 
+from tokenui.http import by_method
 from tokenui.tokens import views
 
 app_name = "tokens"
@@ -13,8 +17,20 @@ urlpatterns = [
     re_path(r"^$", views.index, name="index"),
     re_path(r"^new/$", views.generate, name="generate"),
     re_path(r"^check-name/$", views.check_name, name="check-name"),
-    re_path(r"^revoke-selected/$", views.revoke_selected, name="revoke-selected"),
-    re_path(r"^revoke-all/$", views.revoke_all, name="revoke-all"),
+    re_path(
+        r"^revoke-selected/$",
+        by_method(GET=views.confirm_revoke_selected, POST=views.revoke_selected),
+        name="revoke-selected",
+    ),
+    re_path(
+        r"^revoke-all/$",
+        by_method(GET=views.confirm_revoke_all, POST=views.revoke_all),
+        name="revoke-all",
+    ),
     re_path(rf"^{NAME}/edit/$", views.edit, name="edit"),
-    re_path(rf"^{NAME}/revoke/$", views.revoke, name="revoke"),
+    re_path(
+        rf"^{NAME}/revoke/$",
+        by_method(GET=views.confirm_revoke, POST=views.revoke),
+        name="revoke",
+    ),
 ]

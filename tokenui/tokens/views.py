@@ -5,20 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from tokenui.accounts import credentials
@@ -26,18 +24,26 @@ from tokenui.accounts.auth import SignedInRequest, signed_in
 from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.http import redirect_to, status_for
+from tokenui.tables import Table
 from tokenui.tokens import display, listing
-from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
 from tokenui.tokens.forms import TokenForm
 from tokenui.tokens.validators import validate_token_name
-from tokenui.whm.errors import WhmAuthError, WhmError, WhmTimeout
+from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError, WhmTimeout
 from tokenui.whm.servers import configured_servers
-from tokenui.whm.types import ApiToken, CreatedToken
+from tokenui.whm.types import ApiToken, CreatedToken, TokenSummary
 
 logger = logging.getLogger(__name__)
 
 HELD_ACLS = "whm_held_acls"  # session key: the user's privileges, read from WHM's myprivs
 NOTHING_TO_REVOKE = "There are no API tokens to revoke."
+NOTHING_SELECTED = "Select at least one API token to revoke."
+# Revoke Selected posts the ticked rows of one page of the table: a longer list did not come
+# from it, and it would go into the audit trail as it is.
+MAX_SELECTED = display.PAGE_SIZE
+TOO_MANY_SELECTED = (
+    f"Select at most {MAX_SELECTED} API tokens to revoke at once (one page of the table). "
+    "To revoke every API token, use Revoke All."
+)
 SIGNED_OUT_BY_WHM = "WHM no longer accepts the credential: TokenUI ended the session."
 OUTCOME_UNKNOWN = (
     "WHM did not answer in time, so it may or may not have carried this out. "
@@ -56,14 +62,14 @@ def index(request: SignedInRequest) -> HttpResponse:
     # opening the page and Refresh List read WHM.
     fresh = not _wants_partial(request) or request.headers.get(listing.REFRESH_HEADER) == "true"
     try:
-        tokens = listing.read(request) if fresh else listing.recent(request)
+        tokens = listing.tokens(request, fresh=fresh)
     except WhmError as exc:
-        return _failed(request, exc, tokens=None)
+        return _failed(request, exc)
     return _render_table(request, tokens)
 
 
 def _render_table(
-    request: SignedInRequest, tokens: Sequence[ApiToken] | None, *, status: int = 200
+    request: SignedInRequest, tokens: Sequence[TokenSummary] | None, *, status: int = 200
 ) -> HttpResponse:
     template = "tokens/index.html"
     if _wants_partial(request):
@@ -78,96 +84,31 @@ def _wants_partial(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def _table_context(request: SignedInRequest, tokens: Sequence[ApiToken] | None) -> dict:
-    view = _table_view(request)
-    query = view.get("q", "")[:100]
-    sort = display.parse_sort(view.get("sort"))
-    matching = display.sort_tokens(display.search(tokens or (), query), sort)
-    highlight = request.GET.get("highlight", "")
-    page = Paginator(matching, display.PAGE_SIZE).get_page(
-        view.get("page") or _page_holding(matching, highlight)
-    )
-    now = timezone.now()
-    zone = ZoneInfo(settings.WHM_TIME_ZONE)
-    placeholder = [display.RowUrls.PLACEHOLDER]
-    urls = display.RowUrls.around(
-        reverse("tokens:edit", args=placeholder), reverse("tokens:revoke", args=placeholder)
-    )
-    rows = [
-        display.make_row(
-            token,
-            now=now,
-            zone=zone,
-            warning_days=settings.EXPIRY_WARNING_DAYS,
-            session_token=request.whm.token_name,
-            urls=urls,
-        )
-        for token in page.object_list
-    ]
+def _table(request: HttpRequest) -> Table:
+    return Table.from_request(request, display.TOKEN_TABLE, reverse("tokens:index"))
+
+
+def _table_context(request: SignedInRequest, tokens: Sequence[TokenSummary] | None) -> dict:
+    table = _table(request)
+    matching = table.matching(tokens or ())
+    page = table.page(matching)
     return {
-        "rows": rows,
+        "table": table,
+        "rows": display.rows(page.object_list, session_token=request.whm.token_name),
         "page": page,
-        "query": query,
-        "sort": sort.value,
+        "query": table.query,
+        "sort": table.sort,
         "total": len(tokens) if tokens is not None else None,
         "matching": len(matching),
-        "highlight": highlight,
+        "highlight": table.highlight,
         "loaded": tokens is not None,
         "whm": request.whm,
-        "sort_links": _sort_links(query, sort),
+        "sort_links": table.sort_links,
         # Refresh List reads WHM again for the same view; Edit comes back to it.
-        "refresh_url": _list_url(view=view, page=page.number),
-        "edit_query": _view_query(view),
+        "refresh_url": table.url(page=page.number),
+        "edit_query": table.query_string,
         "notice_icon": static("icons.svg") + "#notice",
     }
-
-
-def _table_view(request: SignedInRequest) -> QueryDict:
-    """Search, sort and page of the table being shown: from the URL, or for an htmx action
-    (say, Revoke from a filtered table) from the page the user is looking at."""
-    if request.method == "POST" and request.htmx and request.htmx.current_url:
-        try:
-            return QueryDict(urlsplit(request.htmx.current_url).query)
-        except ValueError:  # a broken or forged header; the action itself has already happened
-            pass
-    return request.GET
-
-
-def _page_holding(tokens: Sequence[ApiToken], name: str) -> int:
-    """The page of the table on which the token `name` is, so that the row highlighted after
-    Generate or Edit is on screen (page 1 when it is not in the list)."""
-    index = next((i for i, token in enumerate(tokens) if token.name == name), 0)
-    return index // display.PAGE_SIZE + 1
-
-
-def _view_params(view: QueryDict) -> dict[str, str]:
-    """The table's search and sort, checked, as query parameters (defaults left out)."""
-    params = {}
-    if query := view.get("q", "")[:100]:
-        params["q"] = query
-    if (sort := display.parse_sort(view.get("sort"))) != display.Sort.CREATED_DESC:
-        params["sort"] = sort.value
-    return params
-
-
-def _view_query(view: QueryDict) -> str:
-    params = _view_params(view)
-    return f"?{urlencode(params)}" if params else ""
-
-
-def _sort_links(query: str, current: display.Sort) -> dict[str, dict[str, str]]:
-    """For each sortable column: the URL that sorts by it (flipping when already sorted by it)."""
-    links = {}
-    for column in ("name", "created", "expires"):
-        ascending = display.Sort(column)
-        descending = display.Sort(f"-{column}")
-        target = ascending if current == descending else descending
-        if column == "name" and current not in (ascending, descending):
-            target = ascending
-        params = {"sort": target.value} | ({"q": query} if query else {})
-        state = {ascending: "ascending", descending: "descending"}.get(current, "none")
-        links[column] = {"url": f"?{urlencode(params)}", "state": state}
-    return links
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,25 +120,19 @@ def _sort_links(query: str, current: display.Sort) -> dict[str, dict[str, str]]:
 def generate(request: SignedInRequest) -> HttpResponse:
     # The Generate POST *is* the page that shows the secret: no redirect, nothing stored.
     try:
-        held, tokens = _held_acls(request, fresh=request.method == "GET"), _list(request)
+        form = _token_form(request, *_form_reads(request))
     except WhmError as exc:
         _record_failed_read(request, Action.GENERATE, exc)
         return _form_read_failed(request, exc)
-    form = _token_form(request, held, tokens)
     if request.method == "GET" or not form.is_valid():
         return _render_form(request, form, status=200 if request.method == "GET" else 422)
-    data = form.cleaned_data
+    args = form.create_args()
     try:
-        with _changing(request, Action.GENERATE, [data["name"]]):
-            created = request.whm_client.create_token(
-                data["name"],
-                acls=data["acls"],
-                expires=data["expires"],
-                whitelist_ips=data["whitelist_ips"],
-            )
+        with _changing(request, Action.GENERATE, [args["name"]]):
+            created = request.whm_client.create_token(**args)
     except WhmError as exc:
         return _form_failed(request, form, exc)
-    logger.info("token generated: server=%s name=%s", request.whm.server, data["name"])
+    logger.info("token generated: server=%s name=%s", request.whm.server, args["name"])
     return render(request, "tokens/created.html", _created_context(request, created))
 
 
@@ -206,34 +141,27 @@ def generate(request: SignedInRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: SignedInRequest, name: str) -> HttpResponse:
     try:
-        held, tokens = _held_acls(request, fresh=request.method == "GET"), _list(request)
+        held, tokens = _form_reads(request)
     except WhmError as exc:
         _record_failed_read(request, Action.EDIT, exc, [name])
         return _form_read_failed(request, exc, name=name)
     token = next((t for t in tokens if t.name == name), None)
     if token is None:
-        return _not_found(request, name, tokens, Action.EDIT)
+        return _not_found(request, name, [TokenSummary.of(t) for t in tokens], Action.EDIT)
     form = _token_form(request, held, tokens, token=token)
     if request.method == "GET" or not form.is_valid():
         return _render_form(request, form, status=200 if request.method == "GET" else 422)
-    data = form.cleaned_data
-    new_name = data["name"] if data["name"] != name else None
+    args = form.update_args()
     try:
         # A rename is recorded as [old name, new name].
-        with _changing(request, Action.EDIT, [name, new_name] if new_name else [name]):
-            updated = request.whm_client.update_token(
-                name,
-                new_name=new_name,
-                acls=data["acls"],
-                expires=data["expires"],
-                whitelist_ips=data["whitelist_ips"],
-            )
+        with _changing(request, Action.EDIT, [name, *filter(None, [args["new_name"]])]):
+            updated = request.whm_client.update_token(**args)
     except WhmError as exc:
         return _form_failed(request, form, exc)
     if name == request.whm.token_name and updated.name != name:
         _renamed_session_token(request, updated.name)
     messages.success(request, f"The API token “{updated.name}” has been updated.")
-    return redirect_to(request, _list_url(highlight=updated.name, view=request.GET))
+    return redirect_to(request, _table(request).url(highlight=updated.name))
 
 
 @signed_in
@@ -245,22 +173,28 @@ def check_name(request: SignedInRequest) -> HttpResponse:
     context: dict[str, object] = {"name": name, "ok": False, "message": ""}
     try:
         validate_token_name(name)
+        # The list the page loaded: Generate and Save check the name against WHM's own.
+        taken = name != original and any(
+            t.name == name for t in listing.tokens(request, fresh=False)
+        )
     except ValidationError as exc:
         context["message"] = " ".join(exc.messages)
+    except WhmError as exc:
+        context["message"] = f"Could not check the name with WHM: {exc.message}"
     else:
-        try:
-            # The list the page loaded: Generate and Save check the name against WHM's own.
-            taken = name != original and any(t.name == name for t in listing.recent(request))
-        except WhmError as exc:
-            context["message"] = f"Could not check the name with WHM: {exc.message}"
-        else:
-            context["ok"] = not taken
-            context["message"] = (
-                f"An API token with the name “{name}” already exists."
-                if taken
-                else f"“{name}” is available."
-            )
+        context["ok"] = not taken
+        context["message"] = (
+            f"An API token with the name “{name}” already exists."
+            if taken
+            else f"“{name}” is available."
+        )
     return render(request, "tokens/form.html#name-check", {"name_check": context})
+
+
+def _form_reads(request: SignedInRequest) -> tuple[frozenset[str], list[ApiToken]]:
+    """What the form is checked against: the privileges held and WHM's list as it is now."""
+    held = _held_acls(request, fresh=request.method == "GET")
+    return held, listing.with_acls(request)
 
 
 def _token_form(
@@ -272,42 +206,16 @@ def _token_form(
     original_name: str | None = None,
 ) -> TokenForm:
     zone = ZoneInfo(settings.WHM_TIME_ZONE)
-    initial = None
+    data = request.POST if request.method == "POST" else None
+    kwargs = {
+        "held_acls": held,
+        "existing_names": {t.name for t in tokens},
+        "today": timezone.now().astimezone(zone).date(),
+        "time_zone": zone,
+    }
     if token is not None:
-        held_keys = [acl.key for acl in iter_acls(held_acl_groups(held))]
-        initial = {
-            "name": token.name,
-            "expiry": "date" if token.expires else "never",
-            "expires_on": display.server_time(token.expires, zone).date()
-            if token.expires
-            else None,
-            "whitelist_ips": "\n".join(token.whitelist_ips),
-            # WHM shows a full-access token with every box ticked.
-            "acls": held_keys if token.has_full_access else sorted(token.acls & set(held_keys)),
-        }
-    form = TokenForm(
-        request.POST if request.method == "POST" else None,
-        initial=initial,
-        held_acls=held,
-        existing_names={t.name for t in tokens},
-        today=timezone.now().astimezone(zone).date(),
-        time_zone=zone,
-        original_name=token.name if token else original_name,
-    )
-    check_url = reverse("tokens:check-name")
-    if form.original_name:
-        check_url += f"?{urlencode({'original': form.original_name})}"
-    form.fields["name"].widget.attrs.update(
-        {
-            "hx-get": check_url,
-            "hx-trigger": "input changed delay:250ms",
-            "hx-target": "#name-check",
-            "hx-swap": "outerHTML",
-            "hx-sync": "this:replace",
-            "hx-indicator": "#name-busy",
-        }
-    )
-    return form
+        return TokenForm.for_token(token, data, **kwargs)
+    return TokenForm(data, original_name=original_name, **kwargs)
 
 
 def _render_form(
@@ -320,7 +228,7 @@ def _render_form(
         "is_session_token": bool(form.original_name)
         and form.original_name == request.whm.token_name,
         "outcome_unknown": outcome_unknown,
-        "list_url": _list_url(view=request.GET),  # back to the table the user came from
+        "list_url": _table(request).url(),  # back to the table the user came from
         "whm": request.whm,
     }
     return render(request, "tokens/form.html", context, status=status)
@@ -330,9 +238,12 @@ def _form_failed(request: SignedInRequest, form: TokenForm, exc: WhmError) -> Ht
     """WHM said no or failed: keep everything the user typed and say what happened."""
     if isinstance(exc, WhmAuthError):
         return _signed_out_by_whm(request)
-    form.add_error(None, _failure_message(exc))
-    status = 422 if getattr(exc, "reason", None) else status_for(exc)
+    if isinstance(exc, WhmApiError):
+        form.add_whm_reason(exc.reason)
+    else:
+        form.add_error(None, _failure_message(exc))
     # The change may have happened: offer the list as it is now rather than a second try.
+    status = status_for(exc, on_form=True)
     return _render_form(request, form, status=status, outcome_unknown=exc.may_have_run)
 
 
@@ -343,13 +254,23 @@ def _form_read_failed(
     there is nothing to show; posting it, the form comes back as typed, checked against the
     privileges read when it was opened, so that nothing the user typed is lost."""
     if request.method != "POST" or isinstance(exc, WhmAuthError):
-        return _failed(request, exc, template="tokens/form.html", editing=name)
+        return _form_unavailable(request, exc, name=name)
     cached = request.session.get(HELD_ACLS)
     held = frozenset(cached) if isinstance(cached, list) else frozenset()
     form = _token_form(request, held, (), original_name=name)
     form.add_error(None, exc.message)
     logger.warning("WHM call failed: server=%s kind=%s", request.whm.server, type(exc).__name__)
-    return _render_form(request, form, status=status_for(exc))
+    return _render_form(request, form, status=status_for(exc, on_form=True))
+
+
+def _form_unavailable(request: SignedInRequest, exc: WhmError, *, name: str | None) -> HttpResponse:
+    """The form cannot be shown without WHM's answers: say so, with a way to try again."""
+    if isinstance(exc, WhmAuthError):
+        return _signed_out_by_whm(request)
+    messages.error(request, _failure_message(exc))
+    logger.warning("WHM call failed: server=%s kind=%s", request.whm.server, type(exc).__name__)
+    context = {"form": None, "editing": name, "list_url": _table(request).url(), "whm": request.whm}
+    return render(request, "tokens/form.html", context, status=status_for(exc))
 
 
 def _created_context(request: SignedInRequest, created: CreatedToken) -> dict:
@@ -369,68 +290,158 @@ def _created_context(request: SignedInRequest, created: CreatedToken) -> dict:
             display.server_time(expires, zone).strftime(display.WHM_TIME_FORMAT) if expires else ""
         ),
         "expires_iso": expires.isoformat() if expires else "",
-        "list_url": _list_url(highlight=created.token.name),
+        "list_url": _table(request).url(highlight=created.token.name),
         "whm": request.whm,
     }
 
 
 # ---------------------------------------------------------------------------------------------
-# Revoke: one, the selected ones, or all
+# Revoke: one, the selected ones, or all. Each is a question (GET) and an action (POST).
 # ---------------------------------------------------------------------------------------------
 @signed_in
-@require_http_methods(["GET", "POST"])
+@require_GET
+@vary_on_headers("HX-Request")
+def confirm_revoke(request: SignedInRequest, name: str) -> HttpResponse:
+    try:
+        tokens = listing.tokens(request, fresh=True)
+    except WhmError as exc:
+        return _failed(request, exc)
+    if not any(t.name == name for t in tokens):
+        return _not_found(request, name, tokens, Action.REVOKE)
+    return _confirm(request, Action.REVOKE, [name])
+
+
+@signed_in
+@require_POST
 @vary_on_headers("HX-Request")
 def revoke(request: SignedInRequest, name: str) -> HttpResponse:
-    return _revoke(request, names=[name], scope="one")
+    try:
+        tokens = listing.tokens(request, fresh=True)
+    except WhmError as exc:
+        _record_failed_read(request, Action.REVOKE, exc, [name])
+        return _failed(request, exc)
+    if not any(t.name == name for t in tokens):
+        return _not_found(request, name, tokens, Action.REVOKE)
+    return _revoke(request, Action.REVOKE, tokens, [name])
 
 
 @signed_in
-@require_http_methods(["GET", "POST"])
+@require_GET
+@vary_on_headers("HX-Request")
+def confirm_revoke_selected(request: SignedInRequest) -> HttpResponse:
+    names = _selected(request, request.GET)
+    if isinstance(names, HttpResponse):
+        return names
+    try:
+        tokens = listing.tokens(request, fresh=True)
+    except WhmError as exc:
+        return _failed(request, exc)
+    existing = {t.name for t in tokens}
+    return _confirm(request, Action.REVOKE_SELECTED, [n for n in names if n in existing])
+
+
+@signed_in
+@require_POST
 @vary_on_headers("HX-Request")
 def revoke_selected(request: SignedInRequest) -> HttpResponse:
-    source = request.POST if request.method == "POST" else request.GET
-    names = list(dict.fromkeys(source.getlist("name")))
-    if not names:
-        messages.warning(request, "Select at least one API token to revoke.")
-        return redirect_to(request, _list_url())
-    return _revoke(request, names=names, scope="selected")
+    names = _selected(request, request.POST)
+    if isinstance(names, HttpResponse):
+        return names
+    try:
+        tokens = listing.tokens(request, fresh=True)
+    except WhmError as exc:
+        _record_failed_read(request, Action.REVOKE_SELECTED, exc, names)
+        return _failed(request, exc)
+    return _revoke(request, Action.REVOKE_SELECTED, tokens, names)
 
 
 @signed_in
-@require_http_methods(["GET", "POST"])
+@require_GET
+@vary_on_headers("HX-Request")
+def confirm_revoke_all(request: SignedInRequest) -> HttpResponse:
+    try:
+        tokens = listing.tokens(request, fresh=True)
+    except WhmError as exc:
+        return _failed(request, exc)
+    return _confirm(request, Action.REVOKE_ALL, [t.name for t in tokens])
+
+
+@signed_in
+@require_POST
 @vary_on_headers("HX-Request")
 def revoke_all(request: SignedInRequest) -> HttpResponse:
-    return _revoke(request, names=None, scope="all")
-
-
-def _revoke(request: SignedInRequest, *, names: list[str] | None, scope: str) -> HttpResponse:
     try:
-        tokens = _list(request)
+        tokens = listing.tokens(request, fresh=True)
     except WhmError as exc:
-        _record_failed_read(request, _REVOKE_ACTIONS[scope], exc, names or ())
-        return _failed(request, exc, tokens=None)
+        _record_failed_read(request, Action.REVOKE_ALL, exc)
+        return _failed(request, exc)
+    return _revoke(request, Action.REVOKE_ALL, tokens, [t.name for t in tokens])
+
+
+def _selected(request: SignedInRequest, source: QueryDict) -> list[str] | HttpResponse:
+    """The names ticked for Revoke Selected, each by WHM's rules (a name outside them names
+    no token, and has no place in the audit trail), or the way back to the table saying why."""
+    asked = list(dict.fromkeys(source.getlist("name")))
+    if len(asked) > MAX_SELECTED:
+        return _back_to_table(request, messages.ERROR, TOO_MANY_SELECTED)
+    if not asked:
+        return _back_to_table(request, messages.WARNING, NOTHING_SELECTED)
+    return [name for name in asked if _is_token_name(name)]
+
+
+def _back_to_table(request: SignedInRequest, level: int, message: str) -> HttpResponse:
+    messages.add_message(request, level, message)
+    return redirect_to(request, reverse("tokens:index"))
+
+
+def _confirm(request: SignedInRequest, action: Action, names: list[str]) -> HttpResponse:
+    """The question, as a page or (for htmx) the dialog; Continue posts to the action view."""
+    context = {
+        "question": _question(action, names),
+        "names": names,
+        # The template's word for the kind of revoke.
+        "scope": _SCOPES[action],
+        "action": reverse(_URL_NAMES[action], args=names if action is Action.REVOKE else ()),
+        "includes_session_token": request.whm.token_name in names,
+        "whm": request.whm,
+    }
+    template = "tokens/confirm_revoke.html"
+    if request.htmx:
+        template += "#confirm-dialog"
+    return render(request, template, context)
+
+
+def _question(action: Action, names: Sequence[str]) -> str:
+    if action is Action.REVOKE_ALL:
+        return "Are you certain that you want to revoke all of your API tokens?"
+    if len(names) == 1:
+        return f"Are you certain that you want to revoke the API token, “{names[0]}”?"
+    return f"Are you certain that you want to revoke {len(names)} API tokens?"
+
+
+_SCOPES = {Action.REVOKE: "one", Action.REVOKE_SELECTED: "selected", Action.REVOKE_ALL: "all"}
+_URL_NAMES = {
+    Action.REVOKE: "tokens:revoke",
+    Action.REVOKE_SELECTED: "tokens:revoke-selected",
+    Action.REVOKE_ALL: "tokens:revoke-all",
+}
+
+
+def _revoke(
+    request: SignedInRequest, action: Action, tokens: Sequence[TokenSummary], asked: Sequence[str]
+) -> HttpResponse:
+    """Revoke the tokens in `asked` that WHM lists, record it, and show the table after."""
     existing = {t.name for t in tokens}
-    if names is None:
-        names = [t.name for t in tokens]
-    missing = [n for n in names if n not in existing]
-    if scope == "one" and missing:
-        return _not_found(request, names[0], tokens, Action.REVOKE)
-    names = [n for n in names if n in existing]
-    if request.method == "GET":
-        return _confirm_revoke(request, names, scope)
+    names = [n for n in asked if n in existing]
     if not names:
         # Nothing is sent to WHM, but the user asked for a change: the trail says what came of it.
         trail.record(
-            request,
-            _REVOKE_ACTIONS[scope],
-            outcome=Outcome.REFUSED,
-            token_names=missing,
-            reason=NOTHING_TO_REVOKE,
+            request, action, outcome=Outcome.REFUSED, token_names=asked, reason=NOTHING_TO_REVOKE
         )
         messages.info(request, NOTHING_TO_REVOKE)
         return _after_revoke(request, tokens)
     try:
-        with _changing(request, _REVOKE_ACTIONS[scope], names):
+        with _changing(request, action, names):
             request.whm_client.revoke_tokens(names)
     except WhmError as exc:
         return _failed(request, exc, tokens=tokens)
@@ -444,43 +455,10 @@ def _revoke(request: SignedInRequest, *, names: list[str] | None, scope: str) ->
     return _after_revoke(request, [t for t in tokens if t.name not in gone])
 
 
-_REVOKE_ACTIONS = {
-    "one": Action.REVOKE,
-    "selected": Action.REVOKE_SELECTED,
-    "all": Action.REVOKE_ALL,
-}
-
-
-def _confirm_revoke(request: SignedInRequest, names: list[str], scope: str) -> HttpResponse:
-    if scope == "all":
-        question = "Are you certain that you want to revoke all of your API tokens?"
-    elif len(names) == 1:
-        question = f"Are you certain that you want to revoke the API token, “{names[0]}”?"
-    else:
-        question = f"Are you certain that you want to revoke {len(names)} API tokens?"
-    action = {
-        "one": reverse("tokens:revoke", args=names[:1]) if names else "",
-        "selected": reverse("tokens:revoke-selected"),
-        "all": reverse("tokens:revoke-all"),
-    }[scope]
-    context = {
-        "question": question,
-        "names": names,
-        "scope": scope,
-        "action": action,
-        "includes_session_token": request.whm.token_name in names,
-        "whm": request.whm,
-    }
-    template = "tokens/confirm_revoke.html"
-    if request.htmx:
-        template += "#confirm-dialog"
-    return render(request, template, context)
-
-
-def _after_revoke(request: SignedInRequest, remaining: Sequence[ApiToken]) -> HttpResponse:
+def _after_revoke(request: SignedInRequest, remaining: Sequence[TokenSummary]) -> HttpResponse:
     if request.htmx:
         return _render_table(request, remaining)
-    return redirect_to(request, _list_url())
+    return redirect_to(request, reverse("tokens:index"))
 
 
 def _revoked_message(names: Sequence[str]) -> str:
@@ -492,10 +470,6 @@ def _revoked_message(names: Sequence[str]) -> str:
 # ---------------------------------------------------------------------------------------------
 # Shared steps
 # ---------------------------------------------------------------------------------------------
-def _list(request: SignedInRequest) -> list[ApiToken]:
-    return request.whm_client.list_tokens()
-
-
 @contextmanager
 def _changing(request: SignedInRequest, action: Action, names: Sequence[str]) -> Iterator[None]:
     """Around a call that changes WHM: recorded in the audit trail, and, whatever its outcome,
@@ -541,19 +515,8 @@ def _renamed_session_token(request: SignedInRequest, new_name: str) -> None:
     credentials.store(request.session, whm.server, whm.credential, new_name)
 
 
-def _list_url(*, highlight: str = "", view: QueryDict | None = None, page: int = 1) -> str:
-    """The table, showing the search and sort of `view` (the table the user came from)."""
-    params = _view_params(view) if view is not None else {}
-    if page > 1:
-        params["page"] = str(page)
-    if highlight:
-        params["highlight"] = highlight
-    url = reverse("tokens:index")
-    return f"{url}?{urlencode(params)}" if params else url
-
-
 def _not_found(
-    request: SignedInRequest, name: str, tokens: Sequence[ApiToken], action: Action
+    request: SignedInRequest, name: str, tokens: Sequence[TokenSummary], action: Action
 ) -> HttpResponse:
     """A token named in the URL that WHM does not list (gone since the page was drawn)."""
     message = f"The API token “{name}” does not exist."
@@ -564,26 +527,13 @@ def _not_found(
 
 
 def _failed(
-    request: SignedInRequest,
-    exc: WhmError,
-    *,
-    tokens: Sequence[ApiToken] | None = None,
-    template: str | None = None,
-    editing: str | None = None,
+    request: SignedInRequest, exc: WhmError, *, tokens: Sequence[TokenSummary] | None = None
 ) -> HttpResponse:
-    """A WHM failure on a page without a form: say what happened, keep the page usable."""
+    """A WHM failure on the table or a revoke: say what happened, keep the page usable."""
     if isinstance(exc, WhmAuthError):
         return _signed_out_by_whm(request)
     messages.error(request, _failure_message(exc))
     logger.warning("WHM call failed: server=%s kind=%s", request.whm.server, type(exc).__name__)
-    if template:
-        context = {
-            "form": None,
-            "editing": editing,
-            "list_url": _list_url(view=request.GET),
-            "whm": request.whm,
-        }
-        return render(request, template, context, status=status_for(exc))
     return _render_table(request, tokens, status=status_for(exc))
 
 

@@ -152,6 +152,3 @@ def _epoch(moment: datetime) -> str:
     if seconds <= 0:
         raise ValueError("Token expiry times must be after 1970-01-01.")
     return str(seconds)
-
-
-# --- Transport failures ----------------------------------------------------------------------

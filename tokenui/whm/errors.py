@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 MAY_HAVE_RUN = "WHM may still have carried out the request: reload the list before trying again."
@@ -32,13 +33,24 @@ class WhmAuthError(WhmError):
         super().__init__(message)
 
 
+# WHM opens every reason of its token functions with this, e.g. "The system failed to create
+# the API token: " (../shared/whm-api.md, Failures); what follows is the detail.
+_FAILED_TO = re.compile(r"The system failed to [^:]+: (?=.)", re.DOTALL)
+
+
 class WhmApiError(WhmError):
-    """WHM ran the function and answered `result: 0`; `reason` is WHM's own sentence."""
+    """WHM ran the function and answered `result: 0`.
+
+    `reason` (and `message`) is WHM's whole sentence, to show; `detail` is the part after WHM's
+    "The system failed to …: " prefix (the whole reason when there is none), to match on.
+    """
 
     def __init__(self, reason: str, *, function: str) -> None:
         super().__init__(reason)
         self.reason = reason
         self.function = function
+        prefix = _FAILED_TO.match(reason)
+        self.detail = reason[prefix.end() :] if prefix else reason
 
 
 class WhmUnreachable(WhmError):

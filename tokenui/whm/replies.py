@@ -107,11 +107,18 @@ def _what_is_wrong(exc: msgspec.ValidationError) -> str:
     return _WRONG.get(fields[-1] if fields else "", "data is not in the expected shape")
 
 
+# WHM's secrets: 32 of A-Z and 0-9 (ASCII only: re's [A-Z0-9] with fullmatch, not isalnum()).
+_SECRET = re.compile(r"[A-Z0-9]{32}")
+
+
 def created_token(data: object) -> CreatedToken:
     record = _object(data, "data")
-    return CreatedToken(
-        token=_token(record, name=record.get("name")), secret=_text(record.get("token"), "token")
-    )
+    secret = record.get("token")
+    # The secret goes into a curl command offered for copying: anything else WHM might send
+    # (quotes, spaces, a shell command) is a malformed reply, never shown.
+    if not isinstance(secret, str) or not _SECRET.fullmatch(secret):
+        raise Malformed("token is not 32 characters of A-Z and 0-9")
+    return CreatedToken(token=_token(record, name=record.get("name")), secret=secret)
 
 
 def stored_token(data: object) -> ApiToken:
@@ -150,8 +157,23 @@ def _acls(value: object) -> frozenset[str]:
     if value is None:
         return frozenset({FULL_ACCESS})
     if isinstance(value, dict):
-        return _granted(value)
+        granted = _granted(value)
+        # Look up the few non-ACL keys, rather than walk some 65 keys per token.
+        listed = len(value) - sum(key in value for key in NOT_AN_ACL)
+        return granted | {FULL_ACCESS} if inherits_everything(granted, listed) else granted
     return frozenset(_texts(value, "acls")) - NOT_AN_ACL
+
+
+def inherits_everything(granted: frozenset[str], listed: int) -> bool:
+    """Whether api_token_list's ACL map (`listed` real keys, `granted` of them at 1) is that of
+    a full-access token, one made without `acl-N` that inherits all its owner holds.
+
+    WHM lists such a token with every key at 1. Root's map has every ACL, `all` included, so
+    `all` at 1 says it. A reseller's map has only the reseller's own ACLs and no `all` key, so
+    there the sign is every listed key at 1 (a token given each of them one by one reads the
+    same: WHM's list cannot tell the two apart, and keeping either as it is loses nothing).
+    """
+    return FULL_ACCESS in granted or (listed > 0 and len(granted) == listed)
 
 
 # WHM writes booleans as 1, 0, "1", "0", "" or null (JSON true/false hash and compare as 1/0).

@@ -53,9 +53,6 @@ class ApiToken:
     def has_full_access(self) -> bool:
         return FULL_ACCESS in self.acls
 
-    def is_expired(self, now: datetime) -> bool:
-        return self.expires is not None and self.expires <= now
-
     def __reduce__(self) -> tuple[type[ApiToken], tuple[object, ...]]:
         # The table keeps the list in the cache: rebuilding by the constructor unpickles 1,000
         # tokens in a third of the time dataclasses' slots __setstate__ takes.

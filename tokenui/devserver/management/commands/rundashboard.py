@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+# `make run`'s wiring: beside the simulator's own command, the one module that imports it.
+from tokenui.simulator import DEMO_USERS
 
 SIMULATOR_START_SECONDS = 30
 
@@ -40,6 +44,7 @@ class Command(BaseCommand):
             simulator = self._start_simulator()
             # A plain `kill` must also stop the simulator: turn SIGTERM into a normal exit.
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            _offer_demo_sign_in()
         try:
             if outer:
                 url = f"http://127.0.0.1:{port}/"
@@ -55,7 +60,8 @@ class Command(BaseCommand):
         if _port_in_use(sim_port):
             raise CommandError(
                 f"Port {sim_port} is taken, so the embedded WHM simulator cannot start. Stop what "
-                "uses it (another `make run`?) or set WHM_SIMULATOR_PORT in .env."
+                "uses it (another `make run`?) or move the simulator: `make run "
+                "SIMULATOR_PORT=2088`, or WHM_SIMULATOR_PORT in .env."
             )
         state_dir = Path(settings.WHM_SIMULATOR_DIR)
         process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
@@ -79,6 +85,16 @@ class Command(BaseCommand):
                 raise CommandError(f"The embedded WHM simulator did not start on port {sim_port}.")
             time.sleep(0.1)
         return process
+
+
+def _offer_demo_sign_in() -> None:
+    """Have the sign-in page show the simulator's demo users: through the environment for the
+    server process runserver's autoreloader starts (its settings read it), and in this process's
+    settings for --noreload. Only this command knows them: the product never imports the
+    simulator, and settings ignore the variable unless the dashboard runs on it."""
+    users = [(user.name, user.password) for user in DEMO_USERS]
+    os.environ[settings.DEMO_SIGN_IN_VARIABLE] = json.dumps(users)
+    settings.DEMO_SIGN_IN = tuple(users)
 
 
 def _port_in_use(port: int) -> bool:

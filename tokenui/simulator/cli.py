@@ -1,0 +1,165 @@
+"""`python -m tokenui.simulator` (and `manage.py whm_simulator`): serve the simulator until
+Ctrl-C or SIGTERM.
+
+It is a WHM, not a dashboard: it reads none of the dashboard's settings and never loads Django,
+so it starts with no SECRET_KEY, WHM_URL or DEBUG, and in a fraction of the time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from tokenui.acls import ACLS_BY_KEY, SOFTWARE_PREFIX
+
+from .database import StoreError, remove_store
+from .faults import FAULT_MODES
+from .seed import DEMO_USERS
+from .server import Simulator
+from .store import SimUser
+
+DEFAULT_PORT = 2087
+# The checkout's var/simulator, where `make run` keeps it too.
+DEFAULT_STATE_DIR = Path(__file__).resolve().parents[2] / "var" / "simulator"
+READY = "Press Ctrl-C to stop."
+STOPPED = "WHM simulator stopped."
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.simulator") -> int:
+    """Serve until Ctrl-C or SIGTERM; the exit status (argparse exits 2 on bad arguments)."""
+    options = _parser(prog).parse_args(argv)
+    # The server logs failures (a function that raised, a connection that broke) here.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    state_dir: Path = options.state_dir.resolve()
+    users: list[SimUser] | None = options.users
+    if options.reset:
+        remove_store(state_dir)
+    try:
+        simulator = Simulator(
+            state_dir,
+            users=users,
+            host=options.host,
+            port=options.port,
+            tls=options.tls,
+            latency_ms=options.latency_ms,
+            tokens=options.tokens,
+        )
+        # Faults left in the store by an earlier run give way to this run's --fault.
+        simulator.clear_faults()
+        if options.fault:
+            simulator.set_fault(options.fault)
+        simulator.start()
+    except (StoreError, OSError) as exc:
+        sys.stderr.write(f"The WHM simulator cannot start: {exc}\n")
+        return 1
+    stop = threading.Event()
+    try:
+        # Handlers first: whoever reads the announcement may signal at once.
+        with _set_on_signals(stop, signal.SIGINT, signal.SIGTERM):
+            _announce(simulator, DEMO_USERS if users is None else users)
+            stop.wait()
+    finally:
+        simulator.stop()
+    _say(STOPPED)
+    return 0
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=(
+            "Serve the WHM simulator: WHM API 1's token functions, listaccts, createacct, "
+            "applist and myprivs, with state kept in --state-dir across restarts."
+        ),
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--tls", action="store_true", help="Serve HTTPS with a demo CA.")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE_DIR,
+        help="Where the store and TLS files live (default: var/simulator).",
+    )
+    parser.add_argument(
+        "--user",
+        dest="users",
+        action="append",
+        type=_sim_user,
+        metavar="NAME:PASSWORD:ACL,ACL",
+        help="A user to seed, instead of the demo users (repeatable).",
+    )
+    parser.add_argument(
+        "--tokens",
+        type=_non_negative,
+        metavar="N",
+        help="Seed N tokens of mixed states for the first user, instead of the demo ones.",
+    )
+    parser.add_argument("--latency-ms", type=_non_negative, default=0)
+    parser.add_argument("--fault", choices=FAULT_MODES, help="Answer every call with this fault.")
+    parser.add_argument(
+        "--reset", action="store_true", help="Start from a fresh store (keeps the TLS files)."
+    )
+    return parser
+
+
+def _announce(simulator: Simulator, users: Sequence[SimUser]) -> None:
+    lines = [f"WHM simulator listening on {simulator.url}"]
+    if simulator.ca_path is not None:
+        lines.append(f"CA certificate (verify against it): {simulator.ca_path}")
+    lines.append(f"State: {simulator.state_dir}")
+    # The store keeps only password hashes: print just the credentials that still work.
+    working = [u for u in users if simulator.store.check_password(u.name, u.password)]
+    for user in working:
+        scope = "all privileges" if "all" in user.acls else f"{len(user.acls)} privileges"
+        lines.append(f"Sign in as {user.name} with password {user.password} ({scope})")
+    if len(working) < len(users):
+        lines.append(
+            "The state dir was seeded with other users in an earlier run; "
+            "start with --reset to seed these."
+        )
+    lines.append(READY)
+    _say(*lines)
+
+
+def _say(*lines: str) -> None:
+    # Flushed at once: whoever started the simulator waits for these lines.
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    sys.stdout.flush()
+
+
+@contextmanager
+def _set_on_signals(event: threading.Event, *signals: signal.Signals) -> Iterator[None]:
+    """Set `event` when one of `signals` arrives, instead of dying of it."""
+    previous = {sig: signal.signal(sig, lambda *_: event.set()) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _sim_user(value: str) -> SimUser:
+    """NAME:PASSWORD:ACL,ACL; the password may itself contain colons."""
+    name, _, rest = value.partition(":")
+    password, _, acl_list = rest.rpartition(":")
+    acls = tuple(acl.strip() for acl in acl_list.split(",") if acl.strip())
+    if not name or not password or not acls:
+        raise argparse.ArgumentTypeError(f"{value!r} is not NAME:PASSWORD:ACL,ACL")
+    unknown = [a for a in acls if a not in ACLS_BY_KEY and not a.startswith(SOFTWARE_PREFIX)]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown ACLs for {name}: {', '.join(unknown)}")
+    return SimUser(name, password, acls)
+
+
+def _non_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0")
+    return number
