@@ -53,11 +53,6 @@ class ApiToken:
     def has_full_access(self) -> bool:
         return FULL_ACCESS in self.acls
 
-    def __reduce__(self) -> tuple[type[ApiToken], tuple[object, ...]]:
-        # The table keeps the list in the cache: rebuilding by the constructor unpickles 1,000
-        # tokens in a third of the time dataclasses' slots __setstate__ takes.
-        return ApiToken, (self.name, self.created, self.expires, self.acls, self.whitelist_ips)
-
 
 class TokenSummary(msgspec.Struct, frozen=True, gc=False):
     """One API token as a list of them shows it: name, times and IP allow-list, no ACLs.
