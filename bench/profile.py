@@ -44,7 +44,6 @@ PHASES = (
     ("render the template", ("django/template/backends/django.py", "render")),
     ("  of which {% url %} (reverse)", ("django/urls/base.py", "reverse")),
     ("  of which {% static %}", ("django/templatetags/static.py", "handle_simple")),
-    ("  of which {% include %}", ("django/template/loader_tags.py", "render")),
     ("save the session", ("django/contrib/sessions/backends/db.py", "save")),
 )
 TOP = 25
