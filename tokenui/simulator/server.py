@@ -496,7 +496,7 @@ class _Handler(BaseHTTPRequestHandler):
         caller = authenticate_cpanel(simulator.store, self.headers.get("Authorization"), now)
         reply: Reply
         if token and params.first("cpanel_jsonapi_apiversion") == "1":
-            # cPanel API 1 is closed to tokens (Cpanel::Server::Handlers, after the path check).
+            # cPanel API 1 is closed to tokens: cpsrvd checks it after the path, as here.
             reply = TOKEN_SCOPE
         elif caller is None:
             reply = ACCESS_DENIED
