@@ -173,3 +173,15 @@ def test_uapi_cpanel_needs_api_version_1(root: Whm) -> None:
         params={"cpanel.user": "acme", "cpanel.module": "Tokens", "cpanel.function": "list"},
     )
     assert response.json()["status"] == 0
+
+
+@pytest.mark.parametrize("account", ["acme", "florist", "garage", "studio", "clinic"])
+def test_every_demo_account_has_the_demo_cpanel_tokens(root: Whm, account: str) -> None:
+    listed = nested(root, account, "Tokens", "list")["data"]
+    assert {t["name"] for t in listed} == {
+        "deploy-script",
+        "wordpress-sync",
+        "site-monitor",
+        "old-backup",
+        "stats-reader",
+    }

@@ -90,8 +90,9 @@ def demo_seed(
     and the first cPanel account with `apitokens` get that many tokens of mixed kinds instead
     (deterministic names, e.g. `expired-00002`).
 
-    The cPanel accounts with a password are `demo_cpanel_accounts(users)`, each with the demo
-    cPanel tokens, or else `accounts` alone (made beside the generated ones, without tokens).
+    The cPanel accounts with a password are `demo_cpanel_accounts(users)`, and every generated
+    account has the demo cPanel tokens; or else `accounts` alone have a password (made beside
+    the generated ones), and no account has cPanel tokens.
     """
     tokens: list[StoredToken] = []
     for index, user in enumerate(users):
@@ -105,8 +106,12 @@ def demo_seed(
     generated = _accounts(users, now)
     if accounts is None:
         logins = demo_cpanel_accounts(users)
-        with_tokens = [a.user for a in logins if a.apitokens]
-        cpanel_tokens = _demo_cpanel_tokens(with_tokens, token_count, now)
+        # Every demo account has tokens (also those without a password, which an operator
+        # reaches through uapi_cpanel, and the one without apitokens, whose tokens stay
+        # unreachable as on a real server); the first that can use them leads with --tokens.
+        first = [a.user for a in logins if a.apitokens][:1]
+        others = [a.user for a in generated if a.user not in first]
+        cpanel_tokens = _demo_cpanel_tokens([*first, *others], token_count, now)
     else:
         logins = tuple(accounts)
         taken = {a.user for a in logins}
