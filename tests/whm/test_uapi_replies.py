@@ -542,8 +542,8 @@ def test_a_cpanel_token_used_with_whm_is_an_auth_error_that_says_so(
         whm.my_privileges()
 
     assert caught.value.message == (
-        "WHM refused this token: it is a cPanel API token, which works only with cPanel's own "
-        "API (UAPI), not with WHM's."
+        "This token was refused: a cPanel API token works only with cPanel's own API (UAPI) on "
+        "cPanel's port, not with WHM's; check the server URL."
     )
     assert SECRET not in caught.value.message
 
