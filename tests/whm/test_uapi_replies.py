@@ -648,3 +648,25 @@ def test_list_accounts_in_the_wrong_shape_is_a_bad_response(
 ) -> None:
     with pytest.raises(WhmBadResponse, match="WHM's reply to listaccts is not in the shape"):
         _accounts(stub, http, data)
+
+
+# A password travels base64-encoded, so only a token can hold what a header cannot.
+@pytest.mark.parametrize("secret", ["K" * 31 + "\n", "K" * 31 + "é", "K" * 31 + "\x00"])
+def test_a_credential_http_cannot_carry_is_refused_without_sending(
+    stub: StubWhm, http: httpx.Client, sent: list[httpx.Request], transport: str, secret: str
+) -> None:
+    credential = Credential("bob", secret, "token")
+    if transport == "direct":
+        cpanel = CpanelClient.direct(http, credential)
+    else:
+        cpanel = CpanelClient.through_whm(http, credential, "bob")
+
+    with pytest.raises(WhmAuthError) as caught:
+        cpanel.list_tokens()
+
+    service = "cPanel" if transport == "direct" else "WHM"
+    assert (
+        caught.value.message
+        == f"These credentials hold characters that cannot be sent to {service}."
+    )
+    assert sent == []
