@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -86,3 +87,28 @@ def sign_in(page: Page, app_url: str, user: str, secret: str, *, token: bool = F
     else:
         page.get_by_label("Password", exact=True).fill(secret)
     page.get_by_role("button", name="Sign in").click()
+
+
+# axe-core from the package (it ships axe.min.js): nothing is fetched.
+AXE = Axe()
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as shown, one line each."""
+    found = AXE.run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {', '.join(str(n['target']) for n in v['nodes'])}"
+        for v in found
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def sideways_overflow(page: Page) -> int:
+    """How many pixels the page, or any scroll box on it, would scroll sideways (0: none)."""
+    return page.evaluate(
+        """() => Math.max(
+            document.documentElement.scrollWidth - document.documentElement.clientWidth,
+            ...Array.from(document.querySelectorAll(".table-wrap"),
+                          (box) => box.scrollWidth - box.clientWidth))"""
+    )
