@@ -53,6 +53,7 @@ def test_defaults_are_safe(load) -> None:
     assert ns["WHM_CA_BUNDLE"] == ""
     assert ns["WHM_TIMEOUT"] == 15.0
     assert ns["WHM_TIME_ZONE"] == "UTC"
+    assert ns["CPANEL_PORT"] == 2083
     assert ns["EXPIRY_WARNING_DAYS"] == 7
     assert ns["SESSION_COOKIE_AGE"] == 30 * 60
     assert ns["SECRET_KEY_FALLBACKS"] == []
@@ -72,6 +73,7 @@ def test_reads_every_documented_variable(load, tmp_path: Path) -> None:
         WHM_CA_BUNDLE=str(ca),
         WHM_TIMEOUT="2.5",
         WHM_TIME_ZONE="America/Chicago",
+        CPANEL_PORT="12083",
         EXPIRY_WARNING_DAYS="14",
         SESSION_IDLE_MINUTES="5",
         SECRET_KEY_FALLBACKS="old-key-one,old-key-two",
@@ -85,6 +87,7 @@ def test_reads_every_documented_variable(load, tmp_path: Path) -> None:
     assert ns["WHM_CA_BUNDLE"] == str(ca)
     assert ns["WHM_TIMEOUT"] == 2.5
     assert ns["WHM_TIME_ZONE"] == "America/Chicago"
+    assert ns["CPANEL_PORT"] == 12083
     assert ns["EXPIRY_WARNING_DAYS"] == 14
     assert ns["SESSION_COOKIE_AGE"] == 5 * 60
     assert ns["SECRET_KEY_FALLBACKS"] == ["old-key-one", "old-key-two"]
@@ -144,6 +147,9 @@ def test_env_file_is_read_and_the_real_environment_wins(load, tmp_path: Path) ->
         ({"WHM_TIMEOUT": "0"}, "WHM_TIMEOUT"),
         ({"WHM_TIMEOUT": "-1"}, "WHM_TIMEOUT"),
         ({"WHM_TIME_ZONE": "Mars/Olympus_Mons"}, "WHM_TIME_ZONE"),
+        ({"CPANEL_PORT": "cpanel"}, "CPANEL_PORT"),
+        ({"CPANEL_PORT": "0"}, "CPANEL_PORT"),
+        ({"CPANEL_PORT": "65536"}, "CPANEL_PORT"),
         ({"EXPIRY_WARNING_DAYS": "soon"}, "EXPIRY_WARNING_DAYS"),
         ({"EXPIRY_WARNING_DAYS": "-1"}, "EXPIRY_WARNING_DAYS"),
         ({"DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),

@@ -395,6 +395,13 @@ WHM_TIMEOUT = float(_read("WHM_TIMEOUT", float, default=15.0))
 if not 0 < WHM_TIMEOUT <= 300:
     raise ImproperlyConfigured(f"WHM_TIMEOUT must be between 0 and 300 seconds, not {WHM_TIMEOUT}.")
 WHM_TIME_ZONE = str(_read("WHM_TIME_ZONE", str, default="UTC"))
+# cPanel's port on each WHM server's host: cPanel users sign in there, and their tokens work
+# there (TLS and timeouts as for WHM).
+CPANEL_PORT = int(_read("CPANEL_PORT", int, default=2083))
+if not 1 <= CPANEL_PORT <= 65535:
+    raise ImproperlyConfigured(
+        f"CPANEL_PORT must be a port between 1 and 65535, not {CPANEL_PORT}."
+    )
 try:
     zoneinfo.ZoneInfo(WHM_TIME_ZONE)
 except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -9,7 +9,15 @@ import httpx
 
 from tokenui.whm import replies
 from tokenui.whm.transport import Transport
-from tokenui.whm.types import KEEP, ApiToken, CreatedToken, Credential, Keep, Privileges
+from tokenui.whm.types import (
+    KEEP,
+    Account,
+    ApiToken,
+    CreatedToken,
+    Credential,
+    Keep,
+    Privileges,
+)
 
 
 class WhmClient:
@@ -37,7 +45,7 @@ class WhmClient:
         # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_create/
         params = [("token_name", name), *_numbered("acl", _acl_list(acls))]
         if expires is not None:
-            params.append(("expires_at", _epoch(expires)))
+            params.append(("expires_at", expiry_epoch(expires)))
         params += _numbered("whitelist_ip", _listed(whitelist_ips, "whitelist_ips"))
         return self._transport.call(
             "api_token_create", params, changes_state=True, parse=replies.created_token
@@ -66,7 +74,7 @@ class WhmClient:
             params += _numbered("acl", _acl_list(acls))
         if not isinstance(expires, Keep):
             # 0 is WHM's word for "never expires".
-            params.append(("expires_at", "0" if expires is None else _epoch(expires)))
+            params.append(("expires_at", "0" if expires is None else expiry_epoch(expires)))
         if not isinstance(whitelist_ips, Keep):
             ips = _listed(whitelist_ips, "whitelist_ips")
             # "any" is WHM's word for "clear the list".
@@ -94,6 +102,11 @@ class WhmClient:
         return self._transport.call(
             "api_token_get_details", [("token", secret)], changes_state=False, parse=replies.details
         )
+
+    def list_accounts(self) -> list[Account]:
+        """The cPanel accounts the user may see (`listaccts`): all for root, a reseller's own."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/listaccts/
+        return self._transport.call("listaccts", (), changes_state=False, parse=replies.accounts)
 
     def my_privileges(self) -> Privileges:
         """What the signed-in user, or the token they signed in with, may do (`myprivs`)."""
@@ -124,7 +137,8 @@ def _numbered(key: str, values: Iterable[str]) -> list[tuple[str, str]]:
     return [(f"{key}-{index}", value) for index, value in enumerate(values)]
 
 
-def _epoch(moment: datetime) -> str:
+def expiry_epoch(moment: datetime) -> str:
+    """An expiry time as WHM and cPanel take it: Unix seconds, as a string."""
     if moment.utcoffset() is None:
         raise ValueError("Token expiry times must be timezone-aware.")
     seconds = int(moment.timestamp())

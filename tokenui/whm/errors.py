@@ -1,11 +1,16 @@
-"""The one small tree of WHM failures, each with a `.message` a view can show as it is."""
+"""The one small tree of WHM (and cPanel) failures, each with a `.message` a view can show as it is.
+
+cPanel's failures, direct or through WHM's `uapi_cpanel`, use the same tree: `service` names who
+answered ("WHM" or "cPanel") in the messages that say so.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-MAY_HAVE_RUN = "WHM may still have carried out the request: reload the list before trying again."
+# Completed with the service ("WHM" or "cPanel").
+MAY_HAVE_RUN = "{} may still have carried out the request: reload the list before trying again."
 
 
 class WhmError(Exception):
@@ -18,19 +23,20 @@ class WhmError(Exception):
     # (a timeout, a dropped connection, a reply that is not an answer): WHM may have done it.
     may_have_run: bool = False
 
-    def __init__(self, message: str, *, may_have_run: bool = False) -> None:
+    def __init__(self, message: str, *, may_have_run: bool = False, service: str = "WHM") -> None:
         if may_have_run:
-            message += " " + MAY_HAVE_RUN
+            message += " " + MAY_HAVE_RUN.format(service)
         super().__init__(message)
         self.message = message
         self.may_have_run = may_have_run
 
 
 class WhmAuthError(WhmError):
-    """WHM refused the credentials (wrong password; unknown, revoked or expired token; IP)."""
+    """WHM (or cPanel) refused the credentials (wrong password; unknown, revoked or expired
+    token; IP; a cPanel token used where only WHM's API is)."""
 
-    def __init__(self, message: str = "WHM refused these credentials.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None, *, service: str = "WHM") -> None:
+        super().__init__(message or f"{service} refused these credentials.")
 
 
 # WHM opens every reason of its token functions with this, e.g. "The system failed to create
@@ -46,6 +52,7 @@ class WhmApiError(WhmError):
     """
 
     def __init__(self, reason: str, *, function: str) -> None:
+        # cPanel's `errors` text (UAPI `status: 0`) arrives here as `reason` too.
         super().__init__(reason)
         self.reason = reason
         self.function = function
@@ -61,9 +68,14 @@ class WhmTimeout(WhmError):
     """WHM did not accept the connection, or did not answer, in time."""
 
     def __init__(
-        self, message: str, *, phase: Literal["connect", "read"], may_have_run: bool = False
+        self,
+        message: str,
+        *,
+        phase: Literal["connect", "read"],
+        may_have_run: bool = False,
+        service: str = "WHM",
     ) -> None:
-        super().__init__(message, may_have_run=may_have_run)
+        super().__init__(message, may_have_run=may_have_run, service=service)
         self.phase = phase
 
 
@@ -75,7 +87,12 @@ class WhmBadResponse(WhmError):
     """WHM answered, but not with a well-formed API 1 reply (5xx, HTML, bad JSON, wrong shape)."""
 
     def __init__(
-        self, message: str, *, status_code: int | None, may_have_run: bool = False
+        self,
+        message: str,
+        *,
+        status_code: int | None,
+        may_have_run: bool = False,
+        service: str = "WHM",
     ) -> None:
-        super().__init__(message, may_have_run=may_have_run)
+        super().__init__(message, may_have_run=may_have_run, service=service)
         self.status_code = status_code

@@ -1,4 +1,5 @@
-"""Decoding WHM API 1 replies into frozen types: the `data` of a `result: 1` reply, checked.
+"""Decoding WHM API 1 and cPanel UAPI replies into frozen types: the `data` of a successful
+reply, checked.
 
 A reply in the wrong shape raises `Malformed`, whose text names our field, never anything WHM
 sent; the transport turns it into a WhmBadResponse.
@@ -7,11 +8,21 @@ sent; the transport turns it into a WhmBadResponse.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import compress
 
 from tokenui.acls import NOT_AN_ACL
-from tokenui.whm.types import FULL_ACCESS, LATEST, ApiToken, CreatedToken, Privileges
+from tokenui.whm.types import (
+    FULL_ACCESS,
+    LATEST,
+    Account,
+    ApiToken,
+    CpanelToken,
+    CreatedCpanelToken,
+    CreatedToken,
+    Privileges,
+)
 
 
 class Malformed(ValueError):
@@ -64,6 +75,84 @@ def privileges(data: object) -> Privileges:
     return Privileges(_granted(_object(privileges[0], "privileges")))
 
 
+def accounts(data: object) -> list[Account]:
+    """listaccts' accounts, in WHM's order."""
+    records = _object(data, "data").get("acct")
+    # WHM leaves `acct` out when there are no accounts to list.
+    if records is None:
+        return []
+    if not isinstance(records, list):
+        raise Malformed("acct is not a list")
+    return [_account(record) for record in records]
+
+
+def _account(record: object) -> Account:
+    fields = _object(record, "an account")
+    plan = fields.get("plan")
+    return Account(
+        user=_text(fields.get("user"), "user"),
+        domain=_text(fields.get("domain"), "domain"),
+        owner=_text(fields.get("owner"), "owner"),
+        # An account made without a package has an empty plan.
+        plan=plan if isinstance(plan, str) else _text(plan, "plan"),
+        suspended=_flag(fields.get("suspended"), "suspended"),
+    )
+
+
+# --- cPanel's UAPI Tokens --------------------------------------------------------------------
+
+
+def cpanel_tokens(data: object) -> list[CpanelToken]:
+    """Tokens::list: an array of token records, put in cPanel's table order, newest first."""
+    if not isinstance(data, list):
+        raise Malformed("data is not a list of tokens")
+    return sorted(
+        map(_cpanel_token, data), key=lambda token: (-token.created.timestamp(), token.name)
+    )
+
+
+def created_cpanel_token(
+    name: str, expires: datetime | None
+) -> Callable[[object], CreatedCpanelToken]:
+    """Tokens::create_full_access: `{create_time, token}`, read with what was asked for."""
+
+    def parse(data: object) -> CreatedCpanelToken:
+        record = _object(data, "data")
+        secret = record.get("token")
+        # As WHM's (created_token): 32 of A-Z and 0-9, or a malformed reply, never shown.
+        if not isinstance(secret, str) or not _SECRET.fullmatch(secret):
+            raise Malformed("token is not 32 characters of A-Z and 0-9")
+        # cPanel answers only the time and the secret; a server that also sends the expiry
+        # is believed over what was asked for.
+        expiry = _expiry(record["expires_at"]) if "expires_at" in record else expires
+        token = CpanelToken(
+            name=name,
+            created=_unix_time(record.get("create_time"), "create_time"),
+            expires=expiry,
+            full_access=True,
+            read_only=False,
+            features=(),
+        )
+        return CreatedCpanelToken(token=token, secret=secret)
+
+    return parse
+
+
+def _cpanel_token(record: object) -> CpanelToken:
+    fields = _object(record, "a token record")
+    return CpanelToken(
+        name=_text(fields.get("name"), "name"),
+        created=_unix_time(fields.get("create_time"), "create_time"),
+        expires=_expiry(fields.get("expires_at")),
+        full_access=_flag(fields.get("has_full_access"), "has_full_access"),
+        read_only=_flag(fields.get("readonly"), "readonly"),
+        features=_texts(fields.get("features"), "features"),
+    )
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
 def _token(record: object, *, name: object) -> ApiToken:
     fields = _object(record, "a token record")
     return ApiToken(
@@ -102,6 +191,13 @@ def inherits_everything(granted: frozenset[str], listed: int) -> bool:
 
 # WHM writes booleans as 1, 0, "1", "0", "" or null (JSON true/false hash and compare as 1/0).
 _FLAGS: dict[object, bool] = {1: True, "1": True, 0: False, "0": False, "": False, None: False}
+
+
+def _flag(value: object, what: str) -> bool:
+    try:
+        return _FLAGS[value]
+    except (KeyError, TypeError):
+        raise Malformed(f"{what} is not a boolean") from None
 
 
 def _granted(flags: dict[str, object]) -> frozenset[str]:

@@ -1,9 +1,10 @@
-"""The configured WHM servers, one pooled HTTP client each, and a WhmClient for a signed-in user."""
+"""The configured WHM servers, one pooled HTTP client each (and one for each server's cPanel),
+and a WhmClient or CpanelClient for a signed-in user."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.conf import settings
 from tokenui.whm.api import WhmClient
 from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import Credential
+from tokenui.whm.uapi import CpanelClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +68,33 @@ def close_http_clients() -> None:
 
 def client_for(server_name: str, credential: Credential) -> WhmClient:
     """A WhmClient that calls the named server as this credential's user."""
+    return WhmClient(http_client(_server(server_name)), credential)
+
+
+def cpanel_client_for(server_name: str, credential: Credential) -> CpanelClient:
+    """A CpanelClient for the cPanel account `credential.user`, signed in as that account to
+    cPanel on the named server's host at CPANEL_PORT (`cpanel USER:TOKEN`, or Basic)."""
+    return CpanelClient.direct(http_client(cpanel_server(_server(server_name))), credential)
+
+
+def cpanel_client_via_whm(
+    server_name: str, whm_credential: Credential, account: str
+) -> CpanelClient:
+    """A CpanelClient for `account`, through WHM's `uapi_cpanel` on the named server, signed in
+    as the WHM user who owns it: no password of the account's is needed."""
+    return CpanelClient.through_whm(http_client(_server(server_name)), whm_credential, account)
+
+
+def cpanel_server(server: WhmServer) -> WhmServer:
+    """The cPanel beside a WHM server: the same scheme, host and settings, at CPANEL_PORT. Its
+    own entry, so it gets its own pool of connections."""
+    url = httpx.URL(server.url).copy_with(port=settings.CPANEL_PORT)
+    return replace(server, url=str(url).rstrip("/"))
+
+
+def _server(server_name: str) -> WhmServer:
     server = configured_servers().get(server_name)
     if server is None:
         # LookupError, not KeyError: its message reads as a sentence, not as a quoted key.
         raise LookupError(f"No WHM server named {server_name!r} is configured (WHM_SERVERS).")
-    return WhmClient(http_client(server), credential)
+    return server

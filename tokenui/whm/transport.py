@@ -1,9 +1,12 @@
-"""WHM API 1 on the wire: the pooled HTTP client, the one `call()`, and its one error ladder.
+"""WHM API 1 and cPanel UAPI on the wire: the pooled HTTP client, the one `call()`, and its one
+error ladder.
 
-Every request to WHM goes through `Transport.call()`: POSTed once (never retried), read against a
-whole-call deadline, unwrapped from WHM's envelope, and every failure mapped onto the WhmError tree
-(tokenui/whm/errors.py) with a message a person can read. `api.py` says what to call; `replies.py`
-decodes what comes back.
+Every request to WHM or cPanel goes through `Transport.call()`: POSTed once (never retried), read
+against a whole-call deadline, unwrapped from its envelope, and every failure mapped onto the
+WhmError tree (tokenui/whm/errors.py) with a message a person can read. A `Wire` says which API
+is spoken: WHM API 1 (`WHM`), UAPI direct to cPanel (`UAPI`), or UAPI through WHM's
+`uapi_cpanel` (`UapiThroughWhm`). `api.py` and `uapi.py` say what to call; `replies.py` decodes
+what comes back.
 """
 
 from __future__ import annotations
@@ -56,6 +59,84 @@ _CONNECT_TIMEOUT_CAP = 5.0
 _SECRET_PARAMS = frozenset({"token"})
 
 
+class Wire:
+    """WHM API 1: where a function is sent, how the caller signs in, how the reply wraps its
+    data, and the words its failures are told in. The subclasses speak cPanel's UAPI."""
+
+    service = "WHM"  # who answers, in messages
+    scheme = "whm"  # the Authorization scheme of an API token
+    check = "check the server URL"  # what to check when the reply is not from this API
+    port_hint = "the server URL is WHM's https port (usually 2087)"
+
+    def label(self, function: str) -> str:
+        """The call as logs and messages name it."""
+        return function
+
+    def request(
+        self, function: str, params: Sequence[tuple[str, str]]
+    ) -> tuple[str, dict[str, str], Sequence[tuple[str, str]]]:
+        """The path, query and form body of a call."""
+        # api.version=1 selects the shape this client reads.
+        return f"/json-api/{function}", {"api.version": "1"}, params
+
+    def data(self, function: str, payload: object, fail: _Failures) -> object:
+        """The `data` of a `result: 1` reply; anything else raises a WhmError."""
+        return _api_1_data(function, payload, fail)
+
+
+class Uapi(Wire):
+    """cPanel's UAPI, direct on cPanel's port: `/execute/MODULE/FUNCTION`, the bare result."""
+
+    service = "cPanel"
+    scheme = "cpanel"
+    check = "check the server URL and CPANEL_PORT"
+    port_hint = "CPANEL_PORT is cPanel's https port (usually 2083)"
+
+    def request(
+        self, function: str, params: Sequence[tuple[str, str]]
+    ) -> tuple[str, dict[str, str], Sequence[tuple[str, str]]]:
+        module, name = _uapi_name(function)
+        return f"/execute/{module}/{name}", {}, params
+
+    def data(self, function: str, payload: object, fail: _Failures) -> object:
+        return _uapi_data(function, payload, fail, what=f"cPanel's reply to {function}")
+
+
+class UapiThroughWhm(Wire):
+    """cPanel's UAPI for one account, through WHM API 1's `uapi_cpanel` on WHM's port."""
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+
+    def label(self, function: str) -> str:
+        return f"uapi_cpanel {function}"
+
+    def request(
+        self, function: str, params: Sequence[tuple[str, str]]
+    ) -> tuple[str, dict[str, str], Sequence[tuple[str, str]]]:
+        module, name = _uapi_name(function)
+        named = [("cpanel.user", self.account), ("cpanel.module", module)]
+        return super().request("uapi_cpanel", [*named, ("cpanel.function", name), *params])
+
+    def data(self, function: str, payload: object, fail: _Failures) -> object:
+        # WHM ran uapi_cpanel (`metadata.result`), and cPanel ran the function inside it
+        # (`data.uapi.status`): either can say no.
+        data = _api_1_data(self.label(function), payload, fail)
+        uapi = data.get("uapi") if isinstance(data, dict) else None
+        return _uapi_data(function, uapi, fail, what=f"WHM's reply to {self.label(function)}")
+
+
+def _uapi_name(function: str) -> tuple[str, str]:
+    module, sep, name = function.partition("::")
+    if not (sep and module and name):
+        raise ValueError(f"A UAPI function is named MODULE::FUNCTION, not {function!r}.")
+    return module, name
+
+
+WHM = Wire()
+UAPI = Uapi()
+
+
 def make_http_client(
     base_url: str, *, verify: bool = True, ca_bundle: str | None = None, timeout: float = 15.0
 ) -> httpx.Client:
@@ -78,11 +159,13 @@ def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
 
 
 class Transport:
-    """Calls WHM API 1 functions as one user over a shared, pooled HTTP client."""
+    """Calls one API's functions (WHM API 1 unless told) as one user over a shared, pooled HTTP
+    client."""
 
-    def __init__(self, http: httpx.Client, credential: Credential) -> None:
+    def __init__(self, http: httpx.Client, credential: Credential, wire: Wire = WHM) -> None:
         self._http = http
         self._credential = credential
+        self._wire = wire
 
     def call[T](
         self,
@@ -93,6 +176,8 @@ class Transport:
         parse: Callable[[object], T],
     ) -> T:
         """POST one function, map every failure onto the WhmError tree, and parse `data`."""
+        wire = self._wire
+        label = wire.label(function)
         started = time.perf_counter()
         status: int | None = None
         result: int | None = None
@@ -100,17 +185,15 @@ class Transport:
         try:
             reply = self._send(function, params, changes_state=changes_state)
             status = reply.status
-            data = _unwrap(
-                function, reply, changes_state=changes_state, secrets=self._secrets(params)
-            )
+            fail = _Failures(wire, reply.status, changes_state, self._secrets(params))
+            data = _unwrap(function, reply, fail)
             result = 1
             try:
                 return parse(data)
             except Malformed as exc:
-                raise WhmBadResponse(
-                    f"WHM's reply to {function} is not in the shape TokenUI expects ({exc}).",
-                    status_code=status,
-                    may_have_run=changes_state,
+                raise fail.bad(
+                    f"{wire.service}'s reply to {label} is not in the shape TokenUI expects "
+                    f"({exc})."
                 ) from exc
         except WhmApiError:
             result = 0
@@ -123,7 +206,7 @@ class Transport:
             logger.log(
                 logging.INFO if changes_state else logging.DEBUG,
                 "%s: HTTP %s, result %s, %.0f ms%s",
-                function,
+                label,
                 "-" if status is None else status,
                 "-" if result is None else result,
                 (time.perf_counter() - started) * 1000,
@@ -139,14 +222,18 @@ class Transport:
         self, function: str, params: Sequence[tuple[str, str]], *, changes_state: bool
     ) -> _Reply:
         """One request and its whole body; transport failures become WhmErrors."""
+        wire = self._wire
+        path, query, body = wire.request(function, params)
         request = self._http.build_request(
             "POST",
-            f"/json-api/{function}",
-            # POST keeps secrets and changes out of URLs and access logs; api.version=1 selects
-            # the shape this client reads.
-            params={"api.version": "1"},
-            content=urlencode(params),
-            headers={"Authorization": _authorization(self._credential), "Content-Type": _FORM},
+            path,
+            # POST keeps secrets and changes out of URLs and access logs.
+            params=query,
+            content=urlencode(body),
+            headers={
+                "Authorization": _authorization(self._credential, wire),
+                "Content-Type": _FORM,
+            },
         )
         timeout = self._http.timeout
         # httpx's read timeout bounds each wait for bytes, not the reply: a server trickling a
@@ -161,62 +248,77 @@ class Transport:
         try:
             response = self._http.send(request, stream=True)
         except httpx.RequestError as exc:
-            raise _no_reply(exc, timeout, changes_state=changes_state) from exc
+            raise _no_reply(exc, timeout, wire, changes_state=changes_state) from exc
         try:
-            body = _read_body(response, deadline)
+            content = _read_body(response, deadline)
         except httpx.RequestError as exc:
             raise _cut_short(
-                exc, timeout, response.status_code, changes_state=changes_state
+                exc, timeout, response.status_code, wire, changes_state=changes_state
             ) from exc
         except _Overdue as exc:
-            raise _read_timeout(timeout, changes_state=changes_state) from exc
+            raise _read_timeout(timeout, wire, changes_state=changes_state) from exc
         finally:
             # Closing a reply read only in part drops its connection rather than pooling it.
             response.close()
-        return _Reply(response.status_code, response.headers.get("Content-Type", ""), body)
+        return _Reply(response.status_code, response.headers.get("Content-Type", ""), content)
 
 
 # --- Requests --------------------------------------------------------------------------------
 
 
-def _authorization(credential: Credential) -> str:
+def _authorization(credential: Credential, wire: Wire) -> str:
     if credential.kind == "token":
-        header = f"whm {credential.user}:{credential.secret}"
+        header = f"{wire.scheme} {credential.user}:{credential.secret}"
     else:
         pair = f"{credential.user}:{credential.secret}".encode()
         header = f"Basic {base64.b64encode(pair).decode('ascii')}"
     # A header carries only printable ASCII: a token pasted with a stray character cannot be
     # valid, so it fails as a refusal rather than as a crash inside httpx.
     if not (header.isascii() and header.isprintable()):
-        raise WhmAuthError("These credentials hold characters that cannot be sent to WHM.")
+        raise WhmAuthError(
+            f"These credentials hold characters that cannot be sent to {wire.service}.",
+            service=wire.service,
+        )
     return header
 
 
-def _no_reply(exc: httpx.RequestError, timeout: httpx.Timeout, *, changes_state: bool) -> WhmError:
+def _no_reply(
+    exc: httpx.RequestError, timeout: httpx.Timeout, wire: Wire, *, changes_state: bool
+) -> WhmError:
     """A failure before WHM's reply began."""
+    service = wire.service
     if isinstance(exc, httpx.ConnectTimeout):
         return WhmTimeout(
-            f"WHM did not accept a connection within {timeout.connect:g} seconds.", phase="connect"
+            f"{service} did not accept a connection within {timeout.connect:g} seconds.",
+            phase="connect",
+            service=service,
         )
     if isinstance(exc, httpx.PoolTimeout):
         # Nothing was sent: every pooled connection to this WHM stayed busy.
-        return WhmTimeout("Too many requests to WHM are in progress; try again.", phase="connect")
+        return WhmTimeout(
+            f"Too many requests to {service} are in progress; try again.",
+            phase="connect",
+            service=service,
+        )
     if isinstance(exc, httpx.TimeoutException):
-        return _read_timeout(timeout, changes_state=changes_state)
+        return _read_timeout(timeout, wire, changes_state=changes_state)
     if isinstance(exc, httpx.ConnectError):
-        return _connect_error(exc)
+        return _connect_error(exc, wire)
     # From here on the request went out (or was going out): WHM may have acted on it.
     if isinstance(exc, httpx.RemoteProtocolError) and not _closed_unanswered(exc):
         # What came back is not HTTP/1 (HTTP/2 frames, a TLS alert, a line that is no status
         # line): the URL names something other than WHM's API.
         return WhmBadResponse(
-            "WHM's reply is not HTTP; check the server URL.",
+            f"{service}'s reply is not HTTP; {wire.check}.",
             status_code=None,
             may_have_run=changes_state,
+            service=service,
         )
     # Reset, or closed before a reply began.
     return WhmUnreachable(
-        "WHM closed the connection without answering.", may_have_run=changes_state
+        f"{service} closed the connection without answering.",
+        may_have_run=changes_state,
+        service=service,
     )
 
 
@@ -228,39 +330,51 @@ def _closed_unanswered(exc: httpx.RemoteProtocolError) -> bool:
 
 
 def _cut_short(
-    exc: httpx.RequestError, timeout: httpx.Timeout, status: int, *, changes_state: bool
+    exc: httpx.RequestError, timeout: httpx.Timeout, status: int, wire: Wire, *, changes_state: bool
 ) -> WhmError:
     """A failure after WHM's reply began: it had the request, so it may have acted on it."""
     if isinstance(exc, httpx.TimeoutException):
-        return _read_timeout(timeout, changes_state=changes_state)
+        return _read_timeout(timeout, wire, changes_state=changes_state)
     return WhmBadResponse(
-        "WHM's reply was cut short.", status_code=status, may_have_run=changes_state
+        f"{wire.service}'s reply was cut short.",
+        status_code=status,
+        may_have_run=changes_state,
+        service=wire.service,
     )
 
 
-def _read_timeout(timeout: httpx.Timeout, *, changes_state: bool) -> WhmTimeout:
+def _read_timeout(timeout: httpx.Timeout, wire: Wire, *, changes_state: bool) -> WhmTimeout:
     return WhmTimeout(
-        f"WHM did not answer within {timeout.read:g} seconds.",
+        f"{wire.service} did not answer within {timeout.read:g} seconds.",
         phase="read",
         may_have_run=changes_state,
+        service=wire.service,
     )
 
 
-def _connect_error(exc: httpx.ConnectError) -> WhmError:
+def _connect_error(exc: httpx.ConnectError, wire: Wire) -> WhmError:
+    service = wire.service
     tls = _cause(exc, ssl.SSLError)
     if isinstance(tls, ssl.SSLCertVerificationError):
         return WhmTLSError(
-            "WHM's TLS certificate could not be verified. If WHM uses a certificate from its own "
-            "authority, set WHM_CA_BUNDLE to that authority's certificate file."
+            f"{service}'s TLS certificate could not be verified. If {service} uses a certificate "
+            "from its own authority, set WHM_CA_BUNDLE to that authority's certificate file.",
+            service=service,
         )
     if tls is not None:
         return WhmTLSError(
-            "The TLS handshake with WHM failed. Check that the server URL is WHM's https port "
-            "(usually 2087), and set WHM_CA_BUNDLE if WHM uses its own certificate authority."
+            f"The TLS handshake with {service} failed. Check that {wire.port_hint}, and set "
+            f"WHM_CA_BUNDLE if {service} uses its own certificate authority.",
+            service=service,
         )
     if _cause(exc, socket.gaierror) is not None:
-        return WhmUnreachable("TokenUI could not find WHM's host name; check the server URL.")
-    return WhmUnreachable("TokenUI could not connect to WHM: nothing answered at its address.")
+        return WhmUnreachable(
+            f"TokenUI could not find {service}'s host name; check the server URL.", service=service
+        )
+    return WhmUnreachable(
+        f"TokenUI could not connect to {service}: nothing answered at its address.",
+        service=service,
+    )
 
 
 def _cause[E: BaseException](exc: BaseException, kind: type[E]) -> E | None:
@@ -306,38 +420,87 @@ def _complete(response: httpx.Response) -> bool:
     return length.isdigit() and response.num_bytes_downloaded >= int(length)
 
 
-def _unwrap(
-    function: str, reply: _Reply, *, changes_state: bool, secrets: frozenset[str]
-) -> object:
-    """The `data` of a `result: 1` reply; anything else raises a WhmError."""
+class _Failures:
+    """The errors one reply can end in, worded for its API, its secrets blanked out."""
+
+    def __init__(
+        self, wire: Wire, status: int, changes_state: bool, secrets: frozenset[str]
+    ) -> None:
+        self.wire = wire
+        self.status = status
+        self.changes_state = changes_state
+        self.secrets = secrets
+
+    def bad(self, message: str) -> WhmBadResponse:
+        return WhmBadResponse(
+            message,
+            status_code=self.status,
+            may_have_run=self.changes_state,
+            service=self.wire.service,
+        )
+
+    def scrub(self, text: str) -> str:
+        """WHM's or cPanel's words, with anything secret they might echo blanked out."""
+        for secret in self.secrets:
+            text = text.replace(secret, "[secret]")
+        return text
+
+
+# What cPanel answers (HTTP 403) when a cPanel API token is used on anything but UAPI or cPanel
+# API 2 (../shared/whm-api.md): WHM's API, above all.
+_TOKEN_SCOPE = b"Token authentication allows access to UAPI or API 2 calls only."
+
+
+def _unwrap(function: str, reply: _Reply, fail: _Failures) -> object:
+    """The `data` of a successful reply; anything else raises a WhmError."""
     status = reply.status
-
-    def bad(message: str) -> WhmBadResponse:
-        return WhmBadResponse(message, status_code=status, may_have_run=changes_state)
-
+    service, check = fail.wire.service, fail.wire.check
     if status in {401, 403}:
-        raise WhmAuthError
+        if _TOKEN_SCOPE in reply.body:
+            raise WhmAuthError(
+                f"{service} refused this token: it is a cPanel API token, which works only "
+                "with cPanel's own API (UAPI), not with WHM's.",
+                service=service,
+            )
+        raise WhmAuthError(service=service)
     if status >= 500:
-        raise bad(f"WHM answered with a server error (HTTP {status}).")
+        raise fail.bad(f"{service} answered with a server error (HTTP {status}).")
     if status != 200:
-        raise bad(f"WHM answered with HTTP {status}, not an API reply; check the server URL.")
+        raise fail.bad(f"{service} answered with HTTP {status}, not an API reply; {check}.")
     if reply.content_type.startswith("text/html"):
-        raise bad("WHM answered with a web page, not an API reply; check the server URL.")
+        raise fail.bad(f"{service} answered with a web page, not an API reply; {check}.")
     try:
         payload = orjson.loads(reply.body)
     except ValueError as exc:  # orjson's JSONDecodeError, also for nesting past 1,024 levels
-        raise bad("WHM's reply is not valid JSON.") from exc
+        raise fail.bad(f"{service}'s reply is not valid JSON.") from exc
     if _is_access_denied(payload):
-        raise WhmAuthError
+        raise WhmAuthError(service=service)
+    return fail.wire.data(function, payload, fail)
+
+
+def _api_1_data(function: str, payload: object, fail: _Failures) -> object:
+    """WHM API 1's envelope: the `data` of `metadata.result: 1`, or its reason as an error."""
     metadata = payload.get("metadata") if isinstance(payload, dict) else None
-    if not isinstance(metadata, dict):
-        raise bad(f"WHM's reply to {function} has no API 1 metadata.")
+    if not isinstance(payload, dict) or not isinstance(metadata, dict):
+        raise fail.bad(f"WHM's reply to {function} has no API 1 metadata.")
     result = _result(metadata.get("result"))
     if result is None:
-        raise bad(f"WHM's reply to {function} has no valid result.")
+        raise fail.bad(f"WHM's reply to {function} has no valid result.")
     if result == 0:
-        raise WhmApiError(_reason(metadata, secrets), function=function)
+        raise WhmApiError(_reason(metadata, fail), function=function)
     return payload.get("data")
+
+
+def _uapi_data(function: str, result: object, fail: _Failures, *, what: str) -> object:
+    """UAPI's result object: the `data` of `status: 1`, or its `errors` as an error."""
+    if not isinstance(result, dict):
+        raise fail.bad(f"{what} has no UAPI result.")
+    status = _result(result.get("status"))
+    if status is None:
+        raise fail.bad(f"{what} has no valid status.")
+    if status == 0:
+        raise WhmApiError(_errors(result.get("errors"), fail), function=function)
+    return result.get("data")
 
 
 def _result(value: object) -> int | None:
@@ -355,11 +518,19 @@ def _is_access_denied(payload: object) -> bool:
     return isinstance(legacy, dict) and legacy.get("error") == "Access denied"
 
 
-def _reason(metadata: dict[str, object], secrets: frozenset[str]) -> str:
+def _reason(metadata: dict[str, object], fail: _Failures) -> str:
     """WHM's sentence for `result: 0`, with anything secret it might echo blanked out."""
     reason = metadata.get("reason")
     if not isinstance(reason, str) or not reason.strip():
         return "WHM declined the request without saying why."
-    for secret in secrets:
-        reason = reason.replace(secret, "[secret]")
-    return reason
+    return fail.scrub(reason)
+
+
+def _errors(errors: object, fail: _Failures) -> str:
+    """cPanel's `errors` for `status: 0`, one sentence after another, secrets blanked out."""
+    # A list of strings; a lone string is read as one, and anything else as no reason.
+    listed = [errors] if isinstance(errors, str) else errors if isinstance(errors, list) else []
+    sentences = [e.strip() for e in listed if isinstance(e, str) and e.strip()]
+    if not sentences:
+        return "cPanel declined the request without saying why."
+    return fail.scrub(" ".join(sentences))

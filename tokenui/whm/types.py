@@ -71,3 +71,39 @@ class Privileges:
 
     def holds(self, acl: str) -> bool:
         return FULL_ACCESS in self.acls or acl in self.acls
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One cPanel account as WHM's `listaccts` lists it."""
+
+    user: str
+    domain: str
+    # The WHM user who owns the account: root, or the reseller who made it.
+    owner: str
+    plan: str
+    suspended: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CpanelToken:
+    """One of a cPanel account's own API tokens (UAPI `Tokens`): no ACLs and no IP list, and
+    the expiry is fixed at creation. Times are aware and in UTC; `expires` None = never."""
+
+    name: str
+    created: datetime
+    expires: datetime | None
+    # `has_full_access`: the token may do all the account may, now and later.
+    full_access: bool
+    # `readonly: 1` on newer servers; False where the server does not say.
+    read_only: bool
+    # The cPanel features a limited token may use (none for a full-access token).
+    features: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedCpanelToken:
+    """A cPanel token just created, with the secret cPanel shows this once and never again."""
+
+    token: CpanelToken
+    secret: str = field(repr=False)
