@@ -1,70 +1,100 @@
-// TokenUI's behaviour on top of server-rendered pages. Everything here is an enhancement: every
-// flow also works as plain links and forms with JavaScript off. No inline scripts (strict CSP).
+// TokenUI's behaviour on top of server-rendered pages: only what neither the platform (popover,
+// <dialog>, CSS :has()) nor htmx does. Every flow also works as plain links and forms with
+// JavaScript off. No inline scripts (strict CSP).
 "use strict";
 
 (function () {
   const $ = (selector, root = document) => root.querySelector(selector);
   const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
 
+  // Controls that need this file (.js-only) are revealed by CSS once this class is set.
   document.documentElement.classList.add("js");
 
-  // Controls that only make sense with JavaScript start hidden and are revealed here.
-  function reveal(root) {
-    $$("[data-select-visible], [data-clear-selection], [data-dismiss-message], [data-copy], #select-visible, [data-group-tools]", root)
-      .forEach((el) => { el.hidden = false; });
+  // Focus somewhere that can take it: the first of `candidates` that is connected and visible.
+  function focusFirst(...candidates) {
+    for (const el of candidates) {
+      if (!el || !el.isConnected || !el.checkVisibility()) continue;
+      el.focus();
+      if (document.activeElement === el) return true;
+    }
+    return false;
+  }
+  const lostFocus = () => !document.activeElement || document.activeElement === document.body;
+  // The button that opens the popover holding `el`, when `el` is in one.
+  function popoverInvoker(el) {
+    const popover = el && el.closest && el.closest("[popover]");
+    return popover ? $(`[popovertarget="${popover.id}"]`) : null;
   }
 
-  // ----- Dialogs: confirmations are real pages, loaded into a <dialog> -------------------------
-  let returnFocusTo = null;
+  // ----- Dialogs: confirmations are real pages that htmx loads into the <dialog> ----------------
+  // htmx swaps the page in; opening it as a modal (showModal: focus moves in, on [autofocus],
+  // and back on close) is the one step left to us. The opener is remembered because a menu item
+  // that opened it is hidden with its menu by the time the dialog closes.
+  let opener = null;
   const dialog = () => $("#dialog");
 
   document.addEventListener("htmx:beforeRequest", (event) => {
-    if (event.detail.target && event.detail.target.id === "dialog") returnFocusTo = document.activeElement;
-  });
-
-  // New content (an outerHTML swap replaces the target, so use the new element htmx reports).
-  document.addEventListener("htmx:load", (event) => {
-    reveal(event.detail.elt);
-    syncSelection();
+    if (event.detail.target && event.detail.target.id === "dialog") opener = document.activeElement;
   });
 
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
     if (target.id === "dialog" && !target.open) {
+      $$(":popover-open").forEach((menu) => menu.hidePopover());
       target.showModal();
-      const first = $("[autofocus]", target) || $("button, a", target);
-      if (first) first.focus();
     }
   });
 
-  // A successful action inside the dialog (say, Continue) closes it.
+  // A successful action inside the dialog (Continue) closes it: htmx swaps the table, not it.
   document.addEventListener("htmx:afterRequest", (event) => {
-    const source = event.detail.elt;
     const d = dialog();
-    if (d && d.open && d.contains(source) && event.detail.successful !== false && event.detail.target.id !== "dialog") {
+    if (d && d.open && d.contains(event.detail.elt) && event.detail.successful !== false
+        && event.detail.target.id !== "dialog") {
       d.close();
     }
   });
 
+  // Cancel is a link (the confirmation is a page of its own with JavaScript off): in the
+  // dialog it closes the dialog instead.
   document.addEventListener("click", (event) => {
     const closer = event.target.closest("[data-close-dialog]");
     if (closer && dialog() && dialog().open) {
       event.preventDefault();
       dialog().close();
     }
-    const dismiss = event.target.closest("[data-dismiss-message]");
-    if (dismiss) dismiss.closest(".message").remove();
   });
 
+  // The dialog gives focus back to its opener; when that has gone (its row was revoked, its
+  // menu closed), to the menu's button or the table's, never to <body>.
   document.addEventListener("close", (event) => {
     if (event.target.id !== "dialog") return;
     event.target.replaceChildren();
-    if (returnFocusTo && document.contains(returnFocusTo)) returnFocusTo.focus();
-    else if ($("#search-q")) $("#search-q").focus();
-    returnFocusTo = null;
+    if (lostFocus() || !event.target.contains(document.activeElement)) {
+      focusFirst(opener, popoverInvoker(opener), $("#table-actions"), $("#search-q"), $("main"));
+    }
+    opener = null;
   }, true);
 
+  // A swapped table takes the focused element with it: htmx gives focus back to an element of
+  // the same id (the sort links); anything else (Refresh List, in its closed menu) goes to the
+  // table's menu button.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.target.id === "token-table" && lostFocus() && !(dialog() && dialog().open)) {
+      focusFirst($("#table-actions"), $("#search-q"));
+    }
+  });
+
+  // ----- The gear menu (a popover): close it when focus leaves it -------------------------------
+  // popover="auto" closes on Escape and on a click outside, but not when Tab moves on.
+  document.addEventListener("focusout", (event) => {
+    const menu = event.target.closest && event.target.closest("[popover]");
+    const next = event.relatedTarget;
+    if (!menu || !next || !menu.matches(":popover-open")) return;
+    if (!menu.contains(next) && next !== popoverInvoker(menu)) menu.hidePopover();
+  });
+
   // ----- Table selection: Select All Visible, Clear Selection -----------------------------------
+  // The header box's mixed state has no markup: it is set from the rows' boxes.
   function rowBoxes() { return $$("#table-form tbody input[type=checkbox][name=name]"); }
 
   function syncSelection() {
@@ -81,9 +111,10 @@
     syncSelection();
   }
 
+  // The menu closes itself (popovertargetaction="hide"); these only tick the boxes.
   document.addEventListener("click", (event) => {
-    if (event.target.closest("[data-select-visible]")) { setAll(true); closeMenu(event.target); }
-    if (event.target.closest("[data-clear-selection]")) { setAll(false); closeMenu(event.target); }
+    if (event.target.closest("[data-select-visible]")) setAll(true);
+    if (event.target.closest("[data-clear-selection]")) setAll(false);
   });
 
   document.addEventListener("change", (event) => {
@@ -91,91 +122,48 @@
     else if (event.target.matches("#table-form tbody input[type=checkbox]")) syncSelection();
   });
 
-  function closeMenu(el) {
-    const menu = el.closest("details");
-    if (menu) menu.open = false;
-  }
+  document.addEventListener("htmx:load", syncSelection);
 
-  // The gear menu closes on Escape and when focus or a click leaves it.
-  document.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape") return;
-    $$("details.gear[open]").forEach((menu) => {
-      menu.open = false;
-      $("summary", menu).focus();
-    });
-  });
+  // ----- Generate / Edit: the calendar, privileges ----------------------------------------------
+  // The expiry is typed as YYYY-MM-DD; the button opens the browser's calendar (a date input of
+  // its own, never sent: showPicker() has no markup equivalent) and copies the day back.
   document.addEventListener("click", (event) => {
-    $$("details.gear[open]").forEach((menu) => { if (!menu.contains(event.target)) menu.open = false; });
+    const button = event.target.closest("[data-date-picker-for]");
+    if (!button) return;
+    const field = document.getElementById(button.dataset.datePickerFor);
+    const calendar = $(".date-picker-input", button.parentElement);
+    calendar.value = /^\d{4}-\d{2}-\d{2}$/.test(field.value) ? field.value : "";
+    calendar.min = new Date().toISOString().slice(0, 10);
+    if (typeof calendar.showPicker === "function") calendar.showPicker();
+    else calendar.focus();
   });
-
-  // ----- Sign-in: show only the field for the chosen method -------------------------------------
-  function syncMethod() {
-    const chosen = $("input[name=method]:checked");
-    if (!chosen) return;
-    $$("[data-method-field]").forEach((field) => { field.hidden = field.dataset.methodField !== chosen.value; });
-  }
-  document.addEventListener("change", (event) => { if (event.target.name === "method") syncMethod(); });
-
-  // ----- Generate / Edit: expiry date, privileges ------------------------------------------------
-  function syncExpiry() {
-    const chosen = $("input[name=expiry]:checked");
-    const dateField = $("[data-expiry-date]");
-    if (chosen && dateField) dateField.hidden = chosen.value !== "date";
-  }
-
-  // The expiry date is typed as YYYY-MM-DD; a button beside it opens the browser's calendar
-  // (a date input of its own, never sent) and writes the chosen day back in that form.
-  function addDatePickers(root) {
-    $$("input[data-date-picker]", root).forEach((field) => {
-      if (field.dataset.pickerReady) return;
-      field.dataset.pickerReady = "true";
-      const calendar = document.createElement("input");
-      calendar.type = "date";
-      calendar.className = "date-picker-input";
-      calendar.tabIndex = -1;
-      calendar.setAttribute("aria-hidden", "true");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "button date-picker-button";
-      button.textContent = "Choose a date";
-      button.setAttribute("aria-label", "Choose the expiration date from a calendar");
-      button.addEventListener("click", () => {
-        calendar.value = /^\d{4}-\d{2}-\d{2}$/.test(field.value) ? field.value : "";
-        calendar.min = new Date().toISOString().slice(0, 10);
-        if (typeof calendar.showPicker === "function") calendar.showPicker();
-        else calendar.focus();
-      });
-      calendar.addEventListener("change", () => {
-        if (!calendar.value) return;
-        field.value = calendar.value;
-        field.dispatchEvent(new Event("change", { bubbles: true }));
-        field.focus();
-      });
-      field.after(button, calendar);
-    });
-  }
+  document.addEventListener("change", (event) => {
+    const calendar = event.target;
+    if (!calendar.matches(".date-picker-input") || !calendar.value) return;
+    const field = document.getElementById($("[data-date-picker-for]", calendar.parentElement).dataset.datePickerFor);
+    field.value = calendar.value;
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+    field.focus();
+  });
 
   function aclBoxes() { return $$("input[type=checkbox][name=acls]"); }
 
+  // CSS can show the hint (:has) but cannot disable a button: Save waits for one privilege.
   function syncAcls() {
     const save = $("[data-requires-acl]");
-    if (!save) return;
-    const any = aclBoxes().some((b) => b.checked);
-    save.disabled = !any;
-    const hint = $("#acl-required");
-    if (hint) hint.hidden = any;
+    if (save) save.disabled = !aclBoxes().some((b) => b.checked);
   }
 
+  // As in WHM: ticking "all" ticks everything; unticking any box unticks "all".
   document.addEventListener("change", (event) => {
     const box = event.target;
-    if (box.name === "expiry") syncExpiry();
     if (box.name !== "acls") return;
-    // As in WHM: ticking "all" ticks everything; unticking any box unticks "all".
     if (box.value === "all") aclBoxes().forEach((b) => { b.checked = box.checked; });
     else if (!box.checked) aclBoxes().filter((b) => b.value === "all").forEach((b) => { b.checked = false; });
     syncAcls();
   });
 
+  // Select all / Select none of one privilege group.
   document.addEventListener("click", (event) => {
     const tool = event.target.closest("[data-group-select]");
     if (!tool) return;
@@ -217,10 +205,10 @@
   });
 
   // ----- Plain form posts to WHM: one at a time, with the busy indicator ------------------------
-  // Generate, Save and Sign in are ordinary form posts (the Generate response *is* the secret
-  // page). A second click while the first is on its way would send WHM the request again: for
-  // Generate, WHM creates the token on the first and refuses the second as a duplicate, and the
-  // secret of the first is never seen.
+  // hx-disabled-elt covers htmx requests only. Generate, Save and Sign in are ordinary form posts
+  // (the Generate response *is* the secret page, a document of its own). A second click while the
+  // first is on its way would send WHM the request again: for Generate, WHM creates the token on
+  // the first and refuses the second as a duplicate, and the secret of the first is never seen.
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (!form.matches("form[data-whm-form]")) return;
@@ -244,14 +232,13 @@
   });
 
   // ----- Where focus starts on a page that a form post or redirect opened ----------------------
+  // autofocus cannot depend on the outcome: the first field in error, or the row just changed.
   function placeFocus() {
-    // A form that came back with errors: its first field in error (its message is described by it).
     const invalid = $("main [aria-invalid=true]");
     if (invalid) {
       const field = invalid.matches("fieldset") ? $("input, select, textarea", invalid) : invalid;
       if (field) { field.focus(); return; }
     }
-    // Back from Generate or Edit: the row that was made or changed.
     const row = $("tr.row-highlight th[scope=row]");
     if (row) {
       row.tabIndex = -1;
@@ -272,10 +259,6 @@
 
   // ----- Start ---------------------------------------------------------------------------------
   function start() {
-    reveal(document);
-    addDatePickers(document);
-    syncMethod();
-    syncExpiry();
     syncAcls();
     syncSelection();
     placeFocus();
