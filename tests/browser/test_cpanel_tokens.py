@@ -152,3 +152,20 @@ def test_works_without_javascript(browser, cp_app_url: str) -> None:
         expect(page.get_by_text("The API token “no-js” has been revoked.")).to_be_visible()
     finally:
         context.close()
+
+
+def test_copy_and_create_another_and_no_way_back_to_the_secret(page: Page, cp_app_url: str) -> None:
+    sign_in_to_cpanel(page, cp_app_url, USER, PASSWORD)
+    page.get_by_role("link", name="Create", exact=True).click()
+    page.get_by_label("API Token Name").fill("first")
+    page.get_by_role("button", name="Create", exact=True).click()
+    secret = page.get_by_label("Token", exact=True).input_value()
+    page.get_by_role("button", name="Copy the token").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == secret
+    page.get_by_label("Create another token after I click Yes, I saved my token").check()
+    page.get_by_role("button", name="Yes, I Saved My Token").click()
+    expect(page.get_by_role("heading", name="Create API Token")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_role("heading", name="Create API Token")).to_be_visible()
+    assert secret not in page.content()
