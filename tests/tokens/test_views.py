@@ -655,10 +655,10 @@ def test_the_pager_keeps_the_search_and_sort_but_not_the_highlight(
 def test_table_links_inherit_their_htmx_target_from_the_table(root_client: Client) -> None:
     page = root_client.get(TOKENS).text
     table = re.search(r'<div id="token-table"[^>]*>', page).group(0)
-    sort_link = re.search(r'<a href="\?sort=name"[^>]*>', page).group(0)
+    sort_link = re.search(r'<a id="sort-name" href="\?sort=name"[^>]*>', page).group(0)
 
     assert 'hx-target="#token-table" hx-swap="outerHTML" hx-push-url="true"' in table
-    assert sort_link == '<a href="?sort=name" hx-get="?sort=name">'
+    assert sort_link == '<a id="sort-name" href="?sort=name" hx-get="?sort=name">'
 
 
 def test_the_name_check_is_wired_in_the_template_with_the_original_name(
