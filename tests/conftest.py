@@ -1,4 +1,5 @@
-"""Fixtures for the whole suite: WHM simulators (plain HTTP and TLS) seeded with the demo users.
+"""Fixtures for the whole suite: WHM simulators (plain HTTP and TLS, each also serving cPanel on a
+second port) seeded with the demo users and cPanel accounts.
 
 Each simulator runs once per session on a temporary state dir; the function-scoped fixtures
 reset it to the demo state before every test (tokens, accounts, request log, faults, latency).
@@ -18,13 +19,15 @@ from tokenui.simulator import Simulator
 
 @pytest.fixture(scope="session")
 def _simulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    with Simulator(tmp_path_factory.mktemp("whm-simulator")) as simulator:
+    with Simulator(tmp_path_factory.mktemp("whm-simulator"), cpanel_port=0) as simulator:
         yield simulator
 
 
 @pytest.fixture(scope="session")
 def _tls_simulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    with Simulator(tmp_path_factory.mktemp("whm-simulator-tls"), tls=True) as simulator:
+    with Simulator(
+        tmp_path_factory.mktemp("whm-simulator-tls"), tls=True, cpanel_port=0
+    ) as simulator:
         yield simulator
 
 

@@ -211,4 +211,5 @@ def test_applist_names_only_the_functions_the_caller_may_call(
         "createacct",
         "listaccts",
         "myprivs",
+        "uapi_cpanel",
     ]

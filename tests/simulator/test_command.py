@@ -19,7 +19,7 @@ import pytest
 
 from tests.environment import clean_environment
 from tests.helpers import DEMO_RESELLER, DEMO_ROOT, delete, get, post
-from tokenui.simulator import Simulator, SimUser
+from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, Simulator, SimUser
 from tokenui.simulator.cli import main
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -192,3 +192,80 @@ def test_command_rejects_a_malformed_user(
         main(["--user", bad_user])
     assert exited.value.code == 2
     assert "--user" in capsys.readouterr().err
+
+
+def test_command_serves_cpanel_on_its_port_and_prints_the_demo_cpanel_accounts(
+    run: Callable[..., Running],
+) -> None:
+    simulator = run("--tls", "--cpanel-port", "0")
+    url = simulator.value(r"cPanel simulator listening on (https://127\.0\.0\.1:\d+)")
+    ca_path = simulator.value(r"CA certificate \(verify against it\): (.+)")
+    verify = ssl.create_default_context(cafile=ca_path)
+    for account in DEMO_CPANEL_ACCOUNTS:
+        line = simulator.value(rf"(cPanel account {account.user} with password .*)")
+        assert f"with password {account.password} (owned by {account.owner}" in line
+        assert ("without the apitokens feature" in line) is not account.apitokens
+        listed = get(
+            f"{url}/execute/Tokens/list", auth=(account.user, account.password), verify=verify
+        )
+        assert listed.json()["status"] == int(account.apitokens)
+    assert simulator.stop() == 0
+
+
+def test_command_seeds_the_given_cpanel_accounts_instead_of_the_demo_passwords(
+    run: Callable[..., Running],
+) -> None:
+    simulator = run(
+        "--cpanel-port", "0",
+        "--account", "shop:shop:pass:reseller", "--account", "acme:new-acme-pass:root",
+    )  # fmt: skip
+    url = simulator.value(r"WHM simulator listening on (http://127\.0\.0\.1:\d+)")
+    cpanel_url = simulator.value(r"cPanel simulator listening on (http://127\.0\.0\.1:\d+)")
+    assert any("cPanel account shop with password shop:pass (owned by reseller)" in line
+               for line in simulator.lines)  # fmt: skip
+    assert not any("garage with password" in line for line in simulator.lines)
+    shop = ("shop", "shop:pass")
+    created = post(f"{cpanel_url}/execute/Tokens/create_full_access", data={"name": "t"}, auth=shop)
+    assert created.json()["status"] == 1
+    assert get(f"{cpanel_url}/execute/Tokens/list", auth=("acme", "new-acme-pass")).json() == {
+        "status": 1, "errors": None, "messages": None, "warnings": None, "metadata": {},
+        "data": [],
+    }  # fmt: skip
+    garage = next(a for a in DEMO_CPANEL_ACCOUNTS if a.user == "garage")
+    refused = get(f"{cpanel_url}/execute/Tokens/list", auth=(garage.user, garage.password))
+    assert refused.status_code == 403
+    owners = {
+        a["user"]: a["owner"]
+        for a in get(f"{url}/json-api/listaccts?api.version=1", auth=DEMO_ROOT).json()["data"][
+            "acct"
+        ]
+    }
+    assert (owners["shop"], owners["acme"]) == ("reseller", "root")
+    assert simulator.stop() == 0
+
+
+def test_command_without_cpanel_port_serves_no_cpanel(run: Callable[..., Running]) -> None:
+    simulator = run()
+    assert not any("cPanel" in line for line in simulator.lines)
+    assert simulator.stop() == 0
+
+
+@pytest.mark.parametrize(
+    "bad_account",
+    ["shop", "shop:pass", ":pass:root", "shop:pass:", "Shop:pass:root", "1shop:p:root"],
+)
+def test_command_rejects_a_malformed_account(
+    bad_account: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--account", bad_account])
+    assert exited.value.code == 2
+    assert "--account" in capsys.readouterr().err
+
+
+def test_command_rejects_an_account_owned_by_no_seeded_user(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(["--state-dir", str(tmp_path), "--account", "shop:pass:nobody"])
+    assert code == 2
+    assert "'nobody', who is not one of its WHM users" in capsys.readouterr().err

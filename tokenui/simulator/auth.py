@@ -1,4 +1,4 @@
-"""Who is calling: WHM's two Authorization schemes, checked against the store."""
+"""Who is calling: WHM's two Authorization schemes and cPanel's two, checked against the store."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import binascii
 import ipaddress
 from dataclasses import dataclass
 
-from .store import Store, StoredToken, StoredUser, holds
+from .store import Account, Store, StoredToken, StoredUser, holds
 
 type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -23,6 +23,24 @@ class Caller:
 
     def holds(self, acl: str) -> bool:
         return holds(self.acls, acl)
+
+
+@dataclass(frozen=True, slots=True)
+class CpanelCaller:
+    """An authenticated cPanel account, by its password or one of its API tokens."""
+
+    account: Account
+    auth: str  # "password" or "token"
+    token_name: str | None = None
+    read_only: bool = False
+
+
+CPANEL_SCHEME = "cpanel"
+
+
+def scheme(authorization: str | None) -> str:
+    """The Authorization header's scheme word, lowercased (WHM and cPanel ignore its case)."""
+    return (authorization or "").strip().partition(" ")[0].lower()
 
 
 def authenticate(
@@ -60,12 +78,8 @@ def _by_token(store: Store, credentials: str, peer: IPAddress, now: int) -> Call
 
 
 def _by_password(store: Store, credentials: str) -> Caller | None:
-    try:
-        decoded = base64.b64decode(credentials, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    name, found, password = decoded.partition(":")
-    user = store.check_password(name, password) if found else None
+    name, password = _basic_credentials(credentials)
+    user = store.check_password(name, password) if name else None
     return Caller(user, user.acls, "password") if user else None
 
 
@@ -74,3 +88,33 @@ def _allowed_from(token: StoredToken, peer: IPAddress) -> bool:
         return True
     # An IPv4 peer is never inside an IPv6 network (and the reverse): `in` says False.
     return any(peer in ipaddress.ip_network(item) for item in token.whitelist_ips)
+
+
+def authenticate_cpanel(store: Store, authorization: str | None, now: int) -> CpanelCaller | None:
+    """The cPanel account an Authorization header names (`cpanel USER:TOKEN`, or Basic with the
+    account's password), or None for anything cPanel refuses, without saying why."""
+    _, _, credentials = (authorization or "").strip().partition(" ")
+    match scheme(authorization):
+        case "cpanel":
+            name, found, secret = credentials.strip().partition(":")
+            token = store.cpanel_token_by_secret(name, secret) if found else None
+            account = store.account(name) if token and not token.expired(now) else None
+            if token is None or account is None:
+                return None
+            return CpanelCaller(account, "token", token.name, token.read_only)
+        case "basic":
+            user, password = _basic_credentials(credentials.strip())
+            account = store.check_cpanel_password(user, password) if user else None
+            return CpanelCaller(account, "password") if account else None
+        case _:
+            return None
+
+
+def _basic_credentials(credentials: str) -> tuple[str, str]:
+    """(user, password) from Basic credentials; ("", "") when they do not decode."""
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    user, found, password = decoded.partition(":")
+    return (user, password) if found else ("", "")

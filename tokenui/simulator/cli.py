@@ -20,11 +20,13 @@ from tokenui.acls import ACLS_BY_KEY, SOFTWARE_PREFIX
 
 from .database import StoreError, remove_store
 from .faults import FAULT_MODES
-from .seed import DEMO_USERS
+from .functions import USERNAME
+from .seed import DEMO_USERS, demo_cpanel_accounts
 from .server import Simulator
-from .store import SimUser
+from .store import SimAccount, SimUser
 
 DEFAULT_PORT = 2087
+DEFAULT_CPANEL_PORT = 2083
 # The checkout's var/simulator, where `make run` keeps it too.
 DEFAULT_STATE_DIR = Path(__file__).resolve().parents[2] / "var" / "simulator"
 READY = "Press Ctrl-C to stop."
@@ -38,6 +40,16 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.si
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     state_dir: Path = options.state_dir.resolve()
     users: list[SimUser] | None = options.users
+    accounts: list[SimAccount] | None = options.accounts
+    seed_users = DEMO_USERS if users is None else users
+    owners = {user.name for user in seed_users}
+    for account in accounts or ():
+        if account.owner not in owners:
+            sys.stderr.write(
+                f"The WHM simulator cannot start: --account {account.user} names the owner "
+                f"{account.owner!r}, who is not one of its WHM users.\n"
+            )
+            return 2
     if options.reset:
         remove_store(state_dir)
     try:
@@ -49,6 +61,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.si
             tls=options.tls,
             latency_ms=options.latency_ms,
             tokens=options.tokens,
+            accounts=accounts,
+            cpanel_port=options.cpanel_port,
         )
         # Faults left in the store by an earlier run give way to this run's --fault.
         simulator.clear_faults()
@@ -62,7 +76,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.si
     try:
         # Handlers first: whoever reads the announcement may signal at once.
         with _set_on_signals(stop, signal.SIGINT, signal.SIGTERM):
-            _announce(simulator, DEMO_USERS if users is None else users)
+            logins = demo_cpanel_accounts(seed_users) if accounts is None else accounts
+            _announce(simulator, seed_users, logins)
             stop.wait()
     finally:
         simulator.stop()
@@ -75,10 +90,17 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         prog=prog,
         description=(
             "Serve the WHM simulator: WHM API 1's token functions, listaccts, createacct, "
-            "applist and myprivs, with state kept in --state-dir across restarts."
+            "applist, myprivs and uapi_cpanel, and with --cpanel-port cPanel's UAPI Tokens "
+            "and Email functions, with state kept in --state-dir across restarts."
         ),
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--cpanel-port",
+        type=int,
+        metavar="PORT",
+        help=f"Also serve cPanel (UAPI) on this port, {DEFAULT_CPANEL_PORT} on a real server.",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--tls", action="store_true", help="Serve HTTPS with a demo CA.")
     parser.add_argument(
@@ -96,10 +118,24 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="A user to seed, instead of the demo users (repeatable).",
     )
     parser.add_argument(
+        "--account",
+        dest="accounts",
+        action="append",
+        type=_sim_account,
+        metavar="USER:PASSWORD:OWNER",
+        help=(
+            "A cPanel account to seed, with the apitokens feature and owned by the WHM user "
+            "OWNER, instead of the demo accounts' passwords (repeatable)."
+        ),
+    )
+    parser.add_argument(
         "--tokens",
         type=_non_negative,
         metavar="N",
-        help="Seed N tokens of mixed states for the first user, instead of the demo ones.",
+        help=(
+            "Seed N tokens of mixed states for the first user (and the first demo cPanel "
+            "account), instead of the demo ones."
+        ),
     )
     parser.add_argument("--latency-ms", type=_non_negative, default=0)
     parser.add_argument("--fault", choices=FAULT_MODES, help="Answer every call with this fault.")
@@ -109,8 +145,12 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _announce(simulator: Simulator, users: Sequence[SimUser]) -> None:
+def _announce(
+    simulator: Simulator, users: Sequence[SimUser], accounts: Sequence[SimAccount]
+) -> None:
     lines = [f"WHM simulator listening on {simulator.url}"]
+    if simulator.serves_cpanel:
+        lines.append(f"cPanel simulator listening on {simulator.cpanel_url}")
     if simulator.ca_path is not None:
         lines.append(f"CA certificate (verify against it): {simulator.ca_path}")
     lines.append(f"State: {simulator.state_dir}")
@@ -123,6 +163,20 @@ def _announce(simulator: Simulator, users: Sequence[SimUser]) -> None:
         lines.append(
             "The state dir was seeded with other users in an earlier run; "
             "start with --reset to seed these."
+        )
+    working_accounts = [
+        a for a in accounts if simulator.store.check_cpanel_password(a.user, a.password)
+    ]
+    for account in working_accounts if simulator.serves_cpanel else ():
+        feature = "" if account.apitokens else ", without the apitokens feature"
+        lines.append(
+            f"cPanel account {account.user} with password {account.password} "
+            f"(owned by {account.owner}{feature})"
+        )
+    if simulator.serves_cpanel and len(working_accounts) < len(accounts):
+        lines.append(
+            "The state dir was seeded without these cPanel accounts in an earlier run; "
+            "start with --reset to seed them."
         )
     lines.append(READY)
     _say(*lines)
@@ -156,6 +210,20 @@ def _sim_user(value: str) -> SimUser:
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown ACLs for {name}: {', '.join(unknown)}")
     return SimUser(name, password, acls)
+
+
+def _sim_account(value: str) -> SimAccount:
+    """USER:PASSWORD:OWNER; the password may itself contain colons."""
+    user, _, rest = value.partition(":")
+    password, _, owner = rest.rpartition(":")
+    if not user or not password or not owner:
+        raise argparse.ArgumentTypeError(f"{value!r} is not USER:PASSWORD:OWNER")
+    if not USERNAME.fullmatch(user):
+        raise argparse.ArgumentTypeError(
+            f"{user!r} is not a cPanel username: 1 to 16 lowercase letters and digits, "
+            "starting with a letter"
+        )
+    return SimAccount(user, password, owner)
 
 
 def _non_negative(value: str) -> int:

@@ -1,9 +1,11 @@
-"""Fault switches: the broken replies a client must survive, sent in place of WHM's answer."""
+"""Fault switches: the broken replies a client must survive, sent in place of WHM's (or
+cPanel's) answer."""
 
 from __future__ import annotations
 
-from .api import JSON, Reply, envelope
+from .api import JSON, Reply, encode_json, envelope
 from .functions import FUNCTIONS
+from .uapi import result
 
 HANG = "hang"
 CLOSE = "close"
@@ -19,6 +21,8 @@ FAULT_MODES = (
     "wrong-shape",  # 200 with valid JSON that lacks `metadata`
     STORAGE_ERROR,  # token functions only: result 0, "The system failed to …: DETAIL"
 )
+# UAPI calls are named MODULE::FUNCTION in faults and the request log.
+UAPI_TOKENS = "Tokens::"
 HANG_LIMIT_S = 60.0
 STORAGE_DETAIL = "Disk quota exceeded"
 
@@ -33,15 +37,19 @@ _LOGIN_PAGE = b"""<!DOCTYPE html>
 
 
 def modes_for(function: str) -> frozenset[str]:
-    """The fault modes that can apply to a call of `function`."""
+    """The fault modes that can apply to a call of `function` (a UAPI one: MODULE::FUNCTION)."""
     fn = FUNCTIONS.get(function)
-    if fn is not None and fn.failure is not None:
+    if (fn is not None and fn.failure is not None) or function.startswith(UAPI_TOKENS):
         return frozenset(FAULT_MODES)
     return frozenset(FAULT_MODES) - {STORAGE_ERROR}
 
 
 def fault_reply(mode: str, function: str) -> Reply | None:
     """What a fault sends instead of the real reply; None for hang and close, which send none."""
+    if "::" in function:
+        uapi = _uapi_fault_reply(mode, function)
+        if uapi is not None:
+            return uapi
     match mode:
         case "garbage":
             return Reply(200, JSON, b"}{ this is not JSON \xff\xfe")
@@ -58,5 +66,22 @@ def fault_reply(mode: str, function: str) -> Reply | None:
             return Reply(200, JSON, b'{"status":1,"statusmsg":"OK","data":{}}')
         case "storage-error":
             return envelope(function, 0, FUNCTIONS[function].failure_reason(STORAGE_DETAIL), {})
+        case _:
+            return None
+
+
+def _uapi_fault_reply(mode: str, function: str) -> Reply | None:
+    """The faults whose body has UAPI's shape (or a near miss of it); None: as for WHM."""
+    module, _, name = function.partition("::")
+    match mode:
+        case "truncated":
+            whole = encode_json(result(1, []))
+            return Reply(200, JSON, whole[: len(whole) // 2])
+        case "wrong-shape":
+            # The `uapi` command line's wrapper, which /execute/ never sends: no `status` on top.
+            wrapped = {"apiversion": 3, "module": module, "func": name, "result": result(1, [])}
+            return Reply(200, JSON, encode_json(wrapped))
+        case "storage-error":
+            return Reply(200, JSON, encode_json(result(0, None, [STORAGE_DETAIL])), 0)
         case _:
             return None

@@ -54,6 +54,12 @@ class Params:
     def __init__(self, pairs: Sequence[tuple[str, str]]) -> None:
         self._pairs = list(pairs)
 
+    def without(self, *keys: str, prefix: str = "\0") -> Params:
+        """The parameters but `keys` and those starting with `prefix`."""
+        return Params(
+            [(k, v) for k, v in self._pairs if k not in keys and not k.startswith(prefix)]
+        )
+
     def first(self, key: str) -> str | None:
         return next((value for k, value in self._pairs if k == key), None)
 
@@ -127,11 +133,11 @@ def call_function(function: WhmFunction, call: Call) -> Data | None:
 
 
 def api_token_create(call: Call) -> Data:
-    name = _token_name(_required(call.params, "token_name"))
+    name = token_name(_required(call.params, "token_name"))
     sent_acls = call.params.values("acl")
     acls = None if sent_acls is None else _grantable_acls(call.caller, sent_acls)
     raw_expiry = call.params.first("expires_at")
-    expires_at = None if raw_expiry is None else _expiry(raw_expiry, call.now)
+    expires_at = None if raw_expiry is None else expiry(raw_expiry, call.now)
     sent_ips = call.params.values("whitelist_ip")
     whitelist = () if sent_ips is None else _whitelist(sent_ips)
     try:
@@ -196,11 +202,11 @@ def api_token_update(call: Call) -> Data:
     if token is None:
         raise FunctionFailed(f"The API token “{name}” does not exist.")
     if new_name is not None:
-        token = replace(token, name=_token_name(new_name))
+        token = replace(token, name=token_name(new_name))
     if sent_acls is not None:
         token = replace(token, acls=_grantable_acls(call.caller, sent_acls), full_access=False)
     if raw_expiry is not None:
-        token = replace(token, expires_at=_expiry(raw_expiry, call.now))
+        token = replace(token, expires_at=expiry(raw_expiry, call.now))
     if sent_ips is not None:
         token = replace(token, whitelist_ips=_whitelist(sent_ips))
     try:
@@ -280,6 +286,10 @@ def createacct(call: Call) -> Data:
         raise FunctionFailed(
             f"An account with the {taken.field} “{value}” already exists."
         ) from None
+    password = call.params.first("password")
+    if password:
+        # The new account can sign in to cPanel with it.
+        call.store.set_cpanel_password(username, password)
     # WHM reports the account creation's log as text in metadata.output.raw, and the unused
     # name servers as empty strings (client libraries index into both).
     call.metadata["output"] = {"raw": _creation_log(account)}
@@ -316,7 +326,31 @@ def _creation_log(account: Account) -> str:
     return "\n".join(lines) + "\n"
 
 
+def uapi_cpanel(call: Call) -> Data:
+    """A UAPI function run as one of the caller's cPanel accounts; its result in `data.uapi`.
+
+    Ownership is inferred, not read from cPanel: root (a user holding `all`) reaches every
+    account, anyone else only those whose listaccts `owner` they are. The refusal's text is
+    inferred too, and the same for an account that does not exist, so that it tells a reseller
+    nothing about other people's accounts.
+    """
+    # uapi.py builds on this module's rules (names, expiry), so it is imported here, late.
+    from .uapi import UapiCall, run_uapi
+
+    user = _required(call.params, "cpanel.user")
+    module = _required(call.params, "cpanel.module")
+    function = _required(call.params, "cpanel.function")
+    account = call.store.account(user)
+    caller = call.caller.user
+    if account is None or not (ALL in caller.acls or account.owner == caller.name):
+        raise FunctionFailed(f"You do not have access to an account named “{user}”.")
+    params = call.params.without("api.version", prefix="cpanel.")
+    return {"uapi": run_uapi(UapiCall(call.store, account, params, call.now), module, function)}
+
+
 MANAGE_TOKENS = "manage-api-tokens"
+# Perform cPanel API and UAPI functions through the WHM API.
+CPANEL_API = "cpanel-api"
 # The functions WHM's older API 0 also has. Without api.version=1 a call goes to API 0, which
 # has no api_token_* functions at all: such a call must not create or revoke anything.
 API_0_FUNCTIONS = frozenset({"applist", "createacct", "listaccts", "myprivs"})
@@ -334,6 +368,7 @@ FUNCTIONS: dict[str, WhmFunction] = {
         WhmFunction("applist", applist),
         WhmFunction("listaccts", listaccts, "list-accts"),
         WhmFunction("createacct", createacct, "create-acct"),
+        WhmFunction("uapi_cpanel", uapi_cpanel, CPANEL_API),
     )
 }
 
@@ -348,7 +383,7 @@ def _required(params: Params, key: str) -> str:
     return value
 
 
-def _token_name(name: str) -> str:
+def token_name(name: str) -> str:
     if not TOKEN_NAME.fullmatch(name):
         raise FunctionFailed(
             f"“{name}” is not a valid API token name. An API token name must not be longer than "
@@ -380,7 +415,7 @@ def _and_list(items: list[str]) -> str:
     return f"{', '.join(items[:-1])}, and {items[-1]}"
 
 
-def _expiry(raw: str, now: int) -> int | None:
+def expiry(raw: str, now: int) -> int | None:
     """`expires_at` as stored: None for 0 (never), else a time strictly in the future."""
     digits = raw.lstrip("0") or "0"
     # A number past 64 bits is no epoch WHM can keep (nor SQLite, which would fail the call with

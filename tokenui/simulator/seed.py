@@ -1,4 +1,5 @@
-"""The demo state of a new store: users, their accounts, and tokens in every state the UI shows."""
+"""The demo state of a new store: users, their accounts (cPanel accounts with passwords among
+them), and WHM and cPanel tokens in every state the UI shows."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from tokenui.acls import ACL_KEYS, CATALOGUE
 
 from .functions import SHARED_IP
-from .store import Account, Seed, SimUser, StoredToken
+from .store import Account, CpanelLogin, Seed, SimAccount, SimUser, StoredCpanelToken, StoredToken
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -66,9 +67,32 @@ ACCOUNTS_PER_USER = 3
 _TOKEN_ACLS = ("list-accts", "show-bandwidth", "create-acct")
 
 
-def demo_seed(users: Sequence[SimUser], token_count: int | None, now: int) -> Seed:
+# Each demo cPanel account's tokens: name, age in days, expiry in days from now (None: never),
+# read-only. One expired, one expiring within a week, one far off, two that never expire.
+_DEMO_CPANEL_TOKENS = (
+    ("deploy-script", 90, None, False),
+    ("wordpress-sync", 20, 200, False),
+    ("site-monitor", 362, 2, False),
+    ("old-backup", 400, -12, False),
+    ("stats-reader", 5, None, True),
+)
+# Which demo account lacks the `apitokens` feature: root's second.
+_WITHOUT_APITOKENS = 1
+
+
+def demo_seed(
+    users: Sequence[SimUser],
+    token_count: int | None,
+    now: int,
+    accounts: Sequence[SimAccount] | None = None,
+) -> Seed:
     """Users with a few accounts each and the demo tokens; with `token_count`, the first user
-    gets that many tokens of mixed kinds instead (deterministic names, e.g. `expired-00002`)."""
+    and the first cPanel account with `apitokens` get that many tokens of mixed kinds instead
+    (deterministic names, e.g. `expired-00002`).
+
+    The cPanel accounts with a password are `demo_cpanel_accounts(users)`, each with the demo
+    cPanel tokens, or else `accounts` alone (made beside the generated ones, without tokens).
+    """
     tokens: list[StoredToken] = []
     for index, user in enumerate(users):
         if index == 0 and token_count is not None:
@@ -78,7 +102,83 @@ def demo_seed(users: Sequence[SimUser], token_count: int | None, now: int) -> Se
                 _token_of_kind(user, name, kind, now - age * DAY, now, variation)
                 for name, kind, age, variation in _DEMO_TOKENS
             ]
-    return Seed(users, tokens, _accounts(users, now))
+    generated = _accounts(users, now)
+    if accounts is None:
+        logins = demo_cpanel_accounts(users)
+        with_tokens = [a.user for a in logins if a.apitokens]
+        cpanel_tokens = _demo_cpanel_tokens(with_tokens, token_count, now)
+    else:
+        logins = tuple(accounts)
+        taken = {a.user for a in logins}
+        generated = [a for a in generated if a.user not in taken]
+        generated += [_account_for(login, now) for login in logins]
+        cpanel_tokens = []
+    return Seed(
+        users,
+        tokens,
+        generated,
+        [CpanelLogin(a.user, a.password, () if a.apitokens else ("apitokens",)) for a in logins],
+        cpanel_tokens,
+    )
+
+
+def demo_cpanel_accounts(users: Sequence[SimUser]) -> tuple[SimAccount, ...]:
+    """The demo accounts that can sign in to cPanel: each user's accounts but the suspended one
+    (cPanel lets no one into a suspended account); root's second one lacks `apitokens`."""
+    logins = []
+    for n, account in enumerate(_accounts(users, 0)):
+        if account.suspend_reason is None:
+            logins.append(
+                SimAccount(
+                    account.user,
+                    f"demo-{account.user}-pass",
+                    account.owner,
+                    apitokens=n != _WITHOUT_APITOKENS,
+                )
+            )
+    return tuple(logins)
+
+
+def _demo_cpanel_tokens(
+    users: Sequence[str], token_count: int | None, now: int
+) -> list[StoredCpanelToken]:
+    tokens = []
+    for index, user in enumerate(users):
+        if index == 0 and token_count is not None:
+            tokens += _many_cpanel_tokens(user, token_count, now)
+            continue
+        for name, age, expires_in, read_only in _DEMO_CPANEL_TOKENS:
+            expires_at = None if expires_in is None else now + expires_in * DAY
+            tokens.append(StoredCpanelToken(user, name, now - age * DAY, expires_at, read_only))
+    return tokens
+
+
+def _many_cpanel_tokens(user: str, count: int, now: int) -> list[StoredCpanelToken]:
+    spacing = min(MINUTE, 30 * DAY // max(count, 1))
+    start = now - 60 * DAY
+    tokens = []
+    for n in range(1, count + 1):
+        kind = (NO_EXPIRY, EXPIRED, EXPIRING)[(n - 1) % 3]
+        expires_at = {
+            NO_EXPIRY: None,
+            EXPIRED: now - DAY * (1 + n % 30),
+            EXPIRING: now + HOUR * (1 + n % 160),
+        }[kind]
+        tokens.append(StoredCpanelToken(user, f"{kind}-{n:05d}", start + n * spacing, expires_at))
+    return tokens
+
+
+def _account_for(login: SimAccount, now: int) -> Account:
+    domain = f"{login.user}.example"
+    return Account(
+        user=login.user,
+        domain=domain,
+        email=f"admin@{domain}",
+        plan="default",
+        owner=login.owner,
+        ip=SHARED_IP,
+        create_time=now - 30 * DAY,
+    )
 
 
 def _many_tokens(user: SimUser, count: int, now: int) -> list[StoredToken]:

@@ -1,4 +1,5 @@
-"""The simulator's HTTP(S) server, its loopback-only control endpoints, and the Simulator API."""
+"""The simulator's HTTP(S) servers (WHM's port, and cPanel's when asked for), their loopback-only
+control endpoints, and the Simulator API."""
 
 from __future__ import annotations
 
@@ -19,19 +20,33 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .api import JSON, Reply, answer, encode_json
-from .auth import Caller, IPAddress, authenticate
+from .api import ACCESS_DENIED, JSON, Reply, answer, encode_json
+from .auth import (
+    CPANEL_SCHEME,
+    Caller,
+    CpanelCaller,
+    IPAddress,
+    authenticate,
+    authenticate_cpanel,
+    scheme,
+)
 from .controls import Controls, LoggedRequest, TakenFault
 from .database import STORE_FILE, Database
 from .faults import FAULT_MODES, HANG, HANG_LIMIT_S, fault_reply, modes_for
 from .functions import Params
 from .seed import DEMO_USERS, demo_seed
-from .store import SimUser, Store
+from .store import SimAccount, SimUser, Store
 from .tls import ensure_tls_files, server_context
+from .uapi import UapiCall, run_uapi
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/json-api/"
+UAPI_PREFIX = "/execute/"
+# cPanel API 2 (and the older API 1) on the cPanel port, told apart by cpanel_jsonapi_apiversion.
+CPANEL_JSON_API = "/json-api/cpanel"
+WHM = "whm"
+CPANEL = "cpanel"
 CONTROL_PREFIX = "/__simulator__/"
 FORM = "application/x-www-form-urlencoded"
 # Room for revoking 10,000 tokens by name in one call.
@@ -44,19 +59,26 @@ SERVE_POLL_S = 0.1
 NOT_FOUND = Reply(404, "text/plain", b"Not found.\n")
 BAD_BODY = Reply(413, "text/plain", b"Send a body of at most 8 MiB with a Content-Length.\n")
 INTERNAL_ERROR = Reply(500, "text/plain", b"The simulator failed; see its log.\n")
+# cpsrvd's refusal of a cPanel token anywhere but UAPI and API 2 (Cpanel::Server::Auth::HTTP).
+# The sentence is cPanel's; sending it as plain text is inferred.
+TOKEN_SCOPE = Reply(
+    403, "text/plain", b"Token authentication allows access to UAPI or API 2 calls only.\n"
+)
 LOOPBACK_ONLY = Reply(
     403, "text/plain", b"The simulator's controls answer loopback callers only.\n"
 )
 
 
 class Simulator:
-    """WHM's side of the wire on a real socket, for tests, benchmarks and the demo.
+    """WHM's side of the wire on a real socket, and cPanel's on a second one when `cpanel_port`
+    is given (0: any free port), for tests, benchmarks and the demo.
 
-    All state lives in `state_dir`: WHM's (`store`: users, tokens, accounts) and the test
-    controls (`controls`: request log, counters, fault switches). It survives restarts, and
-    simulators in this process or others that share the directory share it. An empty store is
-    first seeded with `users` (None: the demo users) and their demo tokens, or `tokens` tokens
-    for the first user.
+    All state lives in `state_dir`: WHM's and cPanel's (`store`: users, tokens, accounts, cPanel
+    tokens) and the test controls (`controls`: request log, counters, fault switches). It
+    survives restarts, and simulators in this process or others that share the directory share
+    it. An empty store is first seeded with `users` (None: the demo users) and their demo
+    tokens, or `tokens` tokens for the first user; and with `accounts` as the cPanel accounts
+    that have a password (None: the demo ones, with their demo cPanel tokens).
     """
 
     def __init__(
@@ -69,6 +91,8 @@ class Simulator:
         tls: bool = False,
         latency_ms: int = 0,
         tokens: int | None = None,
+        accounts: Sequence[SimAccount] | None = None,
+        cpanel_port: int | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -77,7 +101,9 @@ class Simulator:
             self.store = Store(self._db)
             self.controls = Controls(self._db)
             seed_users = DEMO_USERS if users is None else tuple(users)
-            self.store.seed_if_empty(lambda: demo_seed(seed_users, tokens, int(time.time())))
+            self.store.seed_if_empty(
+                lambda: demo_seed(seed_users, tokens, int(time.time()), accounts)
+            )
         except BaseException:
             self._db.close()
             raise
@@ -87,8 +113,10 @@ class Simulator:
         self.latency_ms = latency_ms
         self._initial_latency_ms = latency_ms
         self._address = (host, port)
+        self._cpanel_port = cpanel_port
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._cpanel_server: _Server | None = None
+        self._threads: list[threading.Thread] = []
 
     def __enter__(self) -> Simulator:
         self.start()
@@ -107,34 +135,71 @@ class Simulator:
         """The base URL, e.g. https://127.0.0.1:54321 (the real port, also when asked for 0)."""
         if self._server is None:
             raise RuntimeError("The simulator is not running: call start() first.")
-        host, port = self._server.server_address[:2]
+        return self._url_of(self._server)
+
+    @property
+    def cpanel_url(self) -> str:
+        """cPanel's base URL, e.g. https://127.0.0.1:54322 (the real port, also for port 0)."""
+        if self._cpanel_server is None:
+            raise RuntimeError("The simulator serves no cPanel: start it with a cpanel_port.")
+        return self._url_of(self._cpanel_server)
+
+    @property
+    def serves_cpanel(self) -> bool:
+        return self._cpanel_port is not None
+
+    @property
+    def cpanel_port(self) -> int:
+        return int(self.cpanel_url.rpartition(":")[2])
+
+    def _url_of(self, server: _Server) -> str:
+        host, port = server.server_address[:2]
         scheme = "https" if self._tls_files else "http"
         return f"{scheme}://{f'[{host}]' if ':' in str(host) else host}:{port}"
 
     def start(self) -> None:
-        """Listen, and serve from a background thread; returns once connections are accepted."""
+        """Listen, and serve from background threads; returns once connections are accepted."""
         if self._server is not None:
             raise RuntimeError("The simulator is already running.")
         context = server_context(self._tls_files) if self._tls_files else None
-        self._server = _Server(self, *self._address, context)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
+        host, port = self._address
+        try:
+            self._server = self._serve(_Server(self, host, port, context, WHM))
+            if self._cpanel_port is not None:
+                self._cpanel_server = self._serve(
+                    _Server(self, host, self._cpanel_port, context, CPANEL)
+                )
+        except BaseException:
+            self._stop_servers()
+            raise
+
+    def _serve(self, server: _Server) -> _Server:
+        thread = threading.Thread(
+            target=server.serve_forever,
             kwargs={"poll_interval": SERVE_POLL_S},
-            name=f"whm-simulator-{self._server.server_address[1]}",
+            name=f"{server.service}-simulator-{server.server_address[1]}",
             daemon=True,
         )
-        self._thread.start()
+        thread.start()
+        self._threads.append(thread)
+        return server
 
     def stop(self) -> None:
         """Stop listening, end open connections (and hung requests), and release the store."""
-        if self._server is not None and self._thread is not None:
-            self._server.stopping.set()
-            self._server.shutdown()
-            self._server.close_open_connections()
-            self._server.server_close()
-            self._thread.join()
-            self._server = self._thread = None
+        self._stop_servers()
         self.close()
+
+    def _stop_servers(self) -> None:
+        servers = [s for s in (self._server, self._cpanel_server) if s is not None]
+        for server in servers:
+            server.stopping.set()
+            server.shutdown()
+            server.close_open_connections()
+            server.server_close()
+        for thread in self._threads:
+            thread.join()
+        self._server = self._cpanel_server = None
+        self._threads = []
 
     def close(self) -> None:
         """Release the store's connections (a simulator never started needs only this)."""
@@ -188,10 +253,16 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_port = False
 
     def __init__(
-        self, simulator: Simulator, host: str, port: int, tls: ssl.SSLContext | None
+        self,
+        simulator: Simulator,
+        host: str,
+        port: int,
+        tls: ssl.SSLContext | None,
+        service: str,
     ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.simulator = simulator
+        self.service = service
         self.tls = tls
         self.stopping = threading.Event()
         self._open: set[socket.socket] = set()
@@ -270,10 +341,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(BAD_BODY)
         elif url.path.startswith(CONTROL_PREFIX):
             self._send(self._control(url.path.removeprefix(CONTROL_PREFIX), body))
+        elif self.server.service == CPANEL:
+            self._route_cpanel(url.path, url.query, body)
+        elif scheme(self.headers.get("Authorization")) == CPANEL_SCHEME:
+            # A cPanel token opens no door on WHM's port.
+            self._refuse_token_scope(url.path)
         elif url.path.startswith(API_PREFIX) and url.path != API_PREFIX:
             self._api(url.path.removeprefix(API_PREFIX), url.query, body)
         else:
             self._send(NOT_FOUND)
+
+    def _params(self, query: str, body: bytes) -> Params:
+        # Form values join the query's (api.version=1 usually rides in the URL).
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if body and self.headers.get_content_type() == FORM:
+            pairs += parse_qsl(body.decode(errors="replace"), keep_blank_values=True)
+        return Params(pairs)
 
     def _read_body(self) -> bytes | None:
         """The request body; None when it has no usable length (chunked, huge, malformed)."""
@@ -298,11 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _api(self, function: str, query: str, body: bytes) -> None:
         simulator = self.server.simulator
-        # Form values join the query's (api.version=1 usually rides in the URL).
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if body and self.headers.get_content_type() == FORM:
-            pairs += parse_qsl(body.decode(errors="replace"), keep_blank_values=True)
-        params = Params(pairs)
+        params = self._params(query, body)
         now = int(time.time())
         caller: Caller | None = None
         fault: TakenFault | None = None
@@ -319,8 +398,18 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             logger.exception("%s failed", function)
             reply = INTERNAL_ERROR
+        self._finish(function, params, caller, fault, reply)
+
+    def _finish(
+        self,
+        function: str,
+        params: Params,
+        caller: Caller | CpanelCaller | None,
+        fault: TakenFault | None,
+        reply: Reply | None,
+    ) -> None:
         # Logged before the reply goes out: a client that has its answer finds it in the log.
-        simulator.controls.log_request(self._log_entry(function, params, caller, reply))
+        self.server.simulator.controls.log_request(self._log_entry(function, params, caller, reply))
         if reply is None:
             if fault is not None and fault.mode == HANG:
                 self._hang(fault.cleared)
@@ -330,11 +419,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _log_entry(
-        self, function: str, params: Params, caller: Caller | None, reply: Reply | None
+        self,
+        function: str,
+        params: Params,
+        caller: Caller | CpanelCaller | None,
+        reply: Reply | None,
     ) -> LoggedRequest:
+        user = None
+        if isinstance(caller, Caller):
+            user = caller.user.name
+        elif isinstance(caller, CpanelCaller):
+            user = caller.account.user
         return LoggedRequest(
             function=function,
-            user=caller.user.name if caller else None,
+            user=user,
             auth=caller.auth if caller else None,
             token_name=caller.token_name if caller else None,
             method=self.command,
@@ -343,6 +441,67 @@ class _Handler(BaseHTTPRequestHandler):
             result=reply.result if reply else None,
             time=time.time(),
         )
+
+    def _refuse_token_scope(self, path: str) -> None:
+        """A cPanel token off UAPI and API 2: refused before the token is even looked at, as
+        cpsrvd does (it checks the path while it reads the headers)."""
+        self._finish(path, Params([]), None, None, TOKEN_SCOPE)
+
+    # --- cPanel's port: /execute/ (UAPI) and /json-api/cpanel (API 2) -------------------------
+
+    def _route_cpanel(self, path: str, query: str, body: bytes) -> None:
+        token = scheme(self.headers.get("Authorization")) == CPANEL_SCHEME
+        module, _, function = path.removeprefix(UAPI_PREFIX).partition("/")
+        if path.startswith(UAPI_PREFIX) and module and function and "/" not in function:
+            self._uapi(module, function, self._params(query, body))
+        elif path == CPANEL_JSON_API:
+            self._api_2(self._params(query, body), token=token)
+        elif token:
+            self._refuse_token_scope(path)
+        else:
+            self._send(NOT_FOUND)
+
+    def _uapi(self, module: str, function: str, params: Params) -> None:
+        simulator = self.server.simulator
+        name = f"{module}::{function}"
+        now = int(time.time())
+        caller: CpanelCaller | None = None
+        fault: TakenFault | None = None
+        reply: Reply | None
+        try:
+            caller = authenticate_cpanel(simulator.store, self.headers.get("Authorization"), now)
+            fault = simulator.controls.take_fault(name, modes_for(name))
+            if caller is None:
+                # The same refusal as WHM's: nothing says whether the user, password or token
+                # was wrong, or the token expired or was revoked.
+                reply = ACCESS_DENIED
+            elif fault is not None:
+                reply = fault_reply(fault.mode, name)
+            else:
+                call = UapiCall(simulator.store, caller.account, params, now, caller.read_only)
+                outcome = run_uapi(call, module, function)
+                reply = Reply(200, JSON, encode_json(outcome), outcome["status"])
+        except Exception:
+            logger.exception("%s failed", name)
+            reply = INTERNAL_ERROR
+        self._finish(name, params, caller, fault, reply)
+
+    def _api_2(self, params: Params, *, token: bool) -> None:
+        """cPanel API 2, just enough to show that a cPanel token is let in: Email::listpops."""
+        simulator = self.server.simulator
+        now = int(time.time())
+        module = params.first("cpanel_jsonapi_module") or ""
+        function = params.first("cpanel_jsonapi_func") or ""
+        caller = authenticate_cpanel(simulator.store, self.headers.get("Authorization"), now)
+        reply: Reply
+        if token and params.first("cpanel_jsonapi_apiversion") == "1":
+            # cPanel API 1 is closed to tokens (Cpanel::Server::Handlers, after the path check).
+            reply = TOKEN_SCOPE
+        elif caller is None:
+            reply = ACCESS_DENIED
+        else:
+            reply = _api_2_reply(simulator.store, caller, module, function)
+        self._finish(f"{module}::{function}", params, caller, None, reply)
 
     def _hang(self, cleared: int) -> None:
         """Say nothing until the faults are cleared, the server stops, or HANG_LIMIT_S pass.
@@ -409,3 +568,24 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, TypeError) as exc:
             return Reply(400, "text/plain", f"{exc}\n".encode())
         return Reply(200, JSON, encode_json(spec))
+
+
+def _api_2_reply(store: Store, caller: CpanelCaller, module: str, function: str) -> Reply:
+    """API 2's `cpanelresult` for Email::listpops; any other function is an API 2 error (its
+    wording inferred)."""
+    base = {"apiversion": 2, "module": module, "func": function}
+    if (module, function) == ("Email", "listpops"):
+        data = [
+            {"email": f"{local}@{domain}", "login": f"{local}@{domain}"}
+            for local, domain in store.pops(caller.account.user)
+        ]
+        payload = {**base, "data": data, "event": {"result": 1}}
+        return Reply(200, JSON, encode_json({"cpanelresult": payload}), 1)
+    error = f"Could not find function “{function}” in module “{module}”."
+    payload = {
+        **base,
+        "data": {"reason": error, "result": 0},
+        "error": error,
+        "event": {"result": 0},
+    }
+    return Reply(200, JSON, encode_json({"cpanelresult": payload}), 0)

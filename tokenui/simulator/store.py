@@ -1,4 +1,5 @@
-"""WHM's state in the simulator: users, their tokens and accounts, and the seed to reset to.
+"""WHM's and cPanel's state in the simulator: WHM users and their tokens, the cPanel accounts
+(with their passwords, features, tokens and email accounts), and the seed to reset to.
 
 The controls tests use (request log, counters, fault switches) live in controls.py; both keep
 their tables in the one shared SQLite file (database.py).
@@ -50,9 +51,39 @@ _SCHEMA = (
         create_time INTEGER NOT NULL,
         suspend_reason TEXT
     )""",
-    # The seeded state, copied back by reset(): faster than seeding again, and the same rows.
-    "CREATE TABLE IF NOT EXISTS seed_tokens AS SELECT * FROM tokens WHERE 0",
-    "CREATE TABLE IF NOT EXISTS seed_accounts AS SELECT * FROM accounts WHERE 0",
+    # A cPanel account's own sign-in: only accounts with a row here have a password. An account
+    # without a row has every feature (cPanel's default feature list includes `apitokens`).
+    # disabled_features is a JSON array.
+    """CREATE TABLE IF NOT EXISTS cpanel_logins (
+        user TEXT PRIMARY KEY,
+        password_hash TEXT,
+        disabled_features TEXT NOT NULL
+    )""",
+    # A cPanel account's API tokens (UAPI Tokens): no ACLs and no IP list, only a name and an
+    # expiry. read_only marks the read-only tokens newer cPanel versions can make.
+    """CREATE TABLE IF NOT EXISTS cpanel_tokens (
+        id INTEGER PRIMARY KEY,
+        user TEXT NOT NULL,
+        name TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE,
+        create_time INTEGER NOT NULL,
+        expires_at INTEGER,
+        read_only INTEGER NOT NULL,
+        UNIQUE (user, name)
+    )""",
+    # A cPanel account's email accounts (UAPI Email::add_pop), just enough for seed 004's curl.
+    """CREATE TABLE IF NOT EXISTS pops (
+        user TEXT NOT NULL,
+        email TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        PRIMARY KEY (email, domain)
+    )""",
+)
+# The seeded state, copied back by reset(): faster than seeding again, and the same rows.
+_SEEDED_TABLES = ("tokens", "accounts", "cpanel_logins", "cpanel_tokens", "pops")
+_SCHEMA += tuple(
+    f"CREATE TABLE IF NOT EXISTS seed_{table} AS SELECT * FROM {table} WHERE 0"  # noqa: S608
+    for table in _SEEDED_TABLES
 )
 _INSERT_TOKEN = """INSERT INTO tokens
     (secret_hash, user, name, create_time, expires_at, full_access, acls, whitelist_ips)
@@ -60,6 +91,10 @@ _INSERT_TOKEN = """INSERT INTO tokens
 _INSERT_ACCOUNT = """INSERT INTO accounts
     (user, domain, email, plan, owner, ip, create_time, suspend_reason)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+_INSERT_CPANEL_TOKEN = """INSERT INTO cpanel_tokens
+    (secret_hash, user, name, create_time, expires_at, read_only)
+    VALUES (?, ?, ?, ?, ?, ?)"""  # noqa: S105 - SQL, named for its table
+_SELECT_CPANEL_TOKENS = "SELECT user, name, create_time, expires_at, read_only FROM cpanel_tokens"
 _SELECT_TOKENS = (
     "SELECT user, name, create_time, expires_at, full_access, acls, whitelist_ips FROM tokens"
 )
@@ -127,12 +162,46 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class SimAccount:
+    """A cPanel account with a password, owned by the WHM user `owner`."""
+
+    user: str
+    password: str = field(repr=False)
+    owner: str
+    # The account's `apitokens` feature: without it, UAPI Tokens refuses every call.
+    apitokens: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CpanelLogin:
+    """A seeded account's cPanel password and the features turned off for it."""
+
+    user: str
+    password: str | None = field(repr=False)
+    disabled_features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCpanelToken:
+    user: str
+    name: str
+    create_time: int
+    expires_at: int | None
+    read_only: bool = False
+
+    def expired(self, now: int) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+
+@dataclass(frozen=True, slots=True)
 class Seed:
     """The initial state of an empty store."""
 
     users: Sequence[SimUser]
     tokens: Sequence[StoredToken]
     accounts: Sequence[Account]
+    cpanel_logins: Sequence[CpanelLogin] = ()
+    cpanel_tokens: Sequence[StoredCpanelToken] = ()
 
 
 def _new_secret() -> str:
@@ -187,16 +256,35 @@ class Store:
                 ((_secret_hash(secrets.token_hex(20)), *_token_row(t)) for t in seed.tokens),
             )
             conn.executemany(_INSERT_ACCOUNT, (_account_row(a) for a in seed.accounts))
-            conn.execute("INSERT INTO seed_tokens SELECT * FROM tokens")
-            conn.execute("INSERT INTO seed_accounts SELECT * FROM accounts")
+            conn.executemany(
+                "INSERT INTO cpanel_logins VALUES (?, ?, ?)",
+                (
+                    (
+                        login.user,
+                        None
+                        if login.password is None
+                        else _password_hash(login.password, secrets.token_bytes(16)),
+                        json.dumps(list(login.disabled_features)),
+                    )
+                    for login in seed.cpanel_logins
+                ),
+            )
+            conn.executemany(
+                _INSERT_CPANEL_TOKEN,
+                (
+                    (_secret_hash(secrets.token_hex(20)), *_cpanel_token_row(t))
+                    for t in seed.cpanel_tokens
+                ),
+            )
+            for table in _SEEDED_TABLES:
+                conn.execute(f"INSERT INTO seed_{table} SELECT * FROM {table}")  # noqa: S608
 
     def reset(self) -> None:
-        """Back to the seeded tokens and accounts."""
+        """Back to the seeded tokens, accounts, cPanel logins, cPanel tokens and mailboxes."""
         with self._db.transaction() as conn:
-            conn.execute("DELETE FROM tokens")
-            conn.execute("INSERT INTO tokens SELECT * FROM seed_tokens")
-            conn.execute("DELETE FROM accounts")
-            conn.execute("INSERT INTO accounts SELECT * FROM seed_accounts")
+            for table in _SEEDED_TABLES:
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
+                conn.execute(f"INSERT INTO {table} SELECT * FROM seed_{table}")  # noqa: S608
 
     # --- users ---------------------------------------------------------------------------------
 
@@ -307,6 +395,137 @@ class Store:
             ).fetchone():
                 raise AccountTaken("domain")
             conn.execute(_INSERT_ACCOUNT, _account_row(account))
+
+    def account(self, user: str) -> Account | None:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                """SELECT user, domain, email, plan, owner, ip, create_time, suspend_reason
+                FROM accounts WHERE user = ?""",
+                (user,),
+            ).fetchone()
+        return Account(*row) if row else None
+
+    # --- cPanel accounts -----------------------------------------------------------------------
+
+    def check_cpanel_password(self, user: str, password: str) -> Account | None:
+        """The account, if it has a cPanel password and `password` is it."""
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "SELECT password_hash FROM cpanel_logins WHERE user = ?", (user,)
+            ).fetchone()
+        if row is None or row[0] is None or not _password_matches(row[0], password):
+            return None
+        return self.account(user)
+
+    def has_feature(self, user: str, feature: str) -> bool:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "SELECT disabled_features FROM cpanel_logins WHERE user = ?", (user,)
+            ).fetchone()
+        return row is None or feature not in json.loads(row[0])
+
+    def set_cpanel_password(self, user: str, password: str) -> None:
+        """Give an account (createacct's) a cPanel password, keeping its features."""
+        with self._db.connection() as conn:
+            conn.execute(
+                """INSERT INTO cpanel_logins VALUES (?, ?, '[]')
+                ON CONFLICT (user) DO UPDATE SET password_hash = excluded.password_hash""",
+                (user, _password_hash(password, secrets.token_bytes(16))),
+            )
+
+    # --- cPanel tokens -------------------------------------------------------------------------
+
+    def add_cpanel_token(
+        self,
+        user: str,
+        name: str,
+        *,
+        create_time: int,
+        expires_at: int | None,
+        read_only: bool = False,
+    ) -> str:
+        """Store a cPanel token as given, unchecked, and return its new secret.
+
+        UAPI's create_full_access validates first, then calls this; tests call it directly for
+        states the API refuses to create (expired, read-only). Raises TokenNameTaken."""
+        secret = _new_secret()
+        token = StoredCpanelToken(user, name, create_time, expires_at, read_only)
+        with self._db.transaction() as conn:
+            if _cpanel_token_exists(conn, user, name):
+                raise TokenNameTaken(name)
+            conn.execute(_INSERT_CPANEL_TOKEN, (_secret_hash(secret), *_cpanel_token_row(token)))
+        return secret
+
+    def cpanel_token_by_secret(self, user: str, secret: str) -> StoredCpanelToken | None:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                f"{_SELECT_CPANEL_TOKENS} WHERE user = ? AND secret_hash = ?",
+                (user, _secret_hash(secret)),
+            ).fetchone()
+        return StoredCpanelToken(*row[:4], bool(row[4])) if row else None
+
+    def cpanel_token(self, user: str, name: str) -> StoredCpanelToken | None:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                f"{_SELECT_CPANEL_TOKENS} WHERE user = ? AND name = ?", (user, name)
+            ).fetchone()
+        return StoredCpanelToken(*row[:4], bool(row[4])) if row else None
+
+    def cpanel_tokens(self, user: str) -> list[StoredCpanelToken]:
+        """The account's tokens, by name (cPanel itself lists them in no particular order)."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                f"{_SELECT_CPANEL_TOKENS} WHERE user = ? ORDER BY name", (user,)
+            ).fetchall()
+        return [StoredCpanelToken(*row[:4], bool(row[4])) for row in rows]
+
+    def rename_cpanel_token(self, user: str, name: str, new_name: str) -> bool:
+        """Rename; False when `name` does not exist. Raises TokenNameTaken."""
+        with self._db.transaction() as conn:
+            if not _cpanel_token_exists(conn, user, name):
+                return False
+            if _cpanel_token_exists(conn, user, new_name):
+                raise TokenNameTaken(new_name)
+            conn.execute(
+                "UPDATE cpanel_tokens SET name = ? WHERE user = ? AND name = ?",
+                (new_name, user, name),
+            )
+        return True
+
+    def revoke_cpanel_token(self, user: str, name: str) -> bool:
+        """Delete the token; False when there was none of that name."""
+        with self._db.connection() as conn:
+            cursor = conn.execute(
+                "DELETE FROM cpanel_tokens WHERE user = ? AND name = ?", (user, name)
+            )
+        return cursor.rowcount > 0
+
+    # --- email accounts ------------------------------------------------------------------------
+
+    def add_pop(self, user: str, email: str, domain: str) -> bool:
+        """Add a mailbox; False when that address exists already."""
+        with self._db.connection() as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO pops VALUES (?, ?, ?)", (user, email, domain)
+            )
+        return cursor.rowcount > 0
+
+    def pops(self, user: str) -> list[tuple[str, str]]:
+        """The account's mailboxes as (local part, domain), by address."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "SELECT email, domain FROM pops WHERE user = ? ORDER BY domain, email", (user,)
+            ).fetchall()
+        return [(email, domain) for email, domain in rows]
+
+
+def _cpanel_token_exists(conn: sqlite3.Connection, user: str, name: str) -> bool:
+    row = conn.execute("SELECT 1 FROM cpanel_tokens WHERE user = ? AND name = ?", (user, name))
+    return row.fetchone() is not None
+
+
+def _cpanel_token_row(token: StoredCpanelToken) -> tuple[Any, ...]:
+    return (token.user, token.name, token.create_time, token.expires_at, int(token.read_only))
 
 
 def _token_exists(conn: sqlite3.Connection, user: str, name: str) -> bool:

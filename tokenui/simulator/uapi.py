@@ -1,0 +1,201 @@
+"""The cPanel UAPI functions the simulator answers (Tokens, and a little of Email), in UAPI's
+result shape: the body of `/execute/MODULE/FUNCTION` on the cPanel port, and `data.uapi` of WHM
+API 1's `uapi_cpanel`.
+
+The rules and texts follow cPanel's own Cpanel::API::Tokens and its validators
+(Cpanel::Security::Authn::APITokens::Validate, …::Write): the name rule and the expiry rule are
+WHM's, a name is unique per account, `revoke` of an unknown name succeeds with `data: 0`, and a
+rename to the same name is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .functions import FunctionFailed, Params, expiry, token_name
+from .store import Account, Store, TokenNameTaken
+
+type Result = dict[str, Any]
+
+APITOKENS = "apitokens"
+# Seed 004's example account password, "12345luggage", must pass: no strength rule here.
+MAIN_ACCOUNT = "Main Account"
+
+
+class UapiFailed(Exception):
+    """UAPI said no: `status: 0` and these `errors`."""
+
+    def __init__(self, *errors: str) -> None:
+        super().__init__(*errors)
+        self.errors = list(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class UapiCall:
+    store: Store
+    account: Account
+    params: Params
+    now: int
+    # A read-only token may read, never change (newer cPanel versions make such tokens).
+    read_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UapiFunction:
+    run: Callable[[UapiCall], Any]
+    writes: bool
+    feature: str | None = None
+
+
+def result(status: int, data: Any = None, errors: list[str] | None = None) -> Result:
+    """UAPI's result object, as `/execute/` sends it bare (no apiversion/module/func wrapper:
+    that is only the `uapi` command line's output)."""
+    return {
+        "status": status,
+        "errors": errors,
+        "messages": None,
+        "warnings": None,
+        "metadata": {},
+        "data": data,
+    }
+
+
+def run_uapi(call: UapiCall, module: str, function: str) -> Result:
+    """Call MODULE::FUNCTION as the account; a failure is a `status: 0` result, never raised."""
+    found = FUNCTIONS.get((module, function))
+    try:
+        if found is None:
+            # Inferred: cPanel's wording for a module or function it does not have.
+            raise UapiFailed(f"Could not find function “{function}” in module “{module}”.")
+        if found.feature is not None and not call.store.has_feature(
+            call.account.user, found.feature
+        ):
+            # cPanel's words for a module whose feature the account lacks (Cpanel::API's
+            # _needs_feature check), as real servers answer them.
+            raise UapiFailed(f"You do not have the feature “{found.feature}”.")
+        if found.writes and call.read_only:
+            # Inferred: the text a read-only token gets for a call that changes something.
+            raise UapiFailed("This API token is read-only. It cannot run this function.")
+        return result(1, found.run(call))
+    except UapiFailed as failed:
+        return result(0, None, failed.errors)
+    except FunctionFailed as failed:
+        # The validators WHM and cPanel share word the name and expiry rules alike.
+        return result(0, None, [failed.reason])
+
+
+# --- Tokens ------------------------------------------------------------------------------------
+
+
+def tokens_list(call: UapiCall) -> list[Result]:
+    listed = []
+    for token in call.store.cpanel_tokens(call.account.user):
+        entry: Result = {
+            "name": token.name,
+            "create_time": token.create_time,
+            "expires_at": token.expires_at,
+            "has_full_access": 0 if token.read_only else 1,
+            "features": [],
+        }
+        if token.read_only:
+            entry["readonly"] = 1
+        listed.append(entry)
+    return listed
+
+
+def tokens_create_full_access(call: UapiCall) -> Result:
+    name = _length_required(call.params, "name")
+    raw_expiry = call.params.first("expires_at")
+    # cPanel skips the expiry check for an empty value: the token then never expires.
+    expires_at = expiry(raw_expiry, call.now) if raw_expiry else None
+    token_name(name)
+    try:
+        secret = call.store.add_cpanel_token(
+            call.account.user, name, create_time=call.now, expires_at=expires_at
+        )
+    except TokenNameTaken:
+        raise UapiFailed(
+            f"A conflicting API token with the name “{name}” already exists."
+        ) from None
+    # cPanel drops name, features, has_full_access and expires_at from the reply.
+    return {"create_time": call.now, "token": secret}
+
+
+def tokens_rename(call: UapiCall) -> None:
+    new_name = _length_required(call.params, "new_name")
+    name = _length_required(call.params, "name")
+    if new_name == name:
+        raise UapiFailed("“new_name” must be a different value from “name”.")
+    # cPanel looks the token up before it checks the new name.
+    if call.store.cpanel_token(call.account.user, name) is None:
+        raise UapiFailed(f"The API token “{name}” does not exist.")
+    token_name(new_name)
+    try:
+        renamed = call.store.rename_cpanel_token(call.account.user, name, new_name)
+    except TokenNameTaken:
+        raise UapiFailed(f"An API token with the name “{new_name}” already exists.") from None
+    if not renamed:  # revoked since the look-up
+        raise UapiFailed(f"The API token “{name}” does not exist.")
+
+
+def tokens_revoke(call: UapiCall) -> int:
+    name = _length_required(call.params, "name")
+    # 1 when a token went, 0 when there was none of that name: not an error in cPanel.
+    return int(call.store.revoke_cpanel_token(call.account.user, name))
+
+
+# --- Email (just enough for seed 004's curl) ---------------------------------------------------
+
+
+def email_add_pop(call: UapiCall) -> str:
+    email = _length_required(call.params, "email")
+    _length_required(call.params, "password")
+    local, at, domain = email.partition("@")
+    domain = domain or call.params.first("domain") or call.account.domain
+    if not local or (at and not domain):
+        raise UapiFailed(f"“{email}” is not a valid email address.")
+    if domain != call.account.domain:
+        # Inferred text; the simulator's accounts have no other domains.
+        raise UapiFailed(f"The domain “{domain}” does not belong to this account.")
+    if not call.store.add_pop(call.account.user, local, domain):
+        raise UapiFailed(f"The account {local}@{domain} already exists!")
+    # cPanel answers with the mailbox's system name, "user+domain".
+    return f"{local}+{domain}"
+
+
+def email_list_pops(call: UapiCall) -> list[Result]:
+    boxes: list[Result] = [
+        {
+            "email": f"{local}@{domain}",
+            "login": f"{local}@{domain}",
+            "suspended_incoming": 0,
+            "suspended_login": 0,
+        }
+        for local, domain in call.store.pops(call.account.user)
+    ]
+    boxes.append({"email": call.account.user, "login": MAIN_ACCOUNT})
+    return boxes
+
+
+def _length_required(params: Params, key: str) -> str:
+    """cPanel's Cpanel::Args::get_length_required, in its words."""
+    value = params.first(key)
+    if value is None:
+        raise UapiFailed(f"Provide the “{key}” argument.")
+    if not value:
+        raise UapiFailed(f"The “{key}” argument cannot be empty.")
+    return value
+
+
+FUNCTIONS: dict[tuple[str, str], UapiFunction] = {
+    ("Tokens", "list"): UapiFunction(tokens_list, writes=False, feature=APITOKENS),
+    ("Tokens", "create_full_access"): UapiFunction(
+        tokens_create_full_access, writes=True, feature=APITOKENS
+    ),
+    ("Tokens", "rename"): UapiFunction(tokens_rename, writes=True, feature=APITOKENS),
+    ("Tokens", "revoke"): UapiFunction(tokens_revoke, writes=True, feature=APITOKENS),
+    ("Email", "add_pop"): UapiFunction(email_add_pop, writes=True),
+    ("Email", "list_pops"): UapiFunction(email_list_pops, writes=False),
+}
