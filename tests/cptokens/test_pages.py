@@ -289,3 +289,33 @@ def test_operator_on_an_account_not_theirs_is_told_why(operator_client: Client) 
 
 def test_whm_operator_without_an_account_goes_to_accounts(operator_client: Client) -> None:
     assert operator_client.get(OWN)["Location"] == "/cpanel/accounts/"
+
+
+def test_the_table_pages_50_at_a_time(cp_client: Client, cpanel: Simulator) -> None:
+    for n in range(60):
+        cpanel.store.add_cpanel_token(
+            USER, f"bulk-{n:03d}", create_time=1_700_000_000 + n, expires_at=None
+        )
+    page = text(cp_client.get(OWN, {"sort": "name"}).content.decode())
+    assert len(re.findall(r'<tr id="token-', page)) == 50
+    assert "Page 1 of 2" in page
+    page = cp_client.get(OWN, {"sort": "name", "page": "2"}).content.decode()
+    assert len(re.findall(r'<tr id="token-', page)) == 15
+
+
+def test_revoke_from_the_table_by_htmx_redraws_the_table(
+    cp_client: Client, cpanel: Simulator
+) -> None:
+    headers = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{OWN}?q=o"}
+    dialog = cp_client.get(f"{OWN}old-backup/revoke/", headers=headers).content.decode()
+    assert f'hx-post="{OWN}old-backup/revoke/"' in dialog  # asked from the table: it redraws it
+    response = cp_client.post(f"{OWN}old-backup/revoke/", headers=headers)
+    page = text(response.content.decode())
+    assert response.status_code == 200
+    assert page.lstrip().startswith('<div id="token-table"')
+    assert "token-old-backup" not in page
+    assert "The API token “old-backup” has been revoked." in page
+    # From Manage, the same question is a plain form post (no table to redraw there).
+    headers["HX-Current-URL"] = f"http://testserver{OWN}deploy-script/manage/"
+    dialog = cp_client.get(f"{OWN}deploy-script/revoke/", headers=headers).content.decode()
+    assert "hx-post" not in dialog
