@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ import pytest
 
 from tests.environment import clean_environment
 from tests.helpers import DEMO_ROOT
+from tokenui.simulator import DEMO_CPANEL_ACCOUNTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,6 +40,9 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         WHM_SIMULATOR_DIR=str(tmp_path / "simulator"),
         WHM_SIMULATOR_PORT=str(free_port()),
+        # Where the dashboard (and so the embedded simulator) puts cPanel: not 2083, which
+        # another test run on this machine may hold.
+        CPANEL_PORT=str(free_port()),
         **extra,
     )
 
@@ -114,6 +119,68 @@ def test_without_a_whm_server_it_starts_the_simulator_over_verified_tls(tmp_path
     assert f"TokenUI dashboard: http://127.0.0.1:{port}/" in output
     assert (tmp_path / "simulator" / "ca.pem").is_file()
     assert not listening(simulator_port), "the simulator must stop with the dashboard"
+
+
+def test_make_run_serves_cpanel_too_and_prints_the_cpanel_accounts(tmp_path: Path) -> None:
+    env = environment(tmp_path, DEBUG="true")
+    port = free_port()
+    process = manage(env, "rundashboard", "--port", str(port), "--noreload")
+    try:
+        wait_until_serving(process, port)
+        cpanel_url, announced = cpanel_url_announced(process)
+        ca = ssl.create_default_context(cafile=str(tmp_path / "simulator" / "ca.pem"))
+        # Every printed cPanel password works there, over TLS verified against the demo CA.
+        for account in DEMO_CPANEL_ACCOUNTS:
+            reply = httpx.get(
+                f"{cpanel_url}/execute/Tokens/list",
+                auth=(account.user, account.password),
+                verify=ca,
+            ).json()
+            assert reply["status"] == (1 if account.apitokens else 0), account.user
+        cpanel_port = int(cpanel_url.rpartition(":")[2])
+    finally:
+        stop(process)
+    for account in DEMO_CPANEL_ACCOUNTS:
+        assert f"cPanel account {account.user} with password {account.password}" in announced
+    assert "(owned by reseller)" in announced
+    assert "(owned by root)" in announced
+    assert "without the apitokens feature" in announced
+    assert not listening(cpanel_port), "cPanel must stop with the dashboard"
+
+
+def test_a_taken_cpanel_port_moves_the_simulators_cpanel(tmp_path: Path) -> None:
+    env = environment(tmp_path, DEBUG="true")
+    port = free_port()
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        taken = blocker.getsockname()[1]
+        env["CPANEL_PORT"] = str(taken)
+        process = manage(env, "rundashboard", "--port", str(port), "--noreload")
+        try:
+            wait_until_serving(process, port)
+            cpanel_url, before = cpanel_url_announced(process)
+        finally:
+            output = stop(process)
+    output = before + output
+    moved_to = int(cpanel_url.rpartition(":")[2])
+    assert moved_to != taken
+    assert f"Port {taken} is taken, so the simulator serves cPanel on port {moved_to}" in output
+
+
+def cpanel_url_announced(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """Read the process's output up to the end of the simulator's announcement: the cPanel URL
+    it names, and the output read (stop() reads only what comes after)."""
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if line.startswith("Press Ctrl-C to stop."):
+            break
+    output = "".join(seen)
+    match = re.search(r"cPanel simulator listening on (https://\S+)", output)
+    if match is None:
+        pytest.fail(f"no cPanel line in:\n{output}")
+    return match.group(1), output
 
 
 def test_with_whm_url_set_it_starts_no_simulator_and_shows_no_demo_users(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import ACCESS_DENIED, DEMO_ROOT, SYSTEM_TRUST, get, post
+from tests.helpers import ACCESS_DENIED, DEMO_RESELLER, DEMO_ROOT, SYSTEM_TRUST, get, post
 from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, Simulator
 
 DAY = 86400
@@ -581,3 +581,33 @@ def test_a_simulator_without_a_cpanel_port_serves_none(tmp_path) -> None:
         with pytest.raises(RuntimeError, match="cpanel_port"):
             _ = simulator.cpanel_url
         assert post(f"{simulator.url}/execute/Tokens/list", auth=ACME).status_code == 404
+
+
+def test_an_account_made_with_createacct_signs_in_with_its_password(
+    simulator: Simulator,
+) -> None:
+    created = post(
+        f"{simulator.url}/json-api/createacct?api.version=1",
+        data={"username": "newshop", "domain": "newshop.example", "password": "shop-pass-1"},
+        auth=DEMO_RESELLER,
+    )
+    assert created.json()["metadata"]["result"] == 1
+    url = f"{simulator.cpanel_url}/execute/Tokens/list"
+    assert get(url, auth=("newshop", "shop-pass-1")).json()["data"] == []
+    simulator.reset()
+    assert get(url, auth=("newshop", "shop-pass-1")).status_code == 403
+
+
+def test_tokens_n_also_gives_the_first_cpanel_account_n_tokens(tmp_path) -> None:
+    with Simulator(tmp_path, tokens=4, cpanel_port=0) as simulator:
+        listed = get(f"{simulator.cpanel_url}/execute/Tokens/list", auth=ACME).json()["data"]
+        assert sorted(t["name"] for t in listed) == [
+            "expired-00002",
+            "expiring-00003",
+            "no-expiry-00001",
+            "no-expiry-00004",
+        ]
+        now = time.time()
+        assert all(t["create_time"] < now for t in listed)
+        garage = get(f"{simulator.cpanel_url}/execute/Tokens/list", auth=GARAGE).json()["data"]
+        assert {t["name"] for t in garage} == DEMO_CPANEL_TOKENS

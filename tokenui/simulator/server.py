@@ -471,12 +471,13 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             caller = authenticate_cpanel(simulator.store, self.headers.get("Authorization"), now)
             fault = simulator.controls.take_fault(name, modes_for(name))
-            if caller is None:
+            if fault is not None:
+                # As on WHM's port, a fault stands in for whatever the answer would have been.
+                reply = fault_reply(fault.mode, name)
+            elif caller is None:
                 # The same refusal as WHM's: nothing says whether the user, password or token
                 # was wrong, or the token expired or was revoked.
                 reply = ACCESS_DENIED
-            elif fault is not None:
-                reply = fault_reply(fault.mode, name)
             else:
                 call = UapiCall(simulator.store, caller.account, params, now, caller.read_only)
                 outcome = run_uapi(call, module, function)
@@ -495,7 +496,7 @@ class _Handler(BaseHTTPRequestHandler):
         caller = authenticate_cpanel(simulator.store, self.headers.get("Authorization"), now)
         reply: Reply
         if token and params.first("cpanel_jsonapi_apiversion") == "1":
-            # cPanel API 1 is closed to tokens (Cpanel::Server::Handlers, after the path check).
+            # cPanel API 1 is closed to tokens: cpsrvd checks it after the path, as here.
             reply = TOKEN_SCOPE
         elif caller is None:
             reply = ACCESS_DENIED

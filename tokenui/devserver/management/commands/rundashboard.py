@@ -1,4 +1,5 @@
-"""`make run`'s command: serve the dashboard, starting the embedded WHM simulator if needed."""
+"""`make run`'s command: serve the dashboard, starting the embedded WHM simulator (WHM's port and
+cPanel's) if needed."""
 
 from __future__ import annotations
 
@@ -20,12 +21,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tokenui.simulator import DEMO_USERS
 
 SIMULATOR_START_SECONDS = 30
+# cPanel's own port, where the dashboard looks for a server's cPanel unless CPANEL_PORT says else.
+DEFAULT_CPANEL_PORT = 2083
+CPANEL_PORT_VARIABLE = "CPANEL_PORT"
 
 
 class Command(BaseCommand):
     help = (
         "Serve the dashboard on 127.0.0.1. With no WHM server configured (DEBUG and no WHM_URL), "
-        "also start the embedded WHM simulator over HTTPS and point the dashboard at it."
+        "also start the embedded WHM simulator over HTTPS, with cPanel on a second port, and "
+        "point the dashboard at both."
     )
     requires_system_checks: list[str] = []  # noqa: RUF012 - Django's own class attribute
 
@@ -63,6 +68,7 @@ class Command(BaseCommand):
                 "uses it (another `make run`?) or move the simulator: `make run "
                 "SIMULATOR_PORT=2088`, or WHM_SIMULATOR_PORT in .env."
             )
+        cpanel_port = self._cpanel_port()
         state_dir = Path(settings.WHM_SIMULATOR_DIR)
         process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
             [
@@ -72,19 +78,47 @@ class Command(BaseCommand):
                 "--tls",
                 "--port",
                 str(sim_port),
+                "--cpanel-port",
+                str(cpanel_port),
                 "--state-dir",
                 str(state_dir),
             ]
         )
         deadline = time.monotonic() + SIMULATOR_START_SECONDS
-        while not (_port_in_use(sim_port) and (state_dir / "ca.pem").is_file()):
+        while not (
+            _port_in_use(sim_port)
+            and _port_in_use(cpanel_port)
+            and (state_dir / "ca.pem").is_file()
+        ):
             if process.poll() is not None:
                 raise CommandError("The embedded WHM simulator stopped at start; see its output.")
             if time.monotonic() > deadline:
                 process.terminate()
                 raise CommandError(f"The embedded WHM simulator did not start on port {sim_port}.")
             time.sleep(0.1)
+        _point_dashboard_at_cpanel(cpanel_port)
         return process
+
+    def _cpanel_port(self) -> int:
+        """CPANEL_PORT (2083 unless set) if free, else any free port: the simulator's cPanel
+        gives way, since the dashboard is told where it went."""
+        # settings.CPANEL_PORT is the dashboard's setting for where a server's cPanel listens
+        # (read from the environment or .env); the environment's own value stands in for it
+        # where settings do not define it.
+        wanted = int(
+            getattr(
+                settings,
+                CPANEL_PORT_VARIABLE,
+                os.environ.get(CPANEL_PORT_VARIABLE, DEFAULT_CPANEL_PORT),
+            )
+        )
+        if not _port_in_use(wanted):
+            return wanted
+        port = _free_port()
+        self.stdout.write(
+            f"Port {wanted} is taken, so the simulator serves cPanel on port {port} instead."
+        )
+        return port
 
 
 def _offer_demo_sign_in() -> None:
@@ -95,6 +129,20 @@ def _offer_demo_sign_in() -> None:
     users = [(user.name, user.password) for user in DEMO_USERS]
     os.environ[settings.DEMO_SIGN_IN_VARIABLE] = json.dumps(users)
     settings.DEMO_SIGN_IN = tuple(users)
+
+
+def _point_dashboard_at_cpanel(port: int) -> None:
+    """The dashboard finds a server's cPanel at CPANEL_PORT: through the environment for the
+    server process runserver's autoreloader starts, and in this process's settings for
+    --noreload."""
+    os.environ[CPANEL_PORT_VARIABLE] = str(port)
+    setattr(settings, CPANEL_PORT_VARIABLE, port)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _port_in_use(port: int) -> bool:
