@@ -20,6 +20,7 @@ from tests.helpers import (
     input_value,
     non_field_errors,
     run_curl,
+    sign_in_data,
     text,
 )
 from tokenui.audit.models import AuditEvent
@@ -32,6 +33,7 @@ USER = CPANEL_ROOTS[0][0]
 CUSTOMER = CPANEL_RESELLERS[0][0]  # an account the demo reseller owns
 VIA = f"/cpanel/accounts/{CUSTOMER}/tokens/"
 NEVER = {"expiry": "never", "expires_on": ""}
+EXAMPLE = "/execute/Email/add_pop?email=newuser&password=12345luggage"  # seed 004's
 
 
 def names(sim: Simulator, user: str) -> set[str]:
@@ -319,3 +321,20 @@ def test_revoke_from_the_table_by_htmx_redraws_the_table(
     headers["HX-Current-URL"] = f"http://testserver{OWN}deploy-script/manage/"
     dialog = cp_client.get(f"{OWN}deploy-script/revoke/", headers=headers).content.decode()
     assert "hx-post" not in dialog
+
+
+def test_over_tls_the_curl_shown_names_the_ca_and_works(
+    client: Client, tls_simulator: Simulator, settings
+) -> None:
+    """As under `make run`: the simulator's cPanel over TLS, verified against its own CA."""
+    settings.WHM_SERVERS = {"simulator": tls_simulator.url}
+    settings.WHM_CA_BUNDLE = str(tls_simulator.ca_path)
+    settings.CPANEL_PORT = tls_simulator.cpanel_port
+    assert client.post("/sign-in/", sign_in_data(*CPANEL_ROOTS[0], cpanel=True)).status_code == 302
+    page = text(form_post(client, f"{OWN}create/", {"name": "tls", **NEVER}).content.decode())
+    curl = curl_of(page)
+    assert curl.startswith(f"curl --cacert '{tls_simulator.ca_path}' -H'Authorization: cpanel ")
+    assert curl.endswith(f"'{tls_simulator.cpanel_url}{EXAMPLE}'")
+    status, body = run_curl(curl)
+    assert status == 200, body
+    assert json.loads(body)["status"] == 1

@@ -286,7 +286,7 @@ def _created_context(request: CpanelRequest, created: CreatedCpanelToken) -> dic
     # Seed 004's curl, as it is written there; a private CA (the embedded simulator's) needs
     # --cacert.
     cacert = f"--cacert '{settings.WHM_CA_BUNDLE}' " if settings.WHM_CA_BUNDLE else ""
-    curl = f"curl {cacert}-H'{header}' '{cpanel_url(request.whm.server)}{EXAMPLE_CALL}'"
+    curl = f"curl {cacert}-H'{header}' '{_cpanel_url(request.whm.server)}{EXAMPLE_CALL}'"
     expires = created.token.expires
     return {
         **_page_context(request),
@@ -298,7 +298,7 @@ def _created_context(request: CpanelRequest, created: CreatedCpanelToken) -> dic
     }
 
 
-def cpanel_url(server_name: str) -> str:
+def _cpanel_url(server_name: str) -> str:
     """The server's cPanel: WHM's host (and scheme) at CPANEL_PORT."""
     return cpanel_server(configured_servers()[server_name]).url
 
