@@ -79,8 +79,7 @@ def test_an_owner_filtering_by_their_account_also_sees_its_users_entries(
     assert by_root_account.pk not in row_ids(page)
 
 
-def test_a_cpanel_user_sees_only_their_own_entries(client: Client, whm, settings) -> None:
-    settings.CPANEL_PORT = whm.cpanel_port
+def test_a_cpanel_user_sees_only_their_own_entries(client: Client, cpanel) -> None:
     user, password = CPANEL_ROOTS[0]
     assert client.post("/sign-in/", sign_in_data(user, password, cpanel=True)).status_code == 302
     same_name_on_whm = add(user)

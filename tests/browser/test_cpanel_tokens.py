@@ -22,9 +22,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def cp_app_url(app_url: str, whm: Simulator, settings) -> str:
+def cp_app_url(app_url: str, cpanel: Simulator) -> str:
     """The live dashboard, its CPANEL_PORT the test simulator's cPanel port."""
-    settings.CPANEL_PORT = whm.cpanel_port
     return app_url
 
 

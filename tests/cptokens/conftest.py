@@ -1,5 +1,5 @@
-"""Fixtures for the cPanel token pages: the dashboard pointed at the test simulator's cPanel, and
-test clients signed in as a cPanel user or as a WHM operator."""
+"""Fixtures for the cPanel token pages: test clients signed in as a cPanel user or as a WHM
+operator, the dashboard pointed at the test simulator's cPanel (`cpanel`, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,6 @@ from django.test import Client
 
 from tests.helpers import CPANEL_ROOTS, DEMO_RESELLER, DEMO_ROOT, sign_in_data
 from tokenui.simulator import Simulator
-
-
-@pytest.fixture
-def cpanel(whm: Simulator, settings) -> Simulator:
-    """The test simulator, with the dashboard's CPANEL_PORT set to its cPanel port."""
-    settings.CPANEL_PORT = whm.cpanel_port
-    return whm
 
 
 def _signed_in(client: Client, data: dict[str, str]) -> Client:
