@@ -87,6 +87,13 @@ def test_search_sort_and_partial(cp_client: Client) -> None:
     page = cp_client.get(OWN, {"sort": "name"}).content.decode()
     shown = re.findall(r'<tr id="token-([\w-]+)"', page)
     assert shown == sorted(shown, key=str.casefold)
+    # Soonest expiry first, the tokens that never expire after every date; newest first by default.
+    page = cp_client.get(OWN, {"sort": "expires"}).content.decode()
+    shown = re.findall(r'<tr id="token-([\w-]+)"', page)
+    assert shown[:3] == ["old-backup", "site-monitor", "wordpress-sync"]
+    assert set(shown[3:]) == {"deploy-script", "stats-reader"}
+    page = cp_client.get(OWN).content.decode()
+    assert re.findall(r'<tr id="token-([\w-]+)"', page)[0] == "stats-reader"
 
 
 def test_create_shows_the_secret_once_with_seed_004s_curl_that_works(

@@ -30,7 +30,7 @@ from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.cptokens.forms import CreateForm, RenameForm
 from tokenui.http import redirect_to, status_for
-from tokenui.tables import Table
+from tokenui.tables import Column, Table, TableSpec
 from tokenui.tokens import display
 from tokenui.tokens.validators import validate_token_name
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError, WhmTimeout
@@ -40,7 +40,7 @@ from tokenui.whm.servers import (
     cpanel_client_via_whm,
     cpanel_server,
 )
-from tokenui.whm.types import CpanelToken, CreatedCpanelToken
+from tokenui.whm.types import LATEST, CpanelToken, CreatedCpanelToken
 from tokenui.whm.uapi import CpanelClient
 
 logger = logging.getLogger(__name__)
@@ -140,9 +140,22 @@ def _wants_partial(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+# As WHM's table (display.TOKEN_TABLE) sorts its tokens: newest first, never-expiring after
+# every date. Its own spec: WHM's sorts WHM's token summaries by their Unix seconds.
+CPANEL_TOKEN_TABLE = TableSpec(
+    columns=(
+        Column("name", lambda t: (t.name.casefold(), t.name)),
+        Column("created", lambda t: (t.created, t.name), descending_first=True),
+        Column("expires", lambda t: (t.expires or LATEST, t.name), descending_first=True),
+    ),
+    default_sort="-created",
+    name=lambda t: t.name,
+    page_size=display.PAGE_SIZE,
+)
+
+
 def _table(request: CpanelRequest) -> Table:
-    # cPanel's tokens have WHM's name, created and expires: WHM's table spec sorts them.
-    return Table.from_request(request, display.TOKEN_TABLE, request.cpanel.url("index"))
+    return Table.from_request(request, CPANEL_TOKEN_TABLE, request.cpanel.url("index"))
 
 
 @dataclass(frozen=True, slots=True)
