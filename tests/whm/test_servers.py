@@ -1,4 +1,5 @@
-"""The configured WHM servers: read from settings, one pooled client each, a WhmClient per user."""
+"""The configured WHM servers: read from settings, one pooled client each (and one for each
+server's cPanel), a WhmClient or CpanelClient per user."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.helpers import DEMO_RESELLER, DEMO_ROOT
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, StubReply, StubWhm, api_reply
 from tokenui.whm.servers import (
     WhmServer,
     client_for,
     close_http_clients,
     configured_servers,
+    cpanel_client_for,
+    cpanel_client_via_whm,
+    cpanel_server,
     http_client,
 )
 from tokenui.whm.types import Credential
@@ -118,3 +122,88 @@ def test_client_for_shares_one_connection_between_users(settings, simulator) -> 
     client_for("sim", Credential(*DEMO_RESELLER, "password")).my_privileges()
 
     assert simulator.connections_accepted - before == 1
+
+
+# --- each server's cPanel --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("whm", "port", "cpanel"),
+    [
+        ("https://whm1.example.com:2087", 2083, "https://whm1.example.com:2083"),
+        ("https://whm2.example.com", 2083, "https://whm2.example.com:2083"),
+        ("https://[2001:db8::1]:2087", 12083, "https://[2001:db8::1]:12083"),
+        ("http://127.0.0.1:2086", 2082, "http://127.0.0.1:2082"),
+    ],
+)
+def test_a_servers_cpanel_is_its_host_at_cpanel_port(
+    settings, whm: str, port: int, cpanel: str
+) -> None:
+    settings.CPANEL_PORT = port
+    server = WhmServer("main", whm, True, "/etc/tokenui/whm-ca.pem", 7.5)
+
+    assert cpanel_server(server) == WhmServer("main", cpanel, True, "/etc/tokenui/whm-ca.pem", 7.5)
+
+
+def test_a_servers_cpanel_has_its_own_shared_client(settings) -> None:
+    settings.CPANEL_PORT = 2083
+    server = WhmServer("main", "https://whm1.example.com:2087", True, None, 15.0)
+
+    cpanel = http_client(cpanel_server(server))
+
+    assert cpanel is http_client(cpanel_server(server))
+    assert cpanel is not http_client(server)
+    assert str(cpanel.base_url) == "https://whm1.example.com:2083"
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda name: cpanel_client_for(name, Credential("bob", "pw", "password")),
+        lambda name: cpanel_client_via_whm(name, ROOT_PASSWORD, "bob"),
+    ],
+    ids=["direct", "through-whm"],
+)
+def test_cpanel_clients_for_an_unknown_server_are_a_lookup_error_naming_it(
+    settings, factory
+) -> None:
+    settings.WHM_SERVERS = {"main": "https://whm1.example.com:2087"}
+
+    with pytest.raises(LookupError, match="'nowhere'"):
+        factory("nowhere")
+
+
+@pytest.fixture
+def cpanel_stub() -> Iterator[StubWhm]:
+    with StubWhm() as stub:
+        yield stub
+
+
+def test_cpanel_client_for_calls_cpanel_port_on_the_servers_host(
+    settings, stub_whm: StubWhm, cpanel_stub: StubWhm
+) -> None:
+    settings.WHM_SERVERS = {"main": stub_whm.url}
+    settings.CPANEL_PORT = int(cpanel_stub.url.rsplit(":", 1)[1])
+    body = b'{"status":1,"errors":null,"messages":null,"metadata":{},"data":[]}'
+    cpanel_stub.replies["/execute/Tokens/list"] = StubReply(200, "application/json", body)
+
+    cpanel = cpanel_client_for("main", Credential("bob", "pw", "password"))
+
+    assert cpanel.account == "bob"
+    assert cpanel.list_tokens() == []
+    assert (cpanel_stub.log, stub_whm.log) == (["/execute/Tokens/list"], [])
+
+
+def test_cpanel_client_via_whm_calls_uapi_cpanel_on_whms_port(
+    settings, stub_whm: StubWhm, cpanel_stub: StubWhm
+) -> None:
+    settings.WHM_SERVERS = {"main": stub_whm.url}
+    settings.CPANEL_PORT = int(cpanel_stub.url.rsplit(":", 1)[1])
+    uapi = {"status": 1, "errors": None, "messages": None, "metadata": {}, "data": []}
+    stub_whm.replies["uapi_cpanel"] = api_reply("uapi_cpanel", {"uapi": uapi})
+
+    cpanel = cpanel_client_via_whm("main", ROOT_PASSWORD, "bob")
+
+    assert cpanel.account == "bob"
+    assert cpanel.list_tokens() == []
+    assert (cpanel_stub.log, stub_whm.log) == ([], ["uapi_cpanel"])

@@ -457,9 +457,10 @@ def _unwrap(function: str, reply: _Reply, fail: _Failures) -> object:
     service, check = fail.wire.service, fail.wire.check
     if status in {401, 403}:
         if _TOKEN_SCOPE in reply.body:
+            # Sent by WHM's port, whichever API meant to call it: CPANEL_PORT may name WHM's.
             raise WhmAuthError(
-                f"{service} refused this token: it is a cPanel API token, which works only "
-                "with cPanel's own API (UAPI), not with WHM's.",
+                "This token was refused: a cPanel API token works only with cPanel's own API "
+                f"(UAPI) on cPanel's port, not with WHM's; {check}.",
                 service=service,
             )
         raise WhmAuthError(service=service)

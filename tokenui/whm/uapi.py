@@ -70,7 +70,8 @@ class CpanelClient:
         self._transport.call("Tokens::rename", params, changes_state=True, parse=replies.nothing)
 
     def revoke_token(self, name: str) -> None:
-        """Revoke a token (`Tokens::revoke`): it stops working at once and leaves the list."""
+        """Revoke a token (`Tokens::revoke`): it stops working at once and leaves the list.
+        cPanel answers a name it does not know as a success: re-list to confirm."""
         # Reference: https://api.docs.cpanel.net/openapi/cpanel/operation/revoke/
         params = [("name", name)]
         self._transport.call("Tokens::revoke", params, changes_state=True, parse=replies.nothing)
