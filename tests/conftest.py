@@ -55,6 +55,13 @@ def whm(simulator: Simulator, settings) -> Simulator:
     return simulator
 
 
+@pytest.fixture
+def cpanel(whm: Simulator, settings) -> Simulator:
+    """`whm`, with the dashboard's CPANEL_PORT set to the test simulator's cPanel port."""
+    settings.CPANEL_PORT = whm.cpanel_port
+    return whm
+
+
 def _signed_in(client: Client, user: str, password: str) -> Client:
     response = client.post("/sign-in/", sign_in_data(user, password))
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -10,7 +10,9 @@ import html
 import ipaddress
 import json
 import re
+import shlex
 import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +27,13 @@ from django.http import HttpResponse as Response
 from django.test import Client
 
 from tokenui.acls import ACL_KEYS
-from tokenui.simulator import RESELLER_USER, ROOT_USER, LoggedRequest, Simulator
+from tokenui.simulator import (
+    DEMO_CPANEL_ACCOUNTS,
+    RESELLER_USER,
+    ROOT_USER,
+    LoggedRequest,
+    Simulator,
+)
 from tokenui.simulator.seed import RESELLER_ACLS
 
 # --- the demo users --------------------------------------------------------------------------
@@ -39,10 +47,55 @@ DEMO_TOKEN_NAMES = frozenset(
 )
 
 
-def sign_in_data(user: str, secret: str, *, token: bool = False) -> dict[str, str]:
-    """The sign-in form's fields for one credential, on the test simulator."""
+# The demo cPanel accounts that can sign in, as (user, password): root's and the reseller's with
+# the `apitokens` feature, and the one without it.
+CPANEL_ROOTS = [
+    (a.user, a.password) for a in DEMO_CPANEL_ACCOUNTS if a.owner == ROOT_USER.name and a.apitokens
+]
+CPANEL_RESELLERS = [
+    (a.user, a.password)
+    for a in DEMO_CPANEL_ACCOUNTS
+    if a.owner == RESELLER_USER.name and a.apitokens
+]
+CPANEL_NO_FEATURE = next((a.user, a.password) for a in DEMO_CPANEL_ACCOUNTS if not a.apitokens)
+# The demo cPanel tokens each account with `apitokens` starts with.
+DEMO_CPANEL_TOKENS = frozenset(
+    {"deploy-script", "wordpress-sync", "site-monitor", "old-backup", "stats-reader"}
+)
+
+
+def cpanel_call(
+    sim: Simulator, user: str, secret: str, path: str = "/execute/Email/list_pops"
+) -> httpx.Response:
+    """A UAPI call to the simulator's cPanel with a cPanel API token, as seed 004 makes it."""
+    return httpx.get(
+        f"{sim.cpanel_url}{path}", headers={"Authorization": f"cpanel {user}:{secret}"}
+    )
+
+
+def run_curl(command: str) -> tuple[int, str]:
+    """Run a curl command exactly as a page shows it: (HTTP status, body)."""
+    argv = shlex.split(command)
+    assert argv[0] == "curl"
+    result = subprocess.run(
+        [*argv, "--silent", "--max-time", "10", "--write-out", "\n%{http_code}"],
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
+    body, _, status = result.stdout.rpartition("\n")
+    return int(status), body
+
+
+def sign_in_data(
+    user: str, secret: str, *, token: bool = False, cpanel: bool = False
+) -> dict[str, str]:
+    """The sign-in form's fields for one credential, on the test simulator (its WHM, or with
+    `cpanel` its cPanel)."""
     field = "api_token" if token else "password"
     return {
+        "service": "cpanel" if cpanel else "whm",
         "server": "simulator",
         "username": user,
         "method": "token" if token else "password",

@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("tokenui.accounts.urls")),
     path("tokens/", include("tokenui.tokens.urls")),
     path("audit/", include("tokenui.audit.urls")),
+    path("cpanel/", include("tokenui.cptokens.urls")),
 ]

@@ -195,6 +195,15 @@
     event.preventDefault();
     location.replace(link.href); // the secret page leaves the history, so Back cannot return to it
   });
+  // cPanel's "Yes, I Saved My Token" is a GET form (its "Create another token" box goes with it):
+  // it leaves the history the same way.
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-replace-history]");
+    if (!form) return;
+    event.preventDefault();
+    const query = new URLSearchParams(new FormData(form)).toString();
+    location.replace(form.action + (query ? "?" + query : ""));
+  });
 
   window.addEventListener("pagehide", () => {
     $$("[data-secret]").forEach((field) => { field.value = ""; });

@@ -122,7 +122,7 @@ def test_a_rename_shows_both_names(root_client: Client) -> None:
 def test_the_table_is_accessible_markup(root_client: Client) -> None:
     page = root_client.get(AUDIT).text
     assert '<caption class="visually-hidden">Audit trail of root on simulator' in page
-    assert page.count('<th scope="col">') == 7
+    assert page.count('<th scope="col">') == 8
     assert '<th scope="row"><time datetime=' in page
     assert "style=" not in page
     assert "<script>" not in page

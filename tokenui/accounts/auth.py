@@ -1,5 +1,9 @@
-"""The `signed_in` decorator: a view runs only with a working WHM session, else goes to sign-in;
-whatever it answers is kept by no shared cache and stored by no browser."""
+"""The `signed_in` decorators: a view runs only with a working session, else goes to sign-in;
+whatever it answers is kept by no shared cache and stored by no browser.
+
+`signed_in` views are WHM's (a cPanel user is sent to their own tokens); `signed_in_any` views
+also serve a cPanel user (the cPanel token pages, the audit trail).
+"""
 
 from __future__ import annotations
 
@@ -28,14 +32,27 @@ class SignedInRequest(HttpRequest):
 
 
 def signed_in(view: View) -> View:
+    """A WHM user's view: a cPanel session goes to its own account's tokens instead."""
+    return _guarded(view, cpanel=False)
+
+
+def signed_in_any(view: View) -> View:
+    """A view for a WHM user or a cPanel user; only a WHM session gets `request.whm_client`."""
+    return _guarded(view, cpanel=True)
+
+
+def _guarded(view: View, *, cpanel: bool) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         session = credentials.load(request.session)
         if session is None or session.server not in configured_servers():
             credentials.forget(request.session)
             return redirect_to(request, sign_in_url(request))
+        if session.is_cpanel and not cpanel:
+            return redirect_to(request, reverse("cptokens:index"))
         request.whm = session  # type: ignore[attr-defined]
-        request.whm_client = client_for(session.server, session.credential)  # type: ignore[attr-defined]
+        if not session.is_cpanel:
+            request.whm_client = client_for(session.server, session.credential)  # type: ignore[attr-defined]
         response = view(request, *args, **kwargs)
         # Every signed-in answer (pages, htmx partials, confirmations, the name check, exports)
         # shows one user's tokens: no shared cache may keep it, and no browser may store it for

@@ -1,4 +1,5 @@
-"""The signed-in user's WHM credential, encrypted at rest inside their server-side session.
+"""The signed-in user's WHM (or cPanel) credential, encrypted at rest in their server-side
+session.
 
 The session cookie carries only Django's random session key; the session's data lives in the
 database (or cache) and holds the credential only as Fernet ciphertext. The keys derive from
@@ -22,30 +23,48 @@ from django.contrib.sessions.backends.base import SessionBase
 from tokenui.whm.types import Credential
 
 SESSION_KEY = "whm"
+# What a session signed in to (the audit trail's Service holds the same two words).
+WHM = "whm"
+CPANEL = "cpanel"
 _KDF_INFO = b"tokenui: WHM credential at rest, v1"
 
 
 @dataclass(frozen=True, slots=True)
 class WhmSession:
-    """Who is signed in, to which server, and how: what the views need to talk to WHM."""
+    """Who is signed in, to which server, and how: what the views need to talk to WHM.
+
+    `service` is "whm" for a WHM user, or "cpanel" for a cPanel user signed in to their own
+    account (the server's cPanel, at CPANEL_PORT): such a session reaches only the cPanel pages.
+    """
 
     server: str
     user: str
     kind: str
     token_name: str | None
     credential: Credential = field(repr=False)
+    service: str = WHM
+
+    @property
+    def is_cpanel(self) -> bool:
+        return self.service == CPANEL
 
 
 def store(
-    session: SessionBase, server: str, credential: Credential, token_name: str | None
+    session: SessionBase,
+    server: str,
+    credential: Credential,
+    token_name: str | None,
+    *,
+    service: str = WHM,
 ) -> None:
-    """Put the credential in the session, encrypted and bound to its server and user."""
+    """Put the credential in the session, encrypted and bound to its server, user and service."""
     session[SESSION_KEY] = {
         "server": server,
         "user": credential.user,
         "kind": credential.kind,
+        "service": service,
         "token_name": token_name,
-        "sealed": _seal(server, credential),
+        "sealed": _seal(server, credential, service),
     }
 
 
@@ -57,8 +76,10 @@ def load(session: SessionBase) -> WhmSession | None:
     try:
         sealed = entry["sealed"].encode("ascii")
         payload = json.loads(_fernet().decrypt(sealed))
-        bound = (payload["server"], payload["user"], payload["kind"])
-        if bound != (entry["server"], entry["user"], entry["kind"]):
+        # A session sealed before cPanel sign-in existed holds no service: it was WHM's.
+        service = payload.get("service", WHM)
+        bound = (payload["server"], payload["user"], payload["kind"], service)
+        if bound != (entry["server"], entry["user"], entry["kind"], entry.get("service", WHM)):
             return None
         credential = Credential(
             user=payload["user"], secret=payload["secret"], kind=payload["kind"]
@@ -67,9 +88,9 @@ def load(session: SessionBase) -> WhmSession | None:
         return None
     if not _opens_with_current_key(sealed):
         # Sealed under a key now in SECRET_KEY_FALLBACKS: re-seal under the current one.
-        store(session, entry["server"], credential, entry["token_name"])
+        store(session, entry["server"], credential, entry["token_name"], service=service)
     return WhmSession(
-        entry["server"], entry["user"], entry["kind"], entry["token_name"], credential
+        entry["server"], entry["user"], entry["kind"], entry["token_name"], credential, service
     )
 
 
@@ -77,11 +98,12 @@ def forget(session: SessionBase) -> None:
     session.pop(SESSION_KEY, None)
 
 
-def _seal(server: str, credential: Credential) -> str:
+def _seal(server: str, credential: Credential, service: str) -> str:
     payload = {
         "server": server,
         "user": credential.user,
         "kind": credential.kind,
+        "service": service,
         "secret": credential.secret,
     }
     return _fernet().encrypt(json.dumps(payload).encode()).decode("ascii")

@@ -1,4 +1,4 @@
-"""The sign-in form: server, WHM username, and a password or an API token."""
+"""The sign-in form: WHM or cPanel, server, username, and a password or an API token."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from django import forms
 
 from tokenui.whm.types import Credential
 
+# What to sign in to: a WHM user, or a cPanel account on the server's cPanel port.
+WHM = "whm"
+CPANEL = "cpanel"
 # The two sign-in methods (names of choices, not secrets).
 PASSWORD = "password"  # noqa: S105
 TOKEN = "token"  # noqa: S105
@@ -18,6 +21,15 @@ _USER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class SignInForm(forms.Form):
+    service = forms.ChoiceField(
+        label="Sign in to",
+        choices=[(WHM, "WHM"), (CPANEL, "cPanel")],
+        initial=WHM,
+        # A form posted without the choice (a script, a page from before it existed) is WHM's.
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose WHM or cPanel."},
+    )
     server = forms.ChoiceField(label="Server")
     username = forms.CharField(
         label="Username",
@@ -45,7 +57,7 @@ class SignInForm(forms.Form):
         label="API token",
         required=False,
         max_length=256,
-        help_text="The 32-character token WHM showed when it was generated.",
+        help_text="The 32-character token WHM or cPanel showed when it was created.",
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
@@ -61,9 +73,14 @@ class SignInForm(forms.Form):
             self.fields["server"].widget = forms.HiddenInput()
             self.fields["server"].disabled = True
 
+    def clean_service(self) -> str:
+        return self.cleaned_data["service"] or WHM
+
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
         if not _USER_RE.fullmatch(username):
+            if self.cleaned_data.get("service") == CPANEL:
+                raise forms.ValidationError("Enter the cPanel account's username.")
             raise forms.ValidationError("Enter a WHM username such as root or a reseller's name.")
         return username
 
@@ -79,10 +96,15 @@ class SignInForm(forms.Form):
             if not token:
                 self.add_error("api_token", "Enter the API token.")
             elif not _TOKEN_RE.fullmatch(token):
-                self.add_error("api_token", "A WHM API token is 32 letters and digits.")
+                product = "cPanel" if cleaned.get("service") == CPANEL else "WHM"
+                self.add_error("api_token", f"A {product} API token is 32 letters and digits.")
             else:
                 cleaned["api_token"] = token
         return cleaned
+
+    @property
+    def is_cpanel(self) -> bool:
+        return self.cleaned_data.get("service") == CPANEL
 
     def credential(self) -> Credential:
         """The credential to try, once the form is valid."""

@@ -1,4 +1,5 @@
-"""Sign in to a WHM server (the credential is checked against WHM first) and sign out."""
+"""Sign in to a WHM server, or to a cPanel account on its cPanel port (the credential is
+checked there first), and sign out."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tokenui.accounts import credentials
+from tokenui.accounts.credentials import CPANEL
 from tokenui.accounts.forms import SignInForm
 from tokenui.accounts.throttle import (
     UNAVAILABLE,
@@ -26,13 +28,14 @@ from tokenui.accounts.throttle import (
 from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.http import client_address, status_for
-from tokenui.whm.errors import WhmAuthError, WhmError
-from tokenui.whm.servers import client_for, configured_servers
+from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError
+from tokenui.whm.servers import client_for, configured_servers, cpanel_client_for
 from tokenui.whm.types import Credential
 
 logger = logging.getLogger(__name__)
 
 REFUSED = "WHM refused these credentials."
+CPANEL_REFUSED = "cPanel refused these credentials."
 CANNOT_MANAGE = (
     "This WHM user cannot manage API tokens: it lacks the “Manage API Tokens” privilege."
 )
@@ -56,15 +59,22 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 return outcome
             status = outcome
     # The embedded simulator's demo users, shown only when the dashboard runs on it.
-    context = {"form": form, "demo_sign_in": settings.DEMO_SIGN_IN}
+    context = {
+        "form": form,
+        "demo_sign_in": settings.DEMO_SIGN_IN,
+        "cpanel_port": settings.CPANEL_PORT,
+    }
     return render(request, "accounts/sign_in.html", context, status=status)
 
 
 def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
     """Try the credential with WHM: a redirect into the dashboard, or the status to show."""
     server, credential = form.cleaned_data["server"], form.credential()
-    actor = trail.Actor(server, credential.user, credential.kind)
-    throttle = SignInThrottle(server, credential.user, client_address(request))
+    service = form.cleaned_data["service"]
+    actor = trail.Actor(server, credential.user, credential.kind, service=service)
+    # A cPanel user and a WHM user of the same name are two people: two sets of counters.
+    counted = f"cpanel:{credential.user}" if form.is_cpanel else credential.user
+    throttle = SignInThrottle(server, counted, client_address(request))
     try:
         wait = throttle.reserve()  # counted now, before WHM is asked: bursts cannot slip past
     except ThrottleUnavailable:
@@ -72,12 +82,15 @@ def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
     if wait:
         return _refuse(request, form, actor, wait_message(wait), 429)  # WHM is not asked
     try:
-        token_name = _check_with_whm(server, credential)
+        if form.is_cpanel:
+            token_name = _check_with_cpanel(server, credential)
+        else:
+            token_name = _check_with_whm(server, credential)
     except SignInRefused as exc:
         throttle.release()  # the credential worked: not a failed guess
         return _refuse(request, form, actor, str(exc), 422)
     except WhmAuthError:  # the reserved attempt stays counted as a failure
-        return _refuse(request, form, actor, REFUSED, 422)
+        return _refuse(request, form, actor, CPANEL_REFUSED if form.is_cpanel else REFUSED, 422)
     except WhmError as exc:
         throttle.release()  # WHM could not judge the credential
         return _refuse(request, form, actor, exc.message, status_for(exc), Outcome.FAILED)
@@ -86,12 +99,16 @@ def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
     # browser (its cached privileges above all) carries over to this one.
     request.session.flush()
     rotate_token(request)
-    credentials.store(request.session, server, credential, token_name)
-    actor = trail.Actor(server, credential.user, credential.kind, token_name)
-    trail.record(request, Action.SIGN_IN, outcome=Outcome.SUCCEEDED, actor=actor)
+    credentials.store(request.session, server, credential, token_name, service=service)
+    actor = trail.Actor(server, credential.user, credential.kind, token_name, service)
+    account = credential.user if form.is_cpanel else ""
+    trail.record(request, Action.SIGN_IN, outcome=Outcome.SUCCEEDED, actor=actor, account=account)
     user, method = credential.user, credential.kind
-    logger.info("sign-in: user=%s server=%s method=%s", user, server, method)
+    logger.info("sign-in: user=%s server=%s method=%s service=%s", user, server, method, service)
     # Not redirect(): it would take a bare word such as "tokens" for a URL pattern name.
+    if form.is_cpanel:
+        # A cPanel user has one page family; a `next` left by a WHM page would only bounce.
+        return HttpResponseRedirect(reverse("cptokens:index"))
     return HttpResponseRedirect(_next_url(request))
 
 
@@ -105,14 +122,25 @@ def _refuse(
 ) -> int:
     """A sign-in that did not happen: say why on the form, and record it."""
     form.add_error(None, message)
-    trail.record(request, Action.SIGN_IN_FAILED, outcome=outcome, reason=message, actor=actor)
+    account = actor.user if actor.service == CPANEL else ""
+    trail.record(
+        request,
+        Action.SIGN_IN_FAILED,
+        outcome=outcome,
+        reason=message,
+        actor=actor,
+        account=account,
+    )
     return status
 
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     if whm := credentials.load(request.session):
-        trail.record(request, Action.SIGN_OUT, outcome=Outcome.SUCCEEDED, actor=whm)
+        account = whm.user if whm.is_cpanel else ""
+        trail.record(
+            request, Action.SIGN_OUT, outcome=Outcome.SUCCEEDED, actor=whm, account=account
+        )
     request.session.flush()  # drops the credential and the session key together
     messages.success(request, "You have signed out.")
     return redirect("accounts:sign-in")
@@ -127,6 +155,17 @@ def _check_with_whm(server: str, credential: Credential) -> str | None:
         return None
     details = client.get_token_details(credential.secret)
     return details.name if details else None
+
+
+def _check_with_cpanel(server: str, credential: Credential) -> None:
+    """Prove the credential opens the account's cPanel and its API tokens (listing them: an
+    account without the `apitokens` feature is refused with cPanel's own words)."""
+    try:
+        cpanel_client_for(server, credential).list_tokens()
+    except WhmApiError as exc:
+        raise SignInRefused(exc.message) from exc
+    # cPanel has no call that names the token a request came with.
+    return
 
 
 def _next_url(request: HttpRequest) -> str:

@@ -33,6 +33,20 @@ class AuditFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
 
+    account = forms.CharField(
+        label="cPanel account",
+        required=False,
+        max_length=64,
+        # cPanel's user names: anything else names no account.
+        validators=[
+            RegexValidator(
+                r"\A[A-Za-z0-9._-]*\Z",
+                "cPanel account names hold only letters, numbers, dots, dashes and underscores.",
+            )
+        ],
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -47,6 +61,9 @@ class AuditFilterForm(forms.Form):
             events = events.filter(outcome=data["outcome"])
         if data["token"]:
             events = events.filter(token_names__icontains=data["token"])
+        if data["account"]:
+            # One account, exactly: "bob" must not pick out "bobby"'s entries.
+            events = events.filter(account=data["account"])
         return events
 
     @property

@@ -1,4 +1,5 @@
-"""One row per audited action: sign-in and sign-out, and every change made to WHM's tokens."""
+"""One row per audited action: sign-in and sign-out, and every change made to WHM's tokens or to
+a cPanel account's tokens."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ class Action(models.TextChoices):
     REVOKE = "revoke", "Revoke"
     REVOKE_SELECTED = "revoke-selected", "Revoke Selected"
     REVOKE_ALL = "revoke-all", "Revoke All"
+    # cPanel's words for its token changes (its Revoke words are WHM's).
+    CREATE = "create", "Create"
+    RENAME = "rename", "Rename"
 
 
 class Outcome(models.TextChoices):
@@ -34,14 +38,28 @@ class AuthKind(models.TextChoices):
     TOKEN = "token", "API token"
 
 
+class Service(models.TextChoices):
+    """What the user signed in to: WHM (root, a reseller) or one cPanel account."""
+
+    WHM = "whm", "WHM"
+    CPANEL = "cpanel", "cPanel"
+
+
 class AuditEvent(models.Model):
     """What happened, when, to which tokens, by whom and from where. Never a secret: the
     recording API (`tokenui.audit.trail.record`) takes names and messages only."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     server = models.CharField(max_length=100, help_text="The WHM server's name (WHM_SERVERS).")
-    # For a failed sign-in: the username that was tried.
-    whm_user = models.CharField(max_length=64, help_text="The WHM user.")
+    service = models.CharField(max_length=10, choices=Service.choices, default=Service.WHM)
+    # For a failed sign-in: the username that was tried. With service "cpanel", the cPanel
+    # account's user (a cPanel user signed in to their own account).
+    whm_user = models.CharField(max_length=64, help_text="The WHM user, or the cPanel user.")
+    # The cPanel account whose tokens were acted on; blank for WHM's own tokens. A WHM operator
+    # acting through uapi_cpanel is "WHM user X on cPanel account Y".
+    account = models.CharField(
+        max_length=64, blank=True, help_text="The cPanel account acted on, if any."
+    )
     auth_kind = models.CharField(max_length=10, choices=AuthKind.choices)
     session_token_name = models.CharField(
         max_length=50, blank=True, help_text="The API token the session signed in with, if any."
@@ -59,6 +77,8 @@ class AuditEvent(models.Model):
         indexes = (
             # The audit page: one user's entries on one server, newest first.
             models.Index(fields=["server", "whm_user", "at"], name="audit_server_user_at"),
+            # The account filter and export: one cPanel account's entries, newest first.
+            models.Index(fields=["server", "account", "at"], name="audit_server_account_at"),
         )
 
     def __str__(self) -> str:
@@ -66,4 +86,13 @@ class AuditEvent(models.Model):
 
     @property
     def renamed(self) -> bool:
-        return self.action == Action.EDIT and len(self.token_names) == 2
+        return self.action in (Action.EDIT, Action.RENAME) and len(self.token_names) == 2
+
+    @property
+    def who(self) -> str:
+        """Who acted, in words: "WHM user X", "WHM user X on cPanel account Y", "cPanel user Y"."""
+        if self.service == Service.CPANEL:
+            return f"cPanel user {self.whm_user}"
+        if self.account:
+            return f"WHM user {self.whm_user} on cPanel account {self.account}"
+        return f"WHM user {self.whm_user}"

@@ -16,7 +16,7 @@ from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 
 from tokenui.accounts.credentials import WhmSession
-from tokenui.audit.models import Action, AuditEvent, Outcome
+from tokenui.audit.models import Action, AuditEvent, Outcome, Service
 from tokenui.http import client_address
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError
 
@@ -33,6 +33,7 @@ class Actor:
     user: str
     kind: str
     token_name: str | None = None
+    service: str = Service.WHM
 
 
 def record(
@@ -43,8 +44,12 @@ def record(
     token_names: Iterable[str] = (),
     reason: str = "",
     actor: Actor | WhmSession | None = None,
+    account: str | None = None,
 ) -> AuditEvent | None:
     """Record one action by `actor` (by default the signed-in session, `request.whm`).
+
+    `account` is the cPanel account whose tokens were acted on; by default the one the request
+    works on (`request.cpanel_account`, set by the cPanel token pages), none for WHM's tokens.
 
     `reason` is WHM's reason or TokenUI's own message, both free of secrets by construction
     (the WHM client strips anything it sent from what it reports). Returns the row, or None
@@ -54,8 +59,12 @@ def record(
     if actor is None:
         logger.warning("audit: %s not recorded: no signed-in user", action)
         return None
+    if account is None:
+        account = getattr(request, "cpanel_account", None) or ""
     event = AuditEvent(
         server=actor.server[:100],
+        service=actor.service,
+        account=account[:64],
         whm_user=actor.user[:64],
         auth_kind=actor.kind,
         session_token_name=actor.token_name or "",

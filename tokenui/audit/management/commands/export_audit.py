@@ -20,7 +20,9 @@ FIELDS = (
     "id",
     "at",
     "server",
+    "service",
     "whm_user",
+    "account",
     "auth_kind",
     "session_token_name",
     "client_address",
@@ -56,6 +58,9 @@ class Command(BaseCommand):
         parser.add_argument("--server", help="only events on this WHM server (its name)")
         parser.add_argument("--user", help="only events of this WHM user")
         parser.add_argument(
+            "--account", help="only events on this cPanel account (its own user's, and WHM's)"
+        )
+        parser.add_argument(
             "--since",
             type=iso_moment,
             help="only events at or after this ISO date or date-time (default zone: WHM_TIME_ZONE)",
@@ -68,6 +73,8 @@ class Command(BaseCommand):
             events = events.filter(server=options["server"])
         if options["user"]:
             events = events.filter(whm_user=options["user"])
+        if options["account"]:
+            events = events.filter(account=options["account"])
         if options["since"]:
             events = events.filter(at__gte=options["since"])
         rows = events.values(*FIELDS).iterator(chunk_size=CHUNK)

@@ -1,0 +1,110 @@
+"""The Accounts page: the cPanel accounts a WHM operator sees (`listaccts`), each they own with
+an **API Tokens** link to that account's tokens (reached through WHM's `uapi_cpanel`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from tokenui.accounts.auth import SignedInRequest, signed_in
+from tokenui.http import redirect_to, status_for
+from tokenui.tables import Column, Table, TableSpec
+from tokenui.whm.errors import WhmAuthError, WhmError
+from tokenui.whm.types import Account
+
+logger = logging.getLogger(__name__)
+
+ROOT = "root"
+CPANEL_API = "cpanel-api"
+PAGE_SIZE = 50
+# Why an operator sees no API Tokens links: WHM would refuse every uapi_cpanel call.
+NO_CPANEL_API = (
+    "Your WHM user does not hold the “Perform cPanel API and UAPI functions through the WHM "
+    "API” privilege (cpanel-api), which TokenUI needs to reach an account's API tokens "
+    "through WHM, so no account has an API Tokens link. Ask your server's administrator to "
+    "grant it, or sign in to the account's cPanel instead."
+)
+NOT_OWNED = "Not yours: only the account's owner (or root) can manage its API tokens."
+
+# Search matches the user or the domain: the row's "name" holds both, apart by a character
+# neither can contain, so a search never matches across the two.
+ACCOUNT_TABLE = TableSpec(
+    columns=(
+        Column("user", lambda a: a.user),
+        Column("domain", lambda a: (a.domain.casefold(), a.user)),
+        Column("owner", lambda a: (a.owner, a.user)),
+        Column("plan", lambda a: (a.plan.casefold(), a.user)),
+        Column("suspended", lambda a: (not a.suspended, a.user)),
+    ),
+    default_sort="user",
+    name=lambda a: f"{a.user}\0{a.domain}",
+    page_size=PAGE_SIZE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    account: Account
+    tokens_url: str  # "" when the operator cannot reach its tokens
+    why_not: str  # why there is no link, when it is not the privilege (said once, above)
+
+
+@signed_in
+@require_GET
+@vary_on_headers("HX-Request")
+def index(request: SignedInRequest) -> HttpResponse:
+    try:
+        accounts = request.whm_client.list_accounts()
+        may_call = request.whm_client.my_privileges().holds(CPANEL_API)
+    except WhmError as exc:
+        if isinstance(exc, WhmAuthError):
+            messages.error(request, "WHM no longer accepts your credentials. Sign in again.")
+            return redirect_to(request, reverse("accounts:sign-in"))
+        messages.error(request, exc.message)
+        logger.warning(
+            "listaccts failed: server=%s kind=%s", request.whm.server, type(exc).__name__
+        )
+        return _render(request, None, may_call=False, status=status_for(exc))
+    return _render(request, accounts, may_call=may_call)
+
+
+def _render(
+    request: SignedInRequest, accounts: list[Account] | None, *, may_call: bool, status: int = 200
+) -> HttpResponse:
+    table = Table.from_request(request, ACCOUNT_TABLE, reverse("cptokens:accounts"))
+    matching = table.matching(accounts or ())
+    page = table.page(matching)
+    user = request.whm.user
+    rows = []
+    for account in page.object_list:
+        owned = user == ROOT or account.owner == user
+        url = reverse("cptokens:index", kwargs={"account": account.user})
+        rows.append(
+            AccountRow(account, url if owned and may_call else "", "" if owned else NOT_OWNED)
+        )
+    context = {
+        "whm": request.whm,
+        "table": table,
+        "rows": rows,
+        "page": page,
+        "query": table.query,
+        "sort": table.sort,
+        "sort_links": table.sort_links,
+        "total": len(accounts) if accounts is not None else None,
+        "matching": len(matching),
+        "loaded": accounts is not None,
+        "may_call": may_call,
+        "no_cpanel_api": NO_CPANEL_API,
+    }
+    template = "cptokens/accounts.html"
+    htmx = request.htmx
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
+        template += "#account-table"
+    return render(request, template, context, status=status)
