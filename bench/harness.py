@@ -445,14 +445,18 @@ def commit() -> dict[str, Any]:
         done = subprocess.run(
             ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
         )
-        return done.stdout.strip()
+        return done.stdout
 
+    # Porcelain lines are "XY path": the status columns may start with a space, so no strip().
     changed = [
         line[3:]
         for line in git("status", "--porcelain").splitlines()
         if not line[3:].startswith("bench/")
     ]
-    return {"commit": git("rev-parse", "HEAD"), "uncommitted_changes_outside_bench": changed}
+    return {
+        "commit": git("rev-parse", "HEAD").strip(),
+        "uncommitted_changes_outside_bench": changed,
+    }
 
 
 def now_iso() -> str:
