@@ -38,11 +38,10 @@ def test_all_features_is_full_access() -> None:
 
 
 def test_a_token_made_without_privileges_is_full_access() -> None:
-    # WHM gives a token made without acl-N everything its owner holds: its form is ticked empty.
-    flags = risk.form_flags(
-        acls=[], held_acls=["list-accts"], expires=LATER, whitelist_ips=["192.0.2.1"], now=NOW
-    )
-    assert [f.key for f in flags] == ["full-access"]
+    # WHM stores no list for a token made without acl-N: it inherits all its owner holds.
+    record = {"create_time": 1, "expires_at": 4102444800, "whitelist_ips": ["192.0.2.1"]}
+    [token] = replies.token_list({"tokens": {"t": record}})
+    assert keys(token) == {"full-access"}
 
 
 def test_a_token_holding_everything_its_reseller_holds_is_full_access() -> None:
@@ -147,3 +146,9 @@ def test_the_table_summary_reads_the_acl_flags_from_whms_list(
     body = msgspec.json.encode({"tokens": {"t": record}})
     [summary] = replies.token_summaries(msgspec.json.Decoder(replies.ListedTokens).decode(body))
     assert keys(summary) == expected
+
+
+def test_a_token_with_every_privilege_but_all_is_not_full_access_for_root() -> None:
+    held = frozenset({"all", "list-accts", "manage-api-tokens"})
+    token = whm_token(acls=frozenset({"list-accts", "manage-api-tokens"}))
+    assert keys(token, held_acls=held) == {"bypass"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tokenui.acls import BYPASS_ACLS
-from tokenui.whm.types import FULL_ACCESS, ApiToken, CpanelToken, TokenSummary
+from tokenui.whm.types import ApiToken, CpanelToken, TokenSummary
 
 # Ranges wider than these (shorter prefixes) let in whole networks.
 WIDEST_IPV4_PREFIX = 16
@@ -105,27 +105,6 @@ def flags(
     return tuple(found)
 
 
-def form_flags(
-    *,
-    acls: Iterable[str],
-    held_acls: Iterable[str],
-    expires: datetime | None,
-    whitelist_ips: Iterable[str],
-    now: datetime,
-) -> tuple[Flag, ...]:
-    """The flags of a token as the Generate/Edit form would make it (an empty privilege list
-    makes a full-access token, as WHM does when `acl-N` is left out)."""
-    chosen = frozenset(acls)
-    token = ApiToken(
-        name="",
-        created=now,
-        expires=expires,
-        acls=chosen if chosen else frozenset({FULL_ACCESS}),
-        whitelist_ips=tuple(whitelist_ips),
-    )
-    return flags(token, held_acls=held_acls, now=now)
-
-
 def is_wide_range(entry: str) -> bool:
     """An allow-list entry wider than /16 (IPv4) or /48 (IPv6); one that is no network at all
     (WHM never stores such) is not flagged."""
@@ -140,7 +119,8 @@ def is_wide_range(entry: str) -> bool:
 def _holds_all(acls: frozenset[str], held: Iterable[str] | None) -> bool:
     if held is None:
         return False
-    held = frozenset(held) - {FULL_ACCESS}
+    # Root holds `all`, which a token has only when given it: every other box ticked is less.
+    held = frozenset(held)
     return bool(held) and held <= acls
 
 

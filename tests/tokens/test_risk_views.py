@@ -237,3 +237,43 @@ def test_revoke_expired_with_none_expired_says_so_and_calls_nothing(
     root_client.post("/tokens/revoke-expired/")
     assert calls(whm, "api_token_revoke") == []
     assert AuditEvent.objects.filter(action=Action.REVOKE_EXPIRED, outcome=Outcome.REFUSED).exists()
+
+
+# --- the Generate/Edit form -----------------------------------------------------------------
+
+
+def test_generate_form_starts_with_its_flags_drawn(root_client: Client, whm: Simulator) -> None:
+    page = root_client.get("/tokens/new/").text
+    # WHM's Generate starts with a one-year expiry, no IP list, every privilege but `all`.
+    assert flag_words(page) == ["Can bypass limits", "Any IP"]
+    assert 'hx-get="/tokens/form-flags/"' in page
+    assert '<dd id="risk-any-ip">' in page
+
+
+def test_form_flags_follow_what_is_ticked_and_typed(root_client: Client, whm: Simulator) -> None:
+    root_client.get("/tokens/new/")  # reads the privileges held
+    asked = {
+        "expiry": "date",
+        "expires_on": "2099-01-01",
+        "whitelist_ips": "192.0.2.1",
+        "acls": ["list-accts"],
+    }
+    whm.clear_requests()
+
+    assert flag_words(root_client.get("/tokens/form-flags/", asked).text) == []
+    wide = root_client.get("/tokens/form-flags/", asked | {"whitelist_ips": "10.0.0.0/8"}).text
+    assert flag_words(wide) == ["Wide range"]
+    never = root_client.get("/tokens/form-flags/", asked | {"expiry": "never"}).text
+    assert flag_words(never) == ["No expiry"]
+    full = root_client.get("/tokens/form-flags/", asked | {"acls": ["all"]}).text
+    assert flag_words(full) == ["Full access"]
+    half_typed = root_client.get("/tokens/form-flags/", asked | {"expires_on": "2099-0"}).text
+    assert flag_words(half_typed) == []
+    assert whm.requests() == []  # no WHM call as the user types
+
+
+def test_edit_form_of_an_expired_token_shows_it_expired(
+    root_client: Client, risky: Simulator
+) -> None:
+    page = root_client.get("/tokens/-lapsed/edit/").text
+    assert flag_words(page) == ["Expired"]

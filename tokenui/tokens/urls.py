@@ -17,6 +17,7 @@ urlpatterns = [
     re_path(r"^$", views.index, name="index"),
     re_path(r"^new/$", views.generate, name="generate"),
     re_path(r"^check-name/$", views.check_name, name="check-name"),
+    re_path(r"^form-flags/$", views.form_flags, name="form-flags"),
     re_path(r"^export\.csv$", views.export, {"kind": "csv"}, name="export-csv"),
     re_path(r"^export\.json$", views.export, {"kind": "json"}, name="export-json"),
     re_path(

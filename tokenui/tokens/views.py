@@ -224,6 +224,20 @@ def check_name(request: SignedInRequest) -> HttpResponse:
     return render(request, "tokens/form.html#name-check", {"name_check": context})
 
 
+@signed_in
+@require_GET
+def form_flags(request: SignedInRequest) -> HttpResponse:
+    """The Generate/Edit form's risk flags redrawn as the user ticks and types: the rules stay
+    in tokenui/risk.py, asked here, rather than copied into JavaScript. No WHM call: the
+    privileges held are those read when the form opened."""
+    cached = request.session.get(HELD_ACLS)
+    held = frozenset(cached) if isinstance(cached, list) else frozenset()
+    form = _token_form(request, held, ())
+    form.data, form.is_bound = request.GET, True
+    context = {"form_flags": form.risk_flags(timezone.now()), "risk_flags": risk.ALL_FLAGS}
+    return render(request, "tokens/form.html#form-flags", context)
+
+
 def _form_reads(request: SignedInRequest) -> tuple[frozenset[str], list[ApiToken]]:
     """What the form is checked against: the privileges held and WHM's list as it is now."""
     held = _held_acls(request, fresh=request.method == "GET")
@@ -256,6 +270,8 @@ def _render_form(
 ) -> HttpResponse:
     context = {
         "form": form,
+        "form_flags": form.risk_flags(timezone.now()),
+        "risk_flags": risk.ALL_FLAGS,
         "editing": form.original_name,
         "name_check": None,
         "is_session_token": bool(form.original_name)
