@@ -12,6 +12,7 @@ import time
 import pytest
 from django.test import Client
 
+from tests.helpers import CPANEL_ROOTS, sign_in_data
 from tests.tokens.test_views import HTMX, TOKENS, calls, row
 from tokenui import risk
 from tokenui.audit.models import Action, AuditEvent, Outcome
@@ -277,3 +278,25 @@ def test_edit_form_of_an_expired_token_shows_it_expired(
 ) -> None:
     page = root_client.get("/tokens/-lapsed/edit/").text
     assert flag_words(page) == ["Expired"]
+
+
+# --- cPanel's table: only the flags cPanel's tokens can have ---------------------------------
+
+
+def test_cpanel_table_shows_full_access_no_expiry_and_expired(
+    client: Client, cpanel: Simulator
+) -> None:
+    user = CPANEL_ROOTS[0][0]
+    now = int(time.time())
+    cpanel.store.add_cpanel_token(
+        user, "cp-lapsed", create_time=now - 9 * DAY, expires_at=now - DAY
+    )
+    cpanel.store.add_cpanel_token(user, "cp-forever", create_time=now - 9, expires_at=None)
+    assert client.post("/sign-in/", sign_in_data(*CPANEL_ROOTS[0], cpanel=True)).status_code == 302
+
+    page = client.get("/cpanel/tokens/").text
+
+    assert flag_words(row(page, "cp-lapsed")) == ["Full access", "Expired"]
+    assert flag_words(row(page, "cp-forever")) == ["Full access", "No expiry"]
+    assert '<dd id="risk-expired">' in page
+    assert '<dd id="risk-any-ip">' not in page  # cPanel's tokens have no IP list to flag
