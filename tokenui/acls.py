@@ -209,6 +209,10 @@ ACL_KEYS: tuple[str, ...] = tuple(
 ACLS_BY_KEY: dict[str, Acl] = {
     acl.key: acl for group in CATALOGUE for section in group.sections for acl in section.acls
 }
+# The privileges WHM warns let a token bypass the restrictions set on it.
+BYPASS_ACLS: frozenset[str] = frozenset(
+    key for key, acl in ACLS_BY_KEY.items() if acl.warning == BYPASS_WARNING
+)
 # Plugins register ACLs named like this; WHM shows them under "Additional Software".
 SOFTWARE_PREFIX = "software-"
 # api_token_list may carry this key; it is not a real ACL.

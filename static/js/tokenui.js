@@ -172,6 +172,9 @@
     $$("input[type=checkbox][name=acls]", group).forEach((b) => { b.checked = checked; });
     if (!checked) aclBoxes().filter((b) => b.value === "all").forEach((b) => { b.checked = false; });
     syncAcls();
+    // Ticking boxes from script fires no change event: say so, so that the form's risk flags
+    // (redrawn on change) follow.
+    group.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
   // ----- The secret page: copy buttons; never comes back from history ---------------------------

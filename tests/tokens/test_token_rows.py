@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.template import engines
 
+from tokenui import risk
 from tokenui.tokens.display import Expiry, TokenRow
 from tokenui.whm.types import TokenSummary
 
@@ -47,6 +48,7 @@ def test_a_plain_row_has_every_cell_as_the_table_draws_it() -> None:
         '<td><time datetime="2023-11-14T22:13:20+00:00">11 14 2023 22:13:20</time></td>'
         "<td>Never</td>"
         '<td class="ips">Any</td>'
+        '<td class="risk"></td>'
         '<td class="col-actions"><a href="/tokens/ci-deploy/edit/" aria-label="Edit ci-deploy">'
         'Edit</a> <a href="/tokens/ci-deploy/revoke/" hx-get="/tokens/ci-deploy/revoke/" '
         'aria-label="Revoke ci-deploy" class="danger-link">Revoke</a></td></tr>'
@@ -101,3 +103,17 @@ def test_every_value_in_a_row_is_escaped() -> None:
     assert "<script>" not in html
     assert '"x"' not in html
     assert html.count("&lt;script&gt;&quot;x&quot;&amp;") == 15
+
+
+def test_a_row_shows_each_flag_with_an_icon_words_and_its_explanation() -> None:
+    html = _render(_row(flags=(risk.FULL_ACCESS_FLAG, risk.NO_EXPIRY_FLAG)))
+
+    assert (
+        '<td class="risk"><span class="flag flag-full-access" tabindex="0" '
+        'aria-describedby="risk-full-access"><svg class="icon" aria-hidden="true" '
+        'viewBox="0 0 24 24"><use href="/i.svg#risk"></use></svg> Full access'
+        '<span class="flag-tip" aria-hidden="true">'
+    ) in html
+    assert risk.FULL_ACCESS_FLAG.explanation in html
+    assert '<span class="flag flag-no-expiry" tabindex="0"' in html
+    assert "No expiry" in html

@@ -286,7 +286,7 @@ def test_list_token_summaries_reads_the_references_example_in_whms_order(answer:
     summaries = answer(_ok("api_token_list", {"tokens": tokens})).list_token_summaries()
 
     assert summaries == [
-        TokenSummary("also-2024", 1732312345, None, ()),
+        TokenSummary("also-2024", 1732312345, None, (), full_access=True),
         TokenSummary("billing-bot", 1732312345, 1763848799, ("192.0.2.10",)),
         TokenSummary("read-only", 1490882281, None, ()),
     ]

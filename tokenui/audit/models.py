@@ -16,6 +16,7 @@ class Action(models.TextChoices):
     REVOKE = "revoke", "Revoke"
     REVOKE_SELECTED = "revoke-selected", "Revoke Selected"
     REVOKE_ALL = "revoke-all", "Revoke All"
+    REVOKE_EXPIRED = "revoke-expired", "Revoke Expired"
     # cPanel's words for its token changes (its Revoke words are WHM's).
     CREATE = "create", "Create"
     RENAME = "rename", "Rename"

@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from tokenui import risk
 from tokenui.accounts import credentials
 from tokenui.accounts.auth import SignedInRequest, signed_in_any
 from tokenui.audit import trail
@@ -170,6 +171,7 @@ class Row:
     expiry: display.Expiry
     expiry_words: str
     manage_url: str
+    flags: tuple[risk.Flag, ...] = ()
 
     @property
     def name(self) -> str:
@@ -195,6 +197,7 @@ def _rows(request: CpanelRequest, tokens: Sequence[CpanelToken]) -> list[Row]:
                 expiry=state,
                 expiry_words=words,
                 manage_url=f"{before}{token.name}{after}",
+                flags=risk.flags(token, now=now),
             )
         )
     return rows
@@ -222,6 +225,7 @@ def _table_context(request: CpanelRequest, tokens: Sequence[CpanelToken] | None)
         "sort_links": table.sort_links,
         "refresh_url": table.url(page=page.number),
         "notice_icon": static("icons.svg") + "#notice",
+        "risk_flags": risk.CPANEL_FLAGS,
     }
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from tokenui.risk import Flag, flags
 from tokenui.tables import Column, TableSpec
 from tokenui.whm.types import LATEST_EPOCH, TokenSummary
 
@@ -46,6 +47,7 @@ class TokenRow:
     is_session_token: bool
     edit_url: str
     revoke_url: str
+    flags: tuple[Flag, ...] = ()
 
     @property
     def name(self) -> str:
@@ -78,6 +80,7 @@ def make_row(
         is_session_token=token.name == session_token,
         edit_url=quoted.join(urls.edit),
         revoke_url=quoted.join(urls.revoke),
+        flags=flags(token, now=now),
     )
 
 

@@ -17,6 +17,7 @@ from django.http import QueryDict
 from django.utils.functional import cached_property
 
 from tokenui.acls import ACLS_BY_KEY, Acl, AclGroup
+from tokenui.risk import Flag, flags
 from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
 from tokenui.tokens.display import server_time
 from tokenui.tokens.validators import (
@@ -290,6 +291,32 @@ class TokenForm(forms.Form):
         form = cls(data, initial=initial, original_name=token.name, **kwargs)
         form.token = token
         return form
+
+    def risk_flags(self, now: datetime.datetime) -> tuple[Flag, ...]:
+        """The risk flags of the token as the form now stands (typed, not yet valid): what
+        the table would show once it is saved. Read leniently: a half-typed date or address
+        is no risk of its own, and its field says what is wrong with it on submit."""
+        acls = [str(key) for key in (self["acls"].value() or ())]
+        if self["expiry"].value() == EXPIRY_NEVER:
+            expires = None
+        else:
+            try:
+                day = datetime.date.fromisoformat(str(self["expires_on"].value() or ""))
+            except ValueError:
+                day = None
+            # A date not (yet) readable says only that the token will expire, some day.
+            expires = self._end_of(day) if day else now + datetime.timedelta(days=365)
+        ips = [ip for ip in re.split(r"[\s,]+", str(self["whitelist_ips"].value() or "")) if ip]
+        # Nothing ticked is no full-access token here: the form refuses it (WHM would not).
+        token = ApiToken("", now, expires, frozenset(acls), tuple(ips))
+        return flags(token, held_acls=self.held_keys, now=now)
+
+    @cached_property
+    def held_keys(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self.fields["acls"].choices)
+
+    def _end_of(self, day: datetime.date) -> datetime.datetime:
+        return datetime.datetime.combine(day, EXPIRES_AT, tzinfo=self.time_zone)
 
     @property
     def renamed(self) -> bool:

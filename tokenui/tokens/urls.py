@@ -17,6 +17,9 @@ urlpatterns = [
     re_path(r"^$", views.index, name="index"),
     re_path(r"^new/$", views.generate, name="generate"),
     re_path(r"^check-name/$", views.check_name, name="check-name"),
+    re_path(r"^form-flags/$", views.form_flags, name="form-flags"),
+    re_path(r"^export\.csv$", views.export, {"kind": "csv"}, name="export-csv"),
+    re_path(r"^export\.json$", views.export, {"kind": "json"}, name="export-json"),
     re_path(
         r"^revoke-selected/$",
         by_method(GET=views.confirm_revoke_selected, POST=views.revoke_selected),
@@ -26,6 +29,11 @@ urlpatterns = [
         r"^revoke-all/$",
         by_method(GET=views.confirm_revoke_all, POST=views.revoke_all),
         name="revoke-all",
+    ),
+    re_path(
+        r"^revoke-expired/$",
+        by_method(GET=views.confirm_revoke_expired, POST=views.revoke_expired),
+        name="revoke-expired",
     ),
     re_path(rf"^{NAME}/edit/$", views.edit, name="edit"),
     re_path(

@@ -1,4 +1,5 @@
-"""The Manage API Tokens pages: the table, Generate, Edit, and Revoke (one, selected, all)."""
+"""The Manage API Tokens pages: the table, its export, Generate, Edit, and Revoke (one,
+selected, all, expired)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -19,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from tokenui import risk
 from tokenui.accounts import credentials
 from tokenui.accounts.auth import SignedInRequest, signed_in
 from tokenui.audit import trail
@@ -26,6 +28,8 @@ from tokenui.audit.models import Action, Outcome
 from tokenui.http import redirect_to, status_for
 from tokenui.tables import Table
 from tokenui.tokens import display, listing
+from tokenui.tokens import export as exports
+from tokenui.tokens.export import export_row
 from tokenui.tokens.forms import TokenForm
 from tokenui.tokens.validators import validate_token_name
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError, WhmTimeout
@@ -36,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 HELD_ACLS = "whm_held_acls"  # session key: the user's privileges, read from WHM's myprivs
 NOTHING_TO_REVOKE = "There are no API tokens to revoke."
+NOTHING_EXPIRED = "There are no expired API tokens to revoke."
 NOTHING_SELECTED = "Select at least one API token to revoke."
 # Revoke Selected posts the ticked rows of one page of the table: a longer list did not come
 # from it, and it would go into the audit trail as it is.
@@ -107,8 +112,36 @@ def _table_context(request: SignedInRequest, tokens: Sequence[TokenSummary] | No
         # Refresh List reads WHM again for the same view; Edit comes back to it.
         "refresh_url": table.url(page=page.number),
         "edit_query": table.query_string,
+        # The exports carry the search and sort, and every page of the result.
+        "export_query": table.query_string,
         "notice_icon": static("icons.svg") + "#notice",
+        "risk_flags": risk.ALL_FLAGS,
     }
+
+
+@signed_in
+@require_GET
+def export(request: SignedInRequest, kind: str) -> StreamingHttpResponse | HttpResponse:
+    """Export CSV / Export JSON: the table as it is searched and sorted (every page of it),
+    read from WHM now with the privileges, streamed a row at a time."""
+    try:
+        tokens = listing.with_acls(request)
+    except WhmError as exc:
+        return _failed(request, exc)
+    by_name = {t.name: t for t in tokens}
+    shown = _table(request).matching([TokenSummary.of(t) for t in tokens])
+    now, whm = timezone.now(), request.whm
+    rows = (
+        export_row(
+            by_name[summary.name],
+            server=whm.server,
+            user=whm.user,
+            now=now,
+            warning_days=settings.EXPIRY_WARNING_DAYS,
+        )
+        for summary in shown
+    )
+    return exports.response(rows, kind=kind, servers=[whm.server], today=now.date())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,6 +224,20 @@ def check_name(request: SignedInRequest) -> HttpResponse:
     return render(request, "tokens/form.html#name-check", {"name_check": context})
 
 
+@signed_in
+@require_GET
+def form_flags(request: SignedInRequest) -> HttpResponse:
+    """The Generate/Edit form's risk flags redrawn as the user ticks and types: the rules stay
+    in tokenui/risk.py, asked here, rather than copied into JavaScript. No WHM call: the
+    privileges held are those read when the form opened."""
+    cached = request.session.get(HELD_ACLS)
+    held = frozenset(cached) if isinstance(cached, list) else frozenset()
+    form = _token_form(request, held, ())
+    form.data, form.is_bound = request.GET, True
+    context = {"form_flags": form.risk_flags(timezone.now()), "risk_flags": risk.ALL_FLAGS}
+    return render(request, "tokens/form.html#form-flags", context)
+
+
 def _form_reads(request: SignedInRequest) -> tuple[frozenset[str], list[ApiToken]]:
     """What the form is checked against: the privileges held and WHM's list as it is now."""
     held = _held_acls(request, fresh=request.method == "GET")
@@ -223,6 +270,8 @@ def _render_form(
 ) -> HttpResponse:
     context = {
         "form": form,
+        "form_flags": form.risk_flags(timezone.now()),
+        "risk_flags": risk.ALL_FLAGS,
         "editing": form.original_name,
         "name_check": None,
         "is_session_token": bool(form.original_name)
@@ -378,6 +427,36 @@ def revoke_all(request: SignedInRequest) -> HttpResponse:
     return _revoke(request, Action.REVOKE_ALL, tokens, [t.name for t in tokens])
 
 
+@signed_in
+@require_GET
+@vary_on_headers("HX-Request")
+def confirm_revoke_expired(request: SignedInRequest) -> HttpResponse:
+    try:
+        tokens = listing.tokens(request, fresh=True)
+    except WhmError as exc:
+        return _failed(request, exc)
+    return _confirm(request, Action.REVOKE_EXPIRED, _expired(tokens))
+
+
+@signed_in
+@require_POST
+@vary_on_headers("HX-Request")
+def revoke_expired(request: SignedInRequest) -> HttpResponse:
+    # Expired as WHM lists them now: one that was renewed since the question is left alone.
+    try:
+        tokens = listing.tokens(request, fresh=True)
+    except WhmError as exc:
+        _record_failed_read(request, Action.REVOKE_EXPIRED, exc)
+        return _failed(request, exc)
+    return _revoke(request, Action.REVOKE_EXPIRED, tokens, _expired(tokens))
+
+
+def _expired(tokens: Sequence[TokenSummary]) -> list[str]:
+    """Expired but not revoked: WHM keeps listing these until someone revokes them."""
+    now = timezone.now()
+    return [t.name for t in tokens if risk.EXPIRED_FLAG in risk.flags(t, now=now)]
+
+
 def _selected(request: SignedInRequest, source: QueryDict) -> list[str] | HttpResponse:
     """The names ticked for Revoke Selected, each by WHM's rules (a name outside them names
     no token, and has no place in the audit trail), or the way back to the table saying why."""
@@ -414,16 +493,25 @@ def _confirm(request: SignedInRequest, action: Action, names: list[str]) -> Http
 def _question(action: Action, names: Sequence[str]) -> str:
     if action is Action.REVOKE_ALL:
         return "Are you certain that you want to revoke all of your API tokens?"
+    if action is Action.REVOKE_EXPIRED:
+        count = f"{len(names)} expired API token{'s' if len(names) != 1 else ''}"
+        return f"Are you certain that you want to revoke {count}?"
     if len(names) == 1:
         return f"Are you certain that you want to revoke the API token, “{names[0]}”?"
     return f"Are you certain that you want to revoke {len(names)} API tokens?"
 
 
-_SCOPES = {Action.REVOKE: "one", Action.REVOKE_SELECTED: "selected", Action.REVOKE_ALL: "all"}
+_SCOPES = {
+    Action.REVOKE: "one",
+    Action.REVOKE_SELECTED: "selected",
+    Action.REVOKE_ALL: "all",
+    Action.REVOKE_EXPIRED: "expired",
+}
 _URL_NAMES = {
     Action.REVOKE: "tokens:revoke",
     Action.REVOKE_SELECTED: "tokens:revoke-selected",
     Action.REVOKE_ALL: "tokens:revoke-all",
+    Action.REVOKE_EXPIRED: "tokens:revoke-expired",
 }
 
 
@@ -435,10 +523,9 @@ def _revoke(
     names = [n for n in asked if n in existing]
     if not names:
         # Nothing is sent to WHM, but the user asked for a change: the trail says what came of it.
-        trail.record(
-            request, action, outcome=Outcome.REFUSED, token_names=asked, reason=NOTHING_TO_REVOKE
-        )
-        messages.info(request, NOTHING_TO_REVOKE)
+        nothing = NOTHING_EXPIRED if action is Action.REVOKE_EXPIRED else NOTHING_TO_REVOKE
+        trail.record(request, action, outcome=Outcome.REFUSED, token_names=asked, reason=nothing)
+        messages.info(request, nothing)
         return _after_revoke(request, tokens)
     try:
         with _changing(request, action, names):

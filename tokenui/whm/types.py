@@ -9,6 +9,8 @@ from typing import Literal
 
 import msgspec
 
+from tokenui.acls import BYPASS_ACLS
+
 FULL_ACCESS = "all"
 # The last moment a datetime can hold (9999-12-31 23:59:59.999999 UTC): WHM accepts expiry
 # times beyond it, and the client reads each of those as this.
@@ -55,7 +57,8 @@ class ApiToken:
 
 
 class TokenSummary(msgspec.Struct, frozen=True, gc=False):
-    """One API token as a list of them shows it: name, times and IP allow-list, no ACLs.
+    """One API token as a list of them shows it: name, times and IP allow-list, no ACLs but
+    the two facts the risk flags need from them (read in the same pass, see replies).
 
     The times stay Unix seconds (at most LATEST_EPOCH + 1, i.e. "past 9999"): a table sorts and
     searches thousands of tokens and shows 50, so only those 50 become datetimes, through
@@ -67,11 +70,17 @@ class TokenSummary(msgspec.Struct, frozen=True, gc=False):
     expires_at: int | None  # None = never
     # () means the token works from any IP address.
     whitelist_ips: tuple[str, ...] = ()
+    # All Features, or made without privileges (it inherits all its owner holds).
+    full_access: bool = False
+    # Holds a privilege WHM warns lets it bypass the token's restrictions (not full access).
+    bypass: bool = False
 
     @classmethod
     def of(cls, token: ApiToken) -> TokenSummary:
         expires = None if token.expires is None else seconds(token.expires)
-        return cls(token.name, seconds(token.created), expires, token.whitelist_ips)
+        full = token.has_full_access
+        bypass = not full and not BYPASS_ACLS.isdisjoint(token.acls)
+        return cls(token.name, seconds(token.created), expires, token.whitelist_ips, full, bypass)
 
     @property
     def created(self) -> datetime:
