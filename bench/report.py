@@ -137,8 +137,11 @@ def judge(results: dict[str, Any]) -> list[dict[str, str]]:
                 n,
                 f"{len(keystrokes)} in 3 keystrokes after the page"
                 + (f" ({', '.join(sorted(set(keystrokes)))})" if keystrokes else ""),
-                "0, as WHM's table (the list the page read)",
-                _verdict(not keystrokes),
+                # Each gunicorn worker keeps its own list here (the bench's cache is locmem, one
+                # per process): a keystroke that lands on the worker that did not serve the page
+                # reads cPanel once, as WHM's search does (section 2: "0 or 1 call").
+                "≤ 1 (the other worker's first read), as WHM's table",
+                _verdict(len(keystrokes) <= 1),
             )
     # 2. Upstream calls: one row per request, judged across every size
     first = next((f["calls"] for f in sizes.values() if f.get("calls")), None)
@@ -517,7 +520,9 @@ def _cpanel_section(results: dict[str, Any]) -> list[str]:
             "(`Tokens::list`) to WHM's port; both baselines as the dashboard's client sends them "
             "(POST, Basic auth, keep-alive). *Search* is the htmx partial a search keystroke "
             "fetches. *cPanel calls per keystroke* are the calls the simulator logged during "
-            "three keystrokes after the page was opened. No target is set for these pages; "
+            "three keystrokes after the page was opened: at most 1, since each of the 2 "
+            "workers keeps its own list in the bench's locmem cache and a keystroke may land on "
+            "the one that did not serve the page. No target is set for these pages; "
             "cPanel's `Tokens::list` reply is small (no ACL maps), so the dashboard's own part "
             "of the page (session, credential, decoding, rendering) weighs more in the ratio "
             "than on WHM's page. The machine is shared with other engineers' test suites: the "
