@@ -133,7 +133,7 @@ def judge(results: dict[str, Any]) -> list[dict[str, str]]:
                 )
             keystrokes = cp["search_calls"][way]
             row(
-                f"1b. cPanel calls per search keystroke, {label}",
+                f"1b. cPanel calls in 3 search keystrokes, {label}",
                 n,
                 f"{len(keystrokes)} in 3 keystrokes after the page"
                 + (f" ({', '.join(sorted(set(keystrokes)))})" if keystrokes else ""),
