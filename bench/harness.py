@@ -34,6 +34,8 @@ LOOPBACK = "127.0.0.1"
 # The simulator's demo users (README): root holds every ACL, reseller a typical 31.
 ROOT_USER = ("root", "demo-root-pass")
 RESELLER_USER = ("reseller", "demo-reseller-pass")
+# The demo cPanel account root owns; `--tokens N` gives it N tokens too (simulator/seed.py).
+CPANEL_USER = ("acme", "demo-acme-pass")
 CSRF_COOKIE = "tokenui_csrftoken"
 SESSION_COOKIE = "tokenui_session"
 START_TIMEOUT_S = 120.0  # seeding 10,000 tokens and booting gunicorn fit well inside this
@@ -155,6 +157,7 @@ class Simulator:
     state_dir: Path
     ca_path: Path | None  # None: plain HTTP
     process: Process
+    cpanel_url: str  # the same simulator's cPanel port (UAPI), same scheme
 
     def tls_context(self) -> ssl.SSLContext | bool:
         if self.ca_path is None:
@@ -198,9 +201,10 @@ def start_simulator(
     stack: ExitStack, workdir: Path, *, tokens: int, latency_ms: int, tls: bool = True
 ) -> Simulator:
     state_dir = workdir / "simulator"
-    port = free_port()
+    port, cpanel_port = free_port(), free_port()
     env = base_env() | {"SECRET_KEY": secrets.token_urlsafe(40), "DEBUG": "true"}
     argv = [PYTHON, "manage.py", "whm_simulator", "--port", str(port)]
+    argv += ["--cpanel-port", str(cpanel_port)]
     argv += ["--tls"] if tls else []
     argv += ["--state-dir", str(state_dir), "--tokens", str(tokens)]
     argv += ["--latency-ms", str(latency_ms), "--reset"]
@@ -212,9 +216,15 @@ def start_simulator(
         what="the WHM simulator",
         process=process,
     )
-    if not tls:
-        return Simulator(f"http://{LOOPBACK}:{port}", state_dir, None, process)
-    return Simulator(f"https://{LOOPBACK}:{port}", state_dir, state_dir / "ca.pem", process)
+    scheme = "https" if tls else "http"
+    ca_path = state_dir / "ca.pem" if tls else None
+    return Simulator(
+        f"{scheme}://{LOOPBACK}:{port}",
+        state_dir,
+        ca_path,
+        process,
+        f"{scheme}://{LOOPBACK}:{cpanel_port}",
+    )
 
 
 def dashboard_env(simulator: Simulator, workdir: Path) -> dict[str, str]:
@@ -225,6 +235,7 @@ def dashboard_env(simulator: Simulator, workdir: Path) -> dict[str, str]:
         "WHM_URL": simulator.url,
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "CACHE_URL": "locmemcache://",
+        "CPANEL_PORT": str(httpx.URL(simulator.cpanel_url).port),
     }
     if simulator.ca_path is not None:
         env["WHM_CA_BUNDLE"] = str(simulator.ca_path)
@@ -327,14 +338,16 @@ def csrf_token(client: httpx.Client) -> str:
     return client.cookies.get(CSRF_COOKIE) or ""
 
 
-def sign_in(client: httpx.Client, user: str, password: str) -> None:
-    """Sign in by password, as the form does; raises BenchError unless the dashboard accepts."""
+def sign_in(client: httpx.Client, user: str, password: str, *, service: str = "whm") -> None:
+    """Sign in by password, as the form does, to WHM or (`service="cpanel"`) to cPanel; raises
+    BenchError unless the dashboard accepts."""
     page = client.get("/sign-in/")
     match = _SERVER_FIELD.search(page.text)
     if page.status_code != 200 or match is None:
         raise BenchError(f"The sign-in page answered {page.status_code} without a server field.")
     data = {
         "csrfmiddlewaretoken": csrf_token(client),
+        "service": service,
         "server": match.group(1) or match.group(2),
         "username": user,
         "method": "password",
@@ -391,6 +404,28 @@ class Whm:
         response.raise_for_status()
         return response
 
+    def uapi_cpanel_list(self, user: str, password: str, account: str) -> httpx.Response:
+        """WHM API 1 `uapi_cpanel` running `Tokens::list` for `account`, as the dashboard's
+        client sends it (POST, Basic auth, the call's parameters in the form body)."""
+        body = f"cpanel.user={account}&cpanel.module=Tokens&cpanel.function=list"
+        return self._post("/json-api/uapi_cpanel", user, password, body, {"api.version": "1"})
+
+    def _post(
+        self, path: str, user: str, password: str, body: str, params: dict[str, str]
+    ) -> httpx.Response:
+        auth = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        response = self._http.post(
+            path,
+            params=params,
+            headers={
+                "Authorization": f"Basic {auth}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            content=body.encode(),
+        )
+        response.raise_for_status()
+        return response
+
     def log(self) -> tuple[int, list[dict[str, Any]]]:
         """(connections accepted so far, every API request logged so far)."""
         body = self._http.get("/__simulator__/requests").raise_for_status().json()
@@ -398,6 +433,22 @@ class Whm:
 
     def token_names(self, user: str, password: str) -> list[str]:
         return list(self.api_token_list(user, password).json()["data"]["tokens"])
+
+
+class Cpanel(Whm):
+    """Direct UAPI calls to the simulator's cPanel port (a cPanel user's baseline)."""
+
+    def __init__(self, simulator: Simulator) -> None:
+        self._http = httpx.Client(
+            base_url=simulator.cpanel_url,
+            verify=simulator.tls_context(),
+            timeout=60,
+            limits=httpx.Limits(max_connections=1, keepalive_expiry=50),
+        )
+
+    def tokens_list(self, user: str, password: str) -> httpx.Response:
+        """UAPI `Tokens::list` as the dashboard's client sends it: POST, Basic auth."""
+        return self._post("/execute/Tokens/list", user, password, "", {})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,11 +21,13 @@ from bench import browser as browser_bench
 from bench import loadgen
 from bench.harness import (
     BENCH_DIR,
+    CPANEL_USER,
     PYTHON,
     ROOT,
     ROOT_USER,
     SESSION_COOKIE,
     BenchError,
+    Cpanel,
     Stack,
     Whm,
     commit,
@@ -58,6 +60,7 @@ PROFILE_SIZES = (10_000,)  # the plain-HTTP setup profiles its own sizes
 PROFILE_REQUESTS = 20
 STEP_SIZES = (1_000, 10_000)  # bench.steps: each change before and after, in one process
 STEP_ROUNDS = 30  # a third at 10,000
+CPANEL_TOKENS = 1_000  # the cPanel tokens page (issue 10) is measured at this size
 ROW_MARK = '<tr id="token-'
 REFRESH_LINK = re.compile(r'hx-get="([^"]*)"[^>]*>Refresh List<')
 
@@ -185,6 +188,11 @@ def _measure_size(
                 f"proxy overhead ({samples} rounds)",
                 lambda: figures.update(overhead=proxy_overhead(stack, whm, samples)),
             )
+            if n == CPANEL_TOKENS:
+                step(
+                    f"cPanel tokens page, both ways in ({samples} rounds)",
+                    lambda: figures.update(cpanel=cpanel_overhead(stack, whm, samples)),
+                )
             if n in STEP_SIZES:
                 step("each step, before and after", lambda: figures.update(steps=steps(stack)))
             if n in PROFILE_SIZES:
@@ -283,6 +291,75 @@ def _warm_both_workers(client: httpx.Client, hx: dict[str, str]) -> None:
         thread.start()
     for thread in threads:
         thread.join(120)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1b. The cPanel tokens page (issue 10), both ways in, against the direct UAPI call
+# ---------------------------------------------------------------------------------------------
+def cpanel_overhead(stack: Stack, whm: Whm, samples: int) -> dict[str, Any]:
+    """The cPanel account's tokens page and its search partial, as the cPanel user signed in
+    directly (against UAPI `Tokens::list` on cPanel's port) and as a WHM operator through
+    `uapi_cpanel` (against a direct `uapi_cpanel` to WHM's port), interleaved in one run."""
+    account, password = CPANEL_USER
+    user = dashboard_client(stack.dashboard)
+    sign_in(user, account, password, service="cpanel")
+    operator = _signed_in(stack)
+    own_path, via_path = "/cpanel/tokens/", f"/cpanel/accounts/{account}/tokens/"
+    own_hx = htmx_headers(user, own_path)
+    via_hx = htmx_headers(operator, via_path)
+    with Cpanel(stack.simulator) as cpanel:
+        probes: dict[str, Callable[[], httpx.Response]] = {
+            "user_direct": lambda: cpanel.tokens_list(account, password),
+            "user_page": lambda: user.get(own_path),
+            "user_search": lambda: user.get(own_path, params={"q": "-0"}, headers=own_hx),
+            "operator_direct": lambda: whm.uapi_cpanel_list(*ROOT_USER, account),
+            "operator_page": lambda: operator.get(via_path),
+            "operator_search": lambda: operator.get(via_path, params={"q": "-0"}, headers=via_hx),
+            "healthz": lambda: user.get("/healthz"),
+        }
+        for _ in range(3):  # warm-up: templates, pools, the kept list
+            for probe in probes.values():
+                probe()
+        # What one search keystroke costs upstream, each way in (the simulator logs both ports).
+        calls = {}
+        for way, hx, path in (("user", own_hx, own_path), ("operator", via_hx, via_path)):
+            client = user if way == "user" else operator
+            client.get(path)  # the page read the list, as a person's search follows it
+            before = len(whm.log()[1])
+            for keystroke in ("e", "ex", "exp"):
+                client.get(path, params={"q": keystroke}, headers=hx)
+            calls[way] = [entry["function"] for entry in whm.log()[1][before:]]
+        times = _interleaved(probes, samples)
+    user.close()
+    operator.close()
+    summary: dict[str, Any] = {"samples": samples, "tokens": stack.tokens, "search_calls": calls}
+    for name, values in times.items():
+        summary[name] = {"median_ms": ms(median(values)), "p95_ms": ms(percentile(values, 95))}
+    for way in ("user", "operator"):
+        direct = median(times[f"{way}_direct"])
+        for kind in ("page", "search"):
+            figure = summary[f"{way}_{kind}"]
+            figure["ratio_median"] = round(median(times[f"{way}_{kind}"]) / direct, 3)
+            figure["overhead_median_ms"] = ms(median(times[f"{way}_{kind}"]) - direct)
+    return summary
+
+
+def _interleaved(
+    probes: dict[str, Callable[[], httpx.Response]], samples: int
+) -> dict[str, list[float]]:
+    """Each probe `samples` times, in rotating order; any answer but 200 stops the measurement."""
+    times: dict[str, list[float]] = {name: [] for name in probes}
+    order = list(probes)
+    for round_ in range(samples):
+        turn = round_ % len(order)
+        for name in order[turn:] + order[:turn]:
+            started = time.perf_counter()
+            response = probes[name]()
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                raise RuntimeError(f"{name} answered {response.status_code}")
+            times[name].append(elapsed)
+    return times
 
 
 # ---------------------------------------------------------------------------------------------

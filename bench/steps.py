@@ -73,6 +73,7 @@ def steps(body: bytes) -> list[tuple[str, str, str, Callable[[], Any], Callable[
     tokens = replies.token_list(msgspec.json.decode(body)["data"])
     typed = transport._typed(replies.ListedTokens)
     summaries = replies.token_summaries(typed.decode(body).data)
+    kept = listing._WHM_TOKENS  # the WHM table's kept list: its msgpack encoder and decoder
     engine = engines["django"]
     rows = {
         "rows": [
@@ -106,7 +107,7 @@ def steps(body: bytes) -> list[tuple[str, str, str, Callable[[], Any], Callable[
             "pickle the ApiTokens, unpickle them (by the constructor, as ApiToken.__reduce__ did)",
             "msgpack the TokenSummaries, decode them",
             lambda: _unpickled(pickle.dumps(_fields(tokens), pickle.HIGHEST_PROTOCOL)),
-            lambda: listing._DECODER.decode(listing._ENCODER.encode(summaries)),
+            lambda: kept._decoder.decode(kept._encoder.encode(summaries)),
         ),
         (
             "Write the page's 50 rows",

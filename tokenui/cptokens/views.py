@@ -5,7 +5,8 @@ account a signed-in WHM operator owns."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
@@ -33,6 +34,7 @@ from tokenui.cptokens.forms import CreateForm, RenameForm
 from tokenui.http import redirect_to, status_for
 from tokenui.tables import Column, Table, TableSpec
 from tokenui.tokens import display
+from tokenui.tokens.listing import REFRESH_HEADER, KeptList
 from tokenui.tokens.validators import validate_token_name
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError, WhmTimeout
 from tokenui.whm.servers import (
@@ -118,13 +120,48 @@ def cpanel_page(view: View) -> View:
 # ---------------------------------------------------------------------------------------------
 @cpanel_page
 @require_GET
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", REFRESH_HEADER)
 def index(request: CpanelRequest) -> HttpResponse:
+    # Search, sort and paging redraw the list the page read (as cPanel's own page filters the
+    # table it loaded); opening the page and Refresh List read cPanel.
+    fresh = not _wants_partial(request) or request.headers.get(REFRESH_HEADER) == "true"
     try:
-        tokens = request.cpanel.client.list_tokens()
+        tokens = _tokens(request, fresh=fresh)
     except WhmError as exc:
         return _failed(request, exc)
     return _render_table(request, tokens)
+
+
+# The list the table shows, kept for the session's search, sort and paging as WHM's table keeps
+# its own (tokens/listing.py): per session, server, signed-in user and account; names and times,
+# never a secret; dropped after every change this session makes.
+_KEPT = KeptList("tokenui:cpanel-token-list:", CpanelToken)
+
+
+def _tokens(request: CpanelRequest, *, fresh: bool) -> list[CpanelToken]:
+    """The account's tokens: read from cPanel now when `fresh` (and kept for the partials that
+    follow), else the list this session read within KEPT_SECONDS, or cPanel's when none is."""
+    scope = _kept_scope(request)
+    if not fresh and (kept := _KEPT.get(request, scope)) is not None:
+        return kept
+    listed = request.cpanel.client.list_tokens()
+    _KEPT.keep(request, scope, listed)
+    return listed
+
+
+def _kept_scope(request: CpanelRequest) -> str:
+    return f"{request.whm.server}\0{request.whm.user}\0{request.cpanel.account}"
+
+
+@contextmanager
+def _changing(request: CpanelRequest, action: Action, names: Sequence[str]) -> Iterator[None]:
+    """Around a call that changes cPanel: recorded in the audit trail, and, whatever its
+    outcome, the kept list is dropped."""
+    try:
+        with trail.recording(request, action, names):
+            yield
+    finally:
+        _KEPT.forget(request, _kept_scope(request))
 
 
 def _render_table(
@@ -253,7 +290,7 @@ def _page_context(request: CpanelRequest) -> dict:
 def create(request: CpanelRequest) -> HttpResponse:
     # The Create POST *is* the page that shows the secret: no redirect, nothing stored.
     try:
-        tokens = request.cpanel.client.list_tokens()
+        tokens = _tokens(request, fresh=True)
     except WhmError as exc:
         if request.method == "POST":
             trail.record_error(request, Action.CREATE, exc, changes_state=False)
@@ -263,7 +300,7 @@ def create(request: CpanelRequest) -> HttpResponse:
         return _render_create(request, form, status=200 if request.method == "GET" else 422)
     args = form.create_args()
     try:
-        with trail.recording(request, Action.CREATE, [args["name"]]):
+        with _changing(request, Action.CREATE, [args["name"]]):
             created = request.cpanel.client.create_token(args["name"], expires=args["expires"])
     except WhmError as exc:
         if isinstance(exc, WhmAuthError):
@@ -339,7 +376,7 @@ def saved(request: CpanelRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def manage(request: CpanelRequest, name: str) -> HttpResponse:
     try:
-        tokens = request.cpanel.client.list_tokens()
+        tokens = _tokens(request, fresh=True)
     except WhmError as exc:
         if request.method == "POST":
             trail.record_error(request, Action.RENAME, exc, changes_state=False, token_names=[name])
@@ -356,7 +393,7 @@ def manage(request: CpanelRequest, name: str) -> HttpResponse:
         return _render_manage(request, form, token, status=200 if request.method == "GET" else 422)
     new_name = form.cleaned_data["new_name"]
     try:
-        with trail.recording(request, Action.RENAME, [name, new_name]):
+        with _changing(request, Action.RENAME, [name, new_name]):
             request.cpanel.client.rename_token(name, new_name)
     except WhmError as exc:
         if isinstance(exc, WhmAuthError):
@@ -472,7 +509,7 @@ def _read_for_revoke(
 ) -> list[CpanelToken] | HttpResponse:
     """cPanel's list as it is now, or the failure (recorded when a change was asked for)."""
     try:
-        return request.cpanel.client.list_tokens()
+        return _tokens(request, fresh=True)
     except WhmError as exc:
         if request.method == "POST":
             trail.record_error(request, action, exc, changes_state=False, token_names=names)
@@ -539,7 +576,7 @@ def _revoke(
         return _after_revoke(request, tokens)
     done: list[str] = []
     try:
-        with trail.recording(request, action, names):
+        with _changing(request, action, names):
             for name in names:
                 request.cpanel.client.revoke_token(name)
                 done.append(name)
