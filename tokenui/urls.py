@@ -26,4 +26,5 @@ urlpatterns = [
     path("tokens/", include("tokenui.tokens.urls")),
     path("audit/", include("tokenui.audit.urls")),
     path("cpanel/", include("tokenui.cptokens.urls")),
+    path("fleet/", include("tokenui.fleet.urls")),
 ]

@@ -29,6 +29,8 @@ class SignedInRequest(HttpRequest):
 
     whm: WhmSession
     whm_client: WhmClient
+    whm_servers: list[str]  # every signed-in server's name, the active one first
+    whm_can_add: bool  # a configured WHM server is not signed in yet (Add server)
 
 
 def signed_in(view: View) -> View:
@@ -45,12 +47,16 @@ def _guarded(view: View, *, cpanel: bool) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         session = credentials.load(request.session)
-        if session is None or session.server not in configured_servers():
+        servers = configured_servers()
+        if session is None or session.server not in servers:
             credentials.forget(request.session)
             return redirect_to(request, sign_in_url(request))
         if session.is_cpanel and not cpanel:
             return redirect_to(request, reverse("cptokens:index"))
         request.whm = session  # type: ignore[attr-defined]
+        names = credentials.server_names(request.session)
+        request.whm_servers = names  # type: ignore[attr-defined]
+        request.whm_can_add = not session.is_cpanel and len(servers) > len(names)  # type: ignore[attr-defined]
         if not session.is_cpanel:
             request.whm_client = client_for(session.server, session.credential)  # type: ignore[attr-defined]
         response = view(request, *args, **kwargs)

@@ -1,5 +1,5 @@
-"""The signed-in user's WHM (or cPanel) credential, encrypted at rest in their server-side
-session.
+"""The signed-in user's WHM (or cPanel) credentials, encrypted at rest in their server-side
+session: the server the pages work on, and any other WHM servers added to the same session.
 
 The session cookie carries only Django's random session key; the session's data lives in the
 database (or cache) and holds the credential only as Fernet ciphertext. The keys derive from
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -22,7 +23,8 @@ from django.contrib.sessions.backends.base import SessionBase
 
 from tokenui.whm.types import Credential
 
-SESSION_KEY = "whm"
+SESSION_KEY = "whm"  # the server the pages work on
+OTHERS_KEY = "whm_others"  # the other signed-in WHM servers: {server: sealed entry}
 # What a session signed in to (the audit trail's Service holds the same two words).
 WHM = "whm"
 CPANEL = "cpanel"
@@ -73,6 +75,10 @@ def load(session: SessionBase) -> WhmSession | None:
     entry = session.get(SESSION_KEY)
     if not isinstance(entry, dict):
         return None
+    return _open(session, entry)
+
+
+def _open(session: SessionBase, entry: dict) -> WhmSession | None:
     try:
         sealed = entry["sealed"].encode("ascii")
         payload = json.loads(_fernet().decrypt(sealed))
@@ -88,14 +94,123 @@ def load(session: SessionBase) -> WhmSession | None:
         return None
     if not _opens_with_current_key(sealed):
         # Sealed under a key now in SECRET_KEY_FALLBACKS: re-seal under the current one.
-        store(session, entry["server"], credential, entry["token_name"], service=service)
+        entry.update(sealed=_seal(entry["server"], credential, service))
+        session.modified = True
     return WhmSession(
         entry["server"], entry["user"], entry["kind"], entry["token_name"], credential, service
     )
 
 
 def forget(session: SessionBase) -> None:
+    """Drop the active server's credential (it no longer works); another signed-in server, if
+    any, becomes the active one."""
     session.pop(SESSION_KEY, None)
+    _promote(session)
+
+
+# --- Several WHM servers in one session -----------------------------------------------------
+# The active server stays under SESSION_KEY, so every page reads it as before; the others wait
+# under OTHERS_KEY, each with the time it was last used. An idle one lapses on its own after
+# SESSION_COOKIE_AGE (the active one is used by every request, and the session's own idle
+# expiry covers it).
+
+
+def add(session: SessionBase, server: str, credential: Credential, token_name: str | None) -> None:
+    """Sign in to another WHM server: it becomes the active one, the previous active one waits."""
+    current = session.get(SESSION_KEY)
+    others = _others(session)
+    is_whm = isinstance(current, dict) and current.get("service", WHM) == WHM
+    if is_whm and current.get("server") != server:
+        others[current["server"]] = current | {"used": int(time.time())}
+    others.pop(server, None)
+    session[OTHERS_KEY] = others
+    store(session, server, credential, token_name)
+
+
+def switch(session: SessionBase, server: str) -> bool:
+    """Make a signed-in server the active one, without signing in again; False if it is not
+    signed in (or its credential lapsed)."""
+    others = _others(session)
+    entry = others.pop(server, None)
+    if entry is None or _open(session, entry) is None:
+        session[OTHERS_KEY] = others
+        return False
+    current = session.get(SESSION_KEY)
+    if isinstance(current, dict):
+        others[current["server"]] = current | {"used": int(time.time())}
+    session[OTHERS_KEY] = others
+    session[SESSION_KEY] = {key: value for key, value in entry.items() if key != "used"}
+    return True
+
+
+def signed_in(session: SessionBase) -> list[WhmSession]:
+    """Every signed-in WHM server's session, the active one first, then in settings order."""
+    active = load(session)
+    if active is None or active.is_cpanel:
+        return [active] if active else []
+    found = [active]
+    for entry in _others(session).values():
+        if (other := _open(session, entry)) is not None:
+            found.append(other)
+    return found
+
+
+def server_names(session: SessionBase) -> list[str]:
+    """The names of the signed-in servers, the active one first (nothing is decrypted)."""
+    active = session.get(SESSION_KEY)
+    if not isinstance(active, dict):
+        return []
+    return [active.get("server", ""), *_others(session)]
+
+
+def touch(session: SessionBase, server: str) -> None:
+    """A waiting server was used (the fleet view read it): push its idle deadline back."""
+    others = _others(session)
+    if server in others:
+        now = int(time.time())
+        if now - others[server].get("used", 0) >= 60:  # one session write a minute at most
+            others[server]["used"] = now
+            session[OTHERS_KEY] = others
+
+
+def sign_out_of(session: SessionBase, server: str) -> WhmSession | None:
+    """Forget one server's credential (the next waiting one becomes active if it was the
+    active one); its session, or None if it was not signed in."""
+    others = _others(session)
+    if server in others:
+        gone = _open(session, others.pop(server))
+        session[OTHERS_KEY] = others
+        return gone
+    active = load(session)
+    if active is None or active.server != server:
+        return None
+    session.pop(SESSION_KEY, None)
+    _promote(session)
+    return active
+
+
+def _promote(session: SessionBase) -> None:
+    for name in list(_others(session)):
+        if switch(session, name):
+            return
+
+
+def _others(session: SessionBase) -> dict[str, dict]:
+    """The waiting servers' entries, without those whose idle time ran out."""
+    stored = session.get(OTHERS_KEY)
+    if not isinstance(stored, dict):
+        return {}
+    deadline = int(time.time()) - settings.SESSION_COOKIE_AGE
+    kept = {
+        name: entry
+        for name, entry in stored.items()
+        if isinstance(entry, dict)
+        and entry.get("server") == name
+        and entry.get("used", 0) > deadline
+    }
+    if len(kept) != len(stored):
+        session[OTHERS_KEY] = kept
+    return dict(kept)
 
 
 def _seal(server: str, credential: Credential, service: str) -> str:

@@ -61,9 +61,14 @@ class SignInForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args: Any, servers: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, servers: list[str], whm_only: bool = False, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        if whm_only:
+            # Add server: a session holds several WHM servers, a cPanel session only its own.
+            self.fields["service"].choices = [(WHM, "WHM")]
         self.fields["server"].choices = [(name, name) for name in servers]
         self.fields["server"].initial = servers[0]
         self.single_server = len(servers) == 1

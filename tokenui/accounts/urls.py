@@ -1,4 +1,4 @@
-"""URLs for signing in and out."""
+"""URLs for signing in and out, and for the other servers of a session."""
 
 from __future__ import annotations
 
@@ -11,4 +11,6 @@ app_name = "accounts"
 urlpatterns = [
     path("sign-in/", views.sign_in, name="sign-in"),
     path("sign-out/", views.sign_out, name="sign-out"),
+    path("servers/add/", views.add_server, name="add-server"),
+    path("servers/switch/", views.switch_server, name="switch-server"),
 ]

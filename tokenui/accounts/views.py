@@ -1,5 +1,6 @@
 """Sign in to a WHM server, or to a cPanel account on its cPanel port (the credential is
-checked there first), and sign out."""
+checked there first); add more WHM servers to the session and switch between them; sign out of
+one server or of all."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tokenui.accounts import credentials
+from tokenui.accounts.auth import SignedInRequest, signed_in
 from tokenui.accounts.credentials import CPANEL
 from tokenui.accounts.forms import SignInForm
 from tokenui.accounts.throttle import (
@@ -67,7 +69,42 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/sign_in.html", context, status=status)
 
 
-def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
+@sensitive_post_parameters("password", "api_token")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@signed_in
+def add_server(request: SignedInRequest) -> HttpResponse:
+    """Add server: sign in to another configured WHM server, keeping the servers signed in."""
+    waiting = [name for name in configured_servers() if name not in request.whm_servers]
+    if not waiting:
+        messages.info(request, "You are signed in to every configured server.")
+        return redirect("tokens:index")
+    form = SignInForm(request.POST or None, servers=waiting, whm_only=True)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            outcome = _attempt(request, form, adding=True)
+            if isinstance(outcome, HttpResponse):
+                return outcome
+            status = outcome
+    context = {"form": form, "whm": request.whm, "adding": True}
+    return render(request, "accounts/sign_in.html", context, status=status)
+
+
+@require_POST
+@signed_in
+def switch_server(request: SignedInRequest) -> HttpResponse:
+    """Work on another signed-in server, without signing in again."""
+    server = request.POST.get("server", "")
+    if credentials.switch(request.session, server):
+        messages.success(request, f"You are now working on {server}.")
+    else:
+        messages.error(request, f"You are not signed in to {server or 'that server'}.")
+    return redirect("tokens:index")
+
+
+def _attempt(request: HttpRequest, form: SignInForm, *, adding: bool = False) -> HttpResponse | int:
     """Try the credential with WHM: a redirect into the dashboard, or the status to show."""
     server, credential = form.cleaned_data["server"], form.credential()
     service = form.cleaned_data["service"]
@@ -95,17 +132,26 @@ def _attempt(request: HttpRequest, form: SignInForm) -> HttpResponse | int:
         throttle.release()  # WHM could not judge the credential
         return _refuse(request, form, actor, exc.message, status_for(exc), Outcome.FAILED)
     throttle.succeeded()
-    # A new session, not just a new key: no fixation, and nothing of a previous sign-in on this
-    # browser (its cached privileges above all) carries over to this one.
-    request.session.flush()
-    rotate_token(request)
-    credentials.store(request.session, server, credential, token_name, service=service)
+    if adding:
+        # The servers already signed in stay; a new session key all the same (no fixation).
+        request.session.cycle_key()
+        rotate_token(request)
+        credentials.add(request.session, server, credential, token_name)
+    else:
+        # A new session, not just a new key: no fixation, and nothing of a previous sign-in on
+        # this browser (its cached privileges above all) carries over to this one.
+        request.session.flush()
+        rotate_token(request)
+        credentials.store(request.session, server, credential, token_name, service=service)
     actor = trail.Actor(server, credential.user, credential.kind, token_name, service)
     account = credential.user if form.is_cpanel else ""
     trail.record(request, Action.SIGN_IN, outcome=Outcome.SUCCEEDED, actor=actor, account=account)
     user, method = credential.user, credential.kind
     logger.info("sign-in: user=%s server=%s method=%s service=%s", user, server, method, service)
     # Not redirect(): it would take a bare word such as "tokens" for a URL pattern name.
+    if adding:
+        messages.success(request, f"Signed in to {server}. Switch servers from the header.")
+        return HttpResponseRedirect(reverse("tokens:index"))
     if form.is_cpanel:
         # A cPanel user has one page family; a `next` left by a WHM page would only bounce.
         return HttpResponseRedirect(reverse("cptokens:index"))
@@ -136,12 +182,19 @@ def _refuse(
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    if whm := credentials.load(request.session):
+    """Sign out of one server (`server` posted, others still signed in), else of all."""
+    server = request.POST.get("server", "")
+    if server and len(credentials.server_names(request.session)) > 1:
+        if whm := credentials.sign_out_of(request.session, server):
+            trail.record(request, Action.SIGN_OUT, outcome=Outcome.SUCCEEDED, actor=whm)
+            messages.success(request, f"You have signed out of {server}.")
+        return redirect("tokens:index")
+    for whm in credentials.signed_in(request.session):
         account = whm.user if whm.is_cpanel else ""
         trail.record(
             request, Action.SIGN_OUT, outcome=Outcome.SUCCEEDED, actor=whm, account=account
         )
-    request.session.flush()  # drops the credential and the session key together
+    request.session.flush()  # drops the credentials and the session key together
     messages.success(request, "You have signed out.")
     return redirect("accounts:sign-in")
 

@@ -1,0 +1,63 @@
+"""Several WHM simulators over real HTTP for the All servers page: the suite's own ("alpha"),
+a second ("beta") and a third ("gamma") that a test may stop, each in its demo state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+
+from tests.helpers import DEMO_ROOT, sign_in_data
+from tokenui.simulator import Simulator
+
+
+@pytest.fixture(scope="session")
+def _beta_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    with Simulator(tmp_path_factory.mktemp("whm-beta")) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def beta(_beta_server: Simulator) -> Simulator:
+    _beta_server.reset()
+    return _beta_server
+
+
+@pytest.fixture
+def gamma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    """A simulator of the test's own, which the test may stop."""
+    simulator = Simulator(tmp_path_factory.mktemp("whm-gamma"))
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def servers(whm: Simulator, beta: Simulator, gamma: Simulator, settings) -> dict[str, Simulator]:
+    settings.WHM_SERVERS = {"alpha": whm.url, "beta": beta.url, "gamma": gamma.url}
+    return {"alpha": whm, "beta": beta, "gamma": gamma}
+
+
+def sign_in_to(client: Client, *names: str) -> Client:
+    """Sign in to the first server, then Add server for each of the others, all as root."""
+    first, *others = names
+    response = client.post("/sign-in/", sign_in_data(*DEMO_ROOT) | {"server": first})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    for name in others:
+        response = client.post("/servers/add/", sign_in_data(*DEMO_ROOT) | {"server": name})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    return client
+
+
+@pytest.fixture
+def fleet_client(client: Client, servers: dict[str, Simulator], db: None) -> Client:
+    """Signed in to alpha, beta and gamma as root."""
+    return sign_in_to(client, "alpha", "beta", "gamma")
+
+
+@pytest.fixture(scope="session")
+def big_simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    """A simulator whose root holds 6,000 tokens."""
+    with Simulator(tmp_path_factory.mktemp("whm-big"), tokens=6000) as simulator:
+        yield simulator

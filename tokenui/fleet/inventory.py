@@ -1,0 +1,192 @@
+"""Reading every signed-in server's tokens at once: a bounded pool of threads over the pooled
+WHM clients (one connection pool per server, shared with the single-server pages), so the
+fleet page costs about the slowest server rather than the sum; a server that fails or hangs
+gives a status line, never a failed page.
+
+Each server's read is kept in the cache for KEPT_SECONDS, as the single-server table keeps its
+list: search, filters, sort and paging redraw from it; opening the page and Refresh read WHM.
+It holds what the table shows (names, times, IPs, privileges), never a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+
+import msgspec
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from tokenui import risk
+from tokenui.accounts.credentials import WhmSession
+from tokenui.whm.errors import WhmError
+from tokenui.whm.servers import client_for
+from tokenui.whm.types import TokenSummary
+
+logger = logging.getLogger(__name__)
+
+KEPT_SECONDS = 120
+# Threads for one page: every server at once up to this many (the bench's 20 read in one
+# round); beyond it, servers wait for a free thread rather than each request making 100.
+MAX_WORKERS = 32
+# A read that outlives its own timeout (WHM_TIMEOUT) by this much is given up on: the page
+# answers without it even if a socket somewhere is still stuck.
+GRACE_SECONDS = 0.5
+
+
+class FleetToken(msgspec.Struct, frozen=True, gc=False):
+    """One token of one server, as the fleet table shows it (times in Unix seconds)."""
+
+    server: str
+    user: str
+    name: str
+    create_time: int
+    expires_at: int | None
+    whitelist_ips: tuple[str, ...]
+    privileges: str  # a summary in words
+    flags: tuple[str, ...]  # the risk flags' keys (tokenui.risk) when it was read
+
+
+class ServerRead(msgspec.Struct, frozen=True):
+    """One server's part of the fleet: its tokens and when they were read, or why it could not
+    be read (WHM's named error, word for word)."""
+
+    server: str
+    user: str
+    read_at: int  # Unix seconds: when WHM answered, or when the attempt failed
+    tokens: tuple[FleetToken, ...] = ()
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    @property
+    def read_time(self) -> datetime:
+        return datetime.fromtimestamp(self.read_at, UTC)
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(ServerRead)
+
+
+def read_servers(
+    sessions: Sequence[WhmSession], *, scope: str, fresh: bool, only: str = ""
+) -> list[ServerRead]:
+    """Every session's server, in the order given: kept reads where allowed, the rest read
+    now, concurrently. `fresh` reads every server again, `only` just that one."""
+    reads: dict[str, ServerRead] = {}
+    missing: list[WhmSession] = []
+    for session in sessions:
+        kept = None if fresh or session.server == only else _kept(scope, session)
+        if kept is None:
+            missing.append(session)
+        else:
+            reads[session.server] = kept
+    for read in read_concurrently(missing):
+        reads[read.server] = read
+        _keep(scope, read)
+    return [reads[session.server] for session in sessions]
+
+
+def read_concurrently(sessions: Sequence[WhmSession]) -> list[ServerRead]:
+    """Read each session's server in its own thread; answer within WHM_TIMEOUT + GRACE_SECONDS
+    whatever the servers do."""
+    if not sessions:
+        return []
+    pool = ThreadPoolExecutor(
+        max_workers=min(len(sessions), MAX_WORKERS), thread_name_prefix="fleet"
+    )
+    try:
+        futures = [pool.submit(read_one, session) for session in sessions]
+        # A queued read waits for a thread: allow a round of the timeout per batch of workers.
+        rounds = -(-len(sessions) // MAX_WORKERS)
+        wait(futures, timeout=rounds * (settings.WHM_TIMEOUT + GRACE_SECONDS))
+        reads = []
+        for session, future in zip(sessions, futures, strict=True):
+            if future.done():
+                reads.append(future.result())
+            else:
+                reads.append(
+                    _failed(session, f"WHM did not answer within {settings.WHM_TIMEOUT:g} seconds.")
+                )
+        return reads
+    finally:
+        # Never wait for a stuck socket: its thread ends when its own timeout fires.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def read_one(session: WhmSession) -> ServerRead:
+    """One server's tokens (`api_token_list`, read as the single-server table reads it: the
+    ACL map only for the keys the risk flags need), or its named failure."""
+    try:
+        listed = client_for(session.server, session.credential).list_token_summaries()
+    except WhmError as exc:
+        logger.info("fleet: %s could not be read: %s", session.server, type(exc).__name__)
+        return _failed(session, exc.message)
+    except LookupError as exc:  # taken out of WHM_SERVERS since sign-in
+        return _failed(session, str(exc))
+    now = timezone.now()
+    tokens = tuple(
+        FleetToken(
+            server=session.server,
+            user=session.user,
+            name=token.name,
+            create_time=token.create_time,
+            expires_at=token.expires_at,
+            whitelist_ips=token.whitelist_ips,
+            privileges=_privileges(token),
+            flags=tuple(flag.key for flag in risk.flags(token, now=now)),
+        )
+        for token in listed
+    )
+    return ServerRead(session.server, session.user, int(time.time()), tokens)
+
+
+def _privileges(token: TokenSummary) -> str:
+    """A token's privileges in a few words (the fleet reads no full ACL map: 20 servers of them
+    cost more than the page's target)."""
+    if token.full_access:
+        return "All (full access)"
+    if token.bypass:
+        return "Selected, some of which bypass its limits"
+    return "Selected"
+
+
+def forget(scope: str, sessions: Sequence[WhmSession]) -> None:
+    """Drop the kept reads of these servers (after a change, or for Refresh)."""
+    try:
+        cache.delete_many([_key(scope, session) for session in sessions])
+    except Exception as exc:  # a cache that is down keeps nothing to read back either
+        logger.warning("fleet cache: could not drop kept reads (%s)", type(exc).__name__)
+
+
+def _failed(session: WhmSession, message: str) -> ServerRead:
+    return ServerRead(session.server, session.user, int(time.time()), error=message)
+
+
+def _kept(scope: str, session: WhmSession) -> ServerRead | None:
+    try:
+        kept = cache.get(_key(scope, session))
+        return _DECODER.decode(kept) if isinstance(kept, bytes) else None
+    except Exception as exc:  # cache down, or an entry of another shape: read WHM instead
+        logger.warning("fleet cache: could not read a kept read (%s)", type(exc).__name__)
+        return None
+
+
+def _keep(scope: str, read: ServerRead) -> None:
+    try:
+        cache.set(_key(scope, read), _ENCODER.encode(read), KEPT_SECONDS)
+    except Exception as exc:
+        logger.warning("fleet cache: could not keep a read (%s)", type(exc).__name__)
+
+
+def _key(scope: str, who: WhmSession | ServerRead) -> str:
+    # The scope is the session key, a bearer credential: only a digest names the entry.
+    digest = hashlib.sha256(f"{scope}\0{who.server}\0{who.user}".encode()).hexdigest()
+    return "tokenui:fleet:" + digest
