@@ -222,9 +222,18 @@ def _check_with_cpanel(server: str, credential: Credential) -> None:
 
 
 def _next_url(request: HttpRequest) -> str:
+    """Where to go after signing in: a path on this site, else the tokens table."""
     target = request.GET.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Only a plain path: a browser drops tabs and line breaks from a Location, so "//\r" (which
+    # Django's check lets through) would become "//" and then a host, once percent-encoded.
+    plain = target.startswith("/") and not target.startswith(("//", "/\\"))
+    if (
+        plain
+        and target.isprintable()
+        and not any(c.isspace() for c in target)
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return reverse("tokens:index")
