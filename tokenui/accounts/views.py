@@ -132,6 +132,16 @@ def _attempt(request: HttpRequest, form: SignInForm, *, adding: bool = False) ->
         throttle.release()  # WHM could not judge the credential
         return _refuse(request, form, actor, exc.message, status_for(exc), Outcome.FAILED)
     throttle.succeeded()
+    return _start_session(request, form, token_name, adding=adding)
+
+
+def _start_session(
+    request: HttpRequest, form: SignInForm, token_name: str | None, *, adding: bool
+) -> HttpResponse:
+    """The credential worked: keep it in a fresh session (or beside the servers already signed
+    in), record the sign-in, and go into the dashboard."""
+    server, credential = form.cleaned_data["server"], form.credential()
+    service = form.cleaned_data["service"]
     if adding:
         # The servers already signed in stay; a new session key all the same (no fixation).
         request.session.cycle_key()
