@@ -302,7 +302,8 @@ def test_make_run_on_a_fresh_clone_installs_only_the_dashboard_and_make_test_the
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
-    assert "<code>root</code> with password <code>demo-root-pass</code>" in page
+    assert "WHM: <code>root</code> with password <code>demo-root-pass</code>" in page
+    assert "cPanel: <code>acme</code> with password <code>demo-acme-pass</code>" in page
     assert (clone / ".env").is_file()
     assert installed(clone, ("django", "gunicorn", *DEV_ONLY)) == ["django", "gunicorn"]
 

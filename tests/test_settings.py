@@ -291,7 +291,7 @@ def test_every_variable_the_settings_read_is_known_to_the_tests_and_documented()
     assert read <= documented
 
 
-DEMO = '[["root", "demo-root-pass"], ["reseller", "demo-reseller-pass"]]'
+DEMO = '[["root", "demo-root-pass"], ["reseller", "demo-reseller-pass"], ["acme", "a", "cpanel"]]'
 
 
 def test_demo_users_are_read_only_for_the_embedded_simulator(load) -> None:
@@ -299,8 +299,9 @@ def test_demo_users_are_read_only_for_the_embedded_simulator(load) -> None:
     embedded = load(SECRET_KEY=GOOD["SECRET_KEY"], DEBUG="true", TOKENUI_DEMO_SIGN_IN=DEMO)
     assert embedded["WHM_EMBEDDED_SIMULATOR"] is True
     assert embedded["DEMO_SIGN_IN"] == (
-        ("root", "demo-root-pass"),
-        ("reseller", "demo-reseller-pass"),
+        ("root", "demo-root-pass", "whm"),
+        ("reseller", "demo-reseller-pass", "whm"),
+        ("acme", "a", "cpanel"),
     )
     # A real WHM's sign-in page never offers them, whatever the environment says.
     assert load(**GOOD, DEBUG="true", TOKENUI_DEMO_SIGN_IN=DEMO)["DEMO_SIGN_IN"] == ()

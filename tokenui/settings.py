@@ -374,17 +374,18 @@ if WHM_CA_BUNDLE and not Path(WHM_CA_BUNDLE).is_file():
 if WHM_EMBEDDED_SIMULATOR and not WHM_CA_BUNDLE:
     # The simulator writes its demo CA here on first start; TLS stays verified against it.
     WHM_CA_BUNDLE = str(WHM_SIMULATOR_DIR / "ca.pem")
-# The demo users the sign-in page shows, as [["user", "password"], …] in JSON: set only by
+# The demo users the sign-in page shows, as [["user", "password"], ["user", "password",
+# "cpanel"], …] in JSON (a third item "cpanel" marks a cPanel account; WHM otherwise): set only by
 # `manage.py rundashboard` (make run) for the server it starts beside the embedded simulator,
 # never by hand, and ignored unless the dashboard runs on that simulator, so a real WHM's
 # sign-in page never shows any. The product itself never imports the simulator.
 DEMO_SIGN_IN_VARIABLE = "TOKENUI_DEMO_SIGN_IN"
-DEMO_SIGN_IN: tuple[tuple[str, str], ...] = ()
+DEMO_SIGN_IN: tuple[tuple[str, str, str], ...] = ()  # (user, password, "whm" or "cpanel")
 if WHM_EMBEDDED_SIMULATOR and os.environ.get(DEMO_SIGN_IN_VARIABLE):
     try:
         DEMO_SIGN_IN = tuple(
-            (str(user), str(password))
-            for user, password in json.loads(os.environ[DEMO_SIGN_IN_VARIABLE])
+            (str(user), str(password), "cpanel" if service == ["cpanel"] else "whm")
+            for user, password, *service in json.loads(os.environ[DEMO_SIGN_IN_VARIABLE])
         )
     except (ValueError, TypeError):
         raise ImproperlyConfigured(

@@ -34,9 +34,10 @@ def test_sign_in_page_shows_demo_users_only_when_given_them(
     client: Client, whm: Simulator, settings
 ) -> None:
     assert "Demo sign-in" not in client.get(SIGN_IN).text  # a real WHM: settings give none
-    settings.DEMO_SIGN_IN = (("root", "demo-root-pass"),)
+    settings.DEMO_SIGN_IN = (("root", "demo-root-pass", "whm"), ("acme", "acme-pw", "cpanel"))
     page = client.get(SIGN_IN).text
-    assert "<code>root</code> with password <code>demo-root-pass</code>" in page
+    assert "WHM: <code>root</code> with password <code>demo-root-pass</code>" in page
+    assert "cPanel: <code>acme</code> with password <code>acme-pw</code>" in page
 
 
 def test_sign_in_with_password_opens_the_tokens_page(client: Client, whm: Simulator) -> None:

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # `make run`'s wiring: beside the simulator's own command, the one module that imports it.
-from tokenui.simulator import DEMO_USERS
+from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, DEMO_USERS
 
 SIMULATOR_START_SECONDS = 30
 # cPanel's own port, where the dashboard looks for a server's cPanel unless CPANEL_PORT says else.
@@ -122,11 +122,17 @@ class Command(BaseCommand):
 
 
 def _offer_demo_sign_in() -> None:
-    """Have the sign-in page show the simulator's demo users: through the environment for the
-    server process runserver's autoreloader starts (its settings read it), and in this process's
-    settings for --noreload. Only this command knows them: the product never imports the
-    simulator, and settings ignore the variable unless the dashboard runs on it."""
-    users = [(user.name, user.password) for user in DEMO_USERS]
+    """Have the sign-in page show the simulator's demo users, WHM's and cPanel accounts':
+    through the environment for the server process runserver's autoreloader starts (its
+    settings read it), and in this process's settings for --noreload. Only this command knows
+    them: the product never imports the simulator, and settings ignore the variable unless the
+    dashboard runs on it."""
+    users = [(user.name, user.password, "whm") for user in DEMO_USERS]
+    users += [
+        (account.user, account.password, "cpanel")
+        for account in DEMO_CPANEL_ACCOUNTS
+        if account.apitokens  # one that cannot reach its API Tokens page shows nothing to try
+    ]
     os.environ[settings.DEMO_SIGN_IN_VARIABLE] = json.dumps(users)
     settings.DEMO_SIGN_IN = tuple(users)
 
