@@ -115,6 +115,7 @@ def test_a_message_covers_nothing_and_can_be_dismissed(
     sign_in(page, app_url, *DEMO_ROOT)
     edit_and_save(page)
     message = page.locator(".message").filter(has_text="has been updated")
+    expect(message).to_be_visible()
     for control in (
         page.get_by_role("button", name="Sign out"),
         page.get_by_role("link", name="Audit trail"),
@@ -122,6 +123,9 @@ def test_a_message_covers_nothing_and_can_be_dismissed(
         page.get_by_label("Search"),
     ):
         assert not overlaps(message, control)
+        # elementFromPoint sees only the viewport: bring the control in first (the question is
+        # whether the message covers it, not where the page happens to be scrolled).
+        control.scroll_into_view_if_needed()
         assert reachable(control)
     message.get_by_role("button", name="Dismiss message").click()
     expect(message).to_be_hidden()
