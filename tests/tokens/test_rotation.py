@@ -402,6 +402,20 @@ def test_whm_down_when_finishing_reads_the_list_first(root_client: Client, whm: 
     assert response.status_code == 502
     assert "was not revoked" in text(response.text)
     assert not calls(whm, "api_token_revoke")
+    assert AuditEvent.objects.get(action=Action.REVOKE).outcome == Outcome.FAILED
+
+
+def test_finishing_when_the_old_token_is_already_gone_says_so(
+    root_client: Client, whm: Simulator
+) -> None:
+    rotate(root_client, "billing-bot", "billing-bot-2")
+    whm.store.revoke_tokens("root", ["billing-bot"])
+    whm.clear_requests()
+    response = root_client.post(
+        finish_url("billing-bot"), {"successor": "billing-bot-2"}, headers=HTMX
+    )
+    assert "was already gone" in text(response.text)
+    assert not calls(whm, "api_token_revoke")
 
 
 def test_later_leaves_the_old_token_and_the_next_steps_stay_reachable(

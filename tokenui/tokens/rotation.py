@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tokenui import rotation
 from tokenui.accounts import credentials
 from tokenui.accounts.auth import SignedInRequest, signed_in
+from tokenui.audit import trail
 from tokenui.audit.models import Action
 from tokenui.http import redirect_to, status_for
 from tokenui.tokens import listing
@@ -67,7 +68,12 @@ def rotate(request: SignedInRequest, name: str) -> HttpResponse:
     except WhmError as exc:
         return _create_failed(request, form, old, exc)
     logger.info("token rotated: server=%s old=%s new=%s", request.whm.server, old.name, new_name)
-    context = pages._created_context(request, created) | {"old": old.name, "step": "ask"}
+    context = pages._created_context(request, created) | {
+        "old": old.name,
+        "successor": new_name,
+        "step": "ask",
+        "finish_url": reverse("tokens:rotate-finish", args=[old.name]),
+    }
     return render(request, "tokens/rotated.html", context)
 
 
@@ -89,13 +95,15 @@ def finish(request: SignedInRequest, name: str) -> HttpResponse:
     successor = _token_name(request.POST.get("successor", ""))
     try:
         listed = {t.name for t in listing.tokens(request, fresh=True)}
+    except WhmError as exc:
+        trail.record_error(request, Action.REVOKE, exc, changes_state=False, token_names=[name])
+        return _finish_failed(request, name, successor, exc)
+    try:
         if name in listed:
             with pages._changing(request, Action.REVOKE, [name]):
                 request.whm_client.revoke_tokens([name])
     except WhmError as exc:
-        if isinstance(exc, WhmAuthError):
-            return pages._signed_out_by_whm(request)
-        return _next_steps(request, name, successor, "failed", exc=exc, status=status_for(exc))
+        return _finish_failed(request, name, successor, exc)
     if name == request.whm.token_name:
         credentials.forget(request.session)
         messages.warning(request, "You revoked the API token this session signed in with.")
@@ -170,6 +178,15 @@ def _create_failed(
     return _render_form(request, form, old, status=status, outcome_unknown=exc.may_have_run)
 
 
+def _finish_failed(
+    request: SignedInRequest, name: str, successor: str, exc: WhmError
+) -> HttpResponse:
+    """The old token could not be revoked (or may not have been): the panel says so."""
+    if isinstance(exc, WhmAuthError):
+        return pages._signed_out_by_whm(request)
+    return _next_steps(request, name, successor, "failed", exc=exc, status=status_for(exc))
+
+
 def _next_steps(
     request: SignedInRequest,
     old: str,
@@ -187,6 +204,7 @@ def _next_steps(
         "step": step,
         "error": pages._failure_message(exc) if exc else "",
         "outcome_unknown": bool(exc and exc.may_have_run),
+        "finish_url": reverse("tokens:rotate-finish", args=[old]),
         "list_url": pages._table(request).url(highlight=successor),
         "whm": request.whm,
     }
