@@ -131,6 +131,25 @@ def test_rotation_page_of_a_token_that_never_expires_defaults_to_a_year(
     assert "Full access" in page
 
 
+def test_rotation_page_of_a_50_character_name_defaults_within_50(
+    root_client: Client, whm: Simulator
+) -> None:
+    long = "n" * 50
+    whm.store.add_token(
+        "root",
+        long,
+        acls=("list-accts",),
+        create_time=int(datetime.now(UTC).timestamp()) - 60,
+        expires_at=None,
+        whitelist_ips=(),
+    )
+    page = root_client.get(rotate_url(long)).text
+    assert input_value(page, "name") == "n" * 41 + today().strftime(TODAY_SUFFIX)
+    response = rotate(root_client, long, input_value(page, "name"))
+    assert response.status_code == 200
+    assert whm.store.token("root", "n" * 41 + today().strftime(TODAY_SUFFIX)) is not None
+
+
 def test_rotation_page_of_an_unknown_token_is_404(root_client: Client) -> None:
     assert root_client.get(rotate_url("nope")).status_code == 404
 

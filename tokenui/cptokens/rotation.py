@@ -64,7 +64,9 @@ def rotate(request: CpanelRequest, name: str) -> HttpResponse:
             )
     except WhmError as exc:
         return _create_failed(request, form, old, exc)
-    logger.info("cPanel token rotated: server=%s account=%s", request.whm.server, old.name)
+    logger.info(
+        "cPanel token rotated: server=%s account=%s", request.whm.server, request.cpanel.account
+    )
     context = pages._created_context(request, created) | _steps(request, old.name, new_name, "ask")
     return render(request, "cptokens/rotated.html", context)
 
