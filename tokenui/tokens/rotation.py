@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tokenui import rotation
 from tokenui.accounts import credentials
 from tokenui.accounts.auth import SignedInRequest, signed_in
+from tokenui.acls import ACLS_BY_KEY
 from tokenui.audit import trail
 from tokenui.audit.models import Action
 from tokenui.http import redirect_to, status_for
-from tokenui.tokens import listing
+from tokenui.tokens import display, listing
 from tokenui.tokens import views as pages
 from tokenui.tokens.forms import EXPIRY_DATE, TokenForm
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError
@@ -154,13 +155,18 @@ def _render_form(
     context = {
         "form": form,
         "old": old,
-        "privileges": sorted(old.acls) if not old.has_full_access else None,
-        "ips": old.whitelist_ips,
+        "privileges": None if old.has_full_access else _labels(old.acls),
+        "ips": [display.compressed_ip(ip) for ip in old.whitelist_ips],
         "outcome_unknown": outcome_unknown,
         "list_url": pages._table(request).url(),
         "whm": request.whm,
     }
     return render(request, "tokens/rotate.html", context, status=status)
+
+
+def _labels(acls: frozenset[str]) -> list[str]:
+    """Each privilege in WHM's words, with its key (`List Accounts (list-accts)`)."""
+    return [f"{ACLS_BY_KEY[k].label} ({k})" if k in ACLS_BY_KEY else k for k in sorted(acls)]
 
 
 def _create_failed(
