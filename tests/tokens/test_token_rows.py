@@ -50,7 +50,8 @@ def test_a_plain_row_has_every_cell_as_the_table_draws_it() -> None:
         '<td class="ips">Any</td>'
         '<td class="risk"></td>'
         '<td class="col-actions"><a href="/tokens/ci-deploy/edit/" aria-label="Edit ci-deploy">'
-        'Edit</a> <a href="/tokens/ci-deploy/revoke/" hx-get="/tokens/ci-deploy/revoke/" '
+        'Edit</a> <a href="/tokens/ci-deploy/rotate/" aria-label="Rotate ci-deploy">Rotate</a> '
+        '<a href="/tokens/ci-deploy/revoke/" hx-get="/tokens/ci-deploy/revoke/" '
         'aria-label="Revoke ci-deploy" class="danger-link">Revoke</a></td></tr>'
     )
 
@@ -102,7 +103,7 @@ def test_every_value_in_a_row_is_escaped() -> None:
 
     assert "<script>" not in html
     assert '"x"' not in html
-    assert html.count("&lt;script&gt;&quot;x&quot;&amp;") == 15
+    assert html.count("&lt;script&gt;&quot;x&quot;&amp;") == 16
 
 
 def test_a_row_shows_each_flag_with_an_icon_words_and_its_explanation() -> None:
@@ -117,3 +118,19 @@ def test_a_row_shows_each_flag_with_an_icon_words_and_its_explanation() -> None:
     assert risk.FULL_ACCESS_FLAG.explanation in html
     assert '<span class="flag flag-no-expiry" tabindex="0"' in html
     assert "No expiry" in html
+
+
+def test_a_rotated_row_links_to_its_successor_escaped() -> None:
+    tag = (
+        "{% load token_rows %}"
+        "{% token_rows rows highlight='' edit_query='' notice_icon='/i.svg#n' "
+        "successors=successors successor_url='/tokens/' %}"
+    )
+    context = {"rows": [_row("old"), _row("new")], "successors": {"old": 'new"<'}}
+    html = engines["django"].from_string(tag).render(context)
+
+    assert (
+        '<th scope="row" class="token-name">old <a class="badge badge-rotated" '
+        'href="/tokens/?highlight=new%22%3C#token-new&quot;&lt;">rotated, not yet revoked'
+    ) in html
+    assert html.count("rotated, not yet revoked") == 1

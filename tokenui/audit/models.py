@@ -20,6 +20,9 @@ class Action(models.TextChoices):
     # cPanel's words for its token changes (its Revoke words are WHM's).
     CREATE = "create", "Create"
     RENAME = "rename", "Rename"
+    # A guided rotation: one event naming both tokens, [old, new]. The revoke of the old one
+    # that finishes it is a normal Revoke.
+    ROTATE = "rotate", "Rotate"
 
 
 class Outcome(models.TextChoices):
@@ -68,7 +71,8 @@ class AuditEvent(models.Model):
     client_address = models.GenericIPAddressField(null=True, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices)
     # The names acted on, in order. An edit that renamed a token holds two, ["old", "new"];
-    # any other edit holds one. Sign-in and sign-out hold none (see session_token_name).
+    # any other edit holds one; a rotation holds ["old", "new"] too. Sign-in and sign-out hold
+    # none (see session_token_name).
     token_names = models.JSONField(default=list, blank=True, help_text="API token names.")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     reason = models.TextField(blank=True, help_text="WHM's reason, or TokenUI's message.")
@@ -80,6 +84,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["server", "whm_user", "at"], name="audit_server_user_at"),
             # The account filter and export: one cPanel account's entries, newest first.
             models.Index(fields=["server", "account", "at"], name="audit_server_account_at"),
+            # The token tables' *rotated, not yet revoked* marks: one user's (or one cPanel
+            # account's) rotations on one server, read once per page.
+            models.Index(fields=["action", "server", "account", "whm_user"], name="audit_rotation"),
         )
 
     def __str__(self) -> str:
@@ -88,6 +95,10 @@ class AuditEvent(models.Model):
     @property
     def renamed(self) -> bool:
         return self.action in (Action.EDIT, Action.RENAME) and len(self.token_names) == 2
+
+    @property
+    def rotated(self) -> bool:
+        return self.action == Action.ROTATE and len(self.token_names) == 2
 
     @property
     def who(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.urls import re_path
 
-from tokenui.cptokens import accounts, views
+from tokenui.cptokens import accounts, rotation, views
 from tokenui.http import by_method
 
 app_name = "cptokens"
@@ -33,6 +33,12 @@ _token_pages = [
     ),
     (rf"{NAME}/manage/$", views.manage, "manage"),
     (rf"{NAME}/revoke/$", by_method(GET=views.confirm_revoke, POST=views.revoke), "revoke"),
+    (rf"{NAME}/rotate/$", rotation.rotate, "rotate"),
+    (
+        rf"{NAME}/rotate/finish/$",
+        by_method(GET=rotation.confirm_finish, POST=rotation.finish),
+        "rotate-finish",
+    ),
 ]
 
 urlpatterns = [

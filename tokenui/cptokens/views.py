@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from tokenui import risk
+from tokenui import risk, rotation
 from tokenui.accounts import credentials
 from tokenui.accounts.auth import SignedInRequest, signed_in_any
 from tokenui.audit import trail
@@ -209,18 +209,25 @@ class Row:
     expiry_words: str
     manage_url: str
     flags: tuple[risk.Flag, ...] = ()
+    rotate_url: str = ""
+    successor: str = ""  # rotated into this token, and not yet revoked
 
     @property
     def name(self) -> str:
         return self.token.name
 
 
-def _rows(request: CpanelRequest, tokens: Sequence[CpanelToken]) -> list[Row]:
+def _rows(
+    request: CpanelRequest, tokens: Sequence[CpanelToken], successors: dict[str, str]
+) -> list[Row]:
     now = timezone.now()
     zone = ZoneInfo(settings.WHM_TIME_ZONE)
     warning_days = settings.EXPIRY_WARNING_DAYS
     placeholder = display.RowUrls.PLACEHOLDER
     before, _, after = request.cpanel.url("manage", placeholder).rpartition(placeholder)
+    rotate_before, _, rotate_after = request.cpanel.url("rotate", placeholder).rpartition(
+        placeholder
+    )
     rows = []
     for token in tokens:
         state, words = display.expiry_state(token.expires, now=now, warning_days=warning_days)
@@ -235,6 +242,8 @@ def _rows(request: CpanelRequest, tokens: Sequence[CpanelToken]) -> list[Row]:
                 expiry_words=words,
                 manage_url=f"{before}{token.name}{after}",
                 flags=risk.flags(token, now=now),
+                rotate_url=f"{rotate_before}{token.name}{rotate_after}",
+                successor=successors.get(token.name, ""),
             )
         )
     return rows
@@ -251,7 +260,7 @@ def _table_context(request: CpanelRequest, tokens: Sequence[CpanelToken] | None)
     return {
         **_page_context(request),
         "table": table,
-        "rows": _rows(request, page.object_list),
+        "rows": _rows(request, page.object_list, _successors(request, tokens, page.object_list)),
         "page": page,
         "query": table.query,
         "sort": table.sort,
@@ -264,6 +273,19 @@ def _table_context(request: CpanelRequest, tokens: Sequence[CpanelToken] | None)
         "notice_icon": static("icons.svg") + "#notice",
         "risk_flags": risk.CPANEL_FLAGS,
     }
+
+
+def _successors(
+    request: CpanelRequest, tokens: Sequence[CpanelToken] | None, shown: Sequence[CpanelToken]
+) -> dict[str, str]:
+    """The shown tokens rotated and not yet revoked (whoever rotated them), each to its
+    successor: one query a page."""
+    return rotation.successors(
+        server=request.whm.server,
+        account=request.cpanel.account,
+        listed={t.name: t.created for t in tokens or ()},
+        shown=[t.name for t in shown],
+    )
 
 
 def _page_context(request: CpanelRequest) -> dict:

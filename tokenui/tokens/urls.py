@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.urls import re_path
 
 from tokenui.http import by_method
-from tokenui.tokens import views
+from tokenui.tokens import rotation, views
 
 app_name = "tokens"
 NAME = r"(?P<name>[A-Za-z0-9_-]{1,50})"
@@ -36,6 +36,12 @@ urlpatterns = [
         name="revoke-expired",
     ),
     re_path(rf"^{NAME}/edit/$", views.edit, name="edit"),
+    re_path(rf"^{NAME}/rotate/$", rotation.rotate, name="rotate"),
+    re_path(
+        rf"^{NAME}/rotate/finish/$",
+        by_method(GET=rotation.confirm_finish, POST=rotation.finish),
+        name="rotate-finish",
+    ),
     re_path(
         rf"^{NAME}/revoke/$",
         by_method(GET=views.confirm_revoke, POST=views.revoke),

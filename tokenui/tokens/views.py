@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from tokenui import risk
+from tokenui import risk, rotation
 from tokenui.accounts import credentials
 from tokenui.accounts.auth import SignedInRequest, signed_in
 from tokenui.audit import trail
@@ -116,6 +116,14 @@ def _table_context(request: SignedInRequest, tokens: Sequence[TokenSummary] | No
         "export_query": table.query_string,
         "notice_icon": static("icons.svg") + "#notice",
         "risk_flags": risk.ALL_FLAGS,
+        # Rotated tokens not yet revoked, and where their successors' rows are shown.
+        "successors": rotation.successors(
+            server=request.whm.server,
+            user=request.whm.user,
+            listed={t.name: t.created for t in tokens or ()},
+            shown=[t.name for t in page.object_list],
+        ),
+        "successor_url": reverse("tokens:index"),
     }
 
 

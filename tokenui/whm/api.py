@@ -50,13 +50,19 @@ class WhmClient:
         self,
         name: str,
         *,
-        acls: Iterable[str],
+        acls: Iterable[str] | None,
         expires: datetime | None,
         whitelist_ips: Iterable[str] = (),
     ) -> CreatedToken:
-        """Create a token (`api_token_create`); the result holds its secret, shown only once."""
+        """Create a token (`api_token_create`); the result holds its secret, shown only once.
+
+        `acls=None` sends no `acl-N`: the token inherits all its owner holds, now and later
+        (full access), as one made without privileges does. An empty list is refused.
+        """
         # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_create/
-        params = [("token_name", name), *_numbered("acl", _acl_list(acls))]
+        params = [("token_name", name)]
+        if acls is not None:
+            params += _numbered("acl", _acl_list(acls))
         if expires is not None:
             params.append(("expires_at", expiry_epoch(expires)))
         params += _numbered("whitelist_ip", _listed(whitelist_ips, "whitelist_ips"))

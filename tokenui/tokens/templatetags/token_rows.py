@@ -10,14 +10,16 @@ is what Django's own `escape` calls (without its lazy-string wrapper: a third of
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
+from urllib.parse import quote
 
 from django import template
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from tokenui.risk import Flag
-from tokenui.tokens.display import TokenRow
+from tokenui.tokens.display import RowUrls, TokenRow
 
 register = template.Library()
 
@@ -25,17 +27,24 @@ _ROW = (
     '<tr id="token-{name}" class="row-{expiry}{highlighted}">'
     '<td class="col-select"><input type="checkbox" name="name" value="{name}" '
     'aria-label="Select {name}"></td>'
-    '<th scope="row" class="token-name">{name}{badge}</th>'
+    '<th scope="row" class="token-name">{name}{badge}{rotated}</th>'
     '<td><time datetime="{created_iso}">{created}</time></td>'
     "<td>{expires}{notice}</td>"
     '<td class="ips">{ips}</td>'
     '<td class="risk">{flags}</td>'
     '<td class="col-actions"><a href="{edit_url}" aria-label="Edit {name}">Edit</a> '
+    '<a href="{rotate_url}" aria-label="Rotate {name}">Rotate</a> '
     '<a href="{revoke_url}" hx-get="{revoke_url}" aria-label="Revoke {name}" '
     'class="danger-link">Revoke</a></td>'
     "</tr>"
 )
 _BADGE = ' <span class="badge">this session\'s token</span>'
+# Until the old token of a rotation is revoked: a link to its successor's row, highlighted.
+_ROTATED = (
+    ' <a class="badge badge-rotated" href="{url}#token-{new}">rotated, not yet revoked'
+    '<span class="visually-hidden">: its successor is</span>'
+    ' <span aria-hidden="true">→</span> {new}</a>'
+)
 _EXPIRES = '<time datetime="{}">{}</time>'
 _FOLDED = '{} <details class="more-ips"><summary>and {} more</summary>{}</details>'
 # A flag is an icon and words (never colour alone), focusable, described by the legend's entry;
@@ -54,17 +63,45 @@ _NOTICE = (
 
 @register.simple_tag
 def token_rows(
-    rows: Sequence[TokenRow], *, highlight: str, edit_query: str, notice_icon: str
+    rows: Sequence[TokenRow],
+    *,
+    highlight: str,
+    edit_query: str,
+    notice_icon: str,
+    successors: Mapping[str, str] | None = None,
+    successor_url: str = "",
 ) -> SafeString:
-    """Each row: select box, name (and this session's badge), created, expires (and a notice in
-    words), allowed IPs (the first few, the rest folded), risk flags, Edit and Revoke."""
+    """Each row: select box, name (and this session's badge, and the rotated mark), created,
+    expires (and a notice in words), allowed IPs (the first few, the rest folded), risk flags,
+    Edit, Rotate and Revoke. `successors` maps a rotated token to its successor, whose row
+    `successor_url` + `?highlight=`/`&highlight=` NAME shows."""
     icon = escape(notice_icon)
     flag_icon = escape(notice_icon.rpartition("#")[0] + "#risk")
-    written = "".join(_row(row, highlight, escape(edit_query), icon, flag_icon) for row in rows)
+    rotate = reverse("tokens:rotate", args=[RowUrls.PLACEHOLDER]).rpartition(RowUrls.PLACEHOLDER)
+    rotated = {
+        old: _ROTATED.format(url=escape(_with_highlight(successor_url, new)), new=escape(new))
+        for old, new in (successors or {}).items()
+    }
+    written = "".join(
+        _row(row, highlight, escape(edit_query), icon, flag_icon, rotate, rotated.get(row.name, ""))
+        for row in rows
+    )
     return mark_safe(written)  # noqa: S308 - every value in it went through escape()
 
 
-def _row(row: TokenRow, highlight: str, edit_query: str, icon: str, flag_icon: str) -> str:
+def _with_highlight(url: str, name: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}highlight={quote(name, safe='')}"
+
+
+def _row(
+    row: TokenRow,
+    highlight: str,
+    edit_query: str,
+    icon: str,
+    flag_icon: str,
+    rotate: tuple[str, str, str],
+    rotated: str,
+) -> str:
     expires = _EXPIRES.format(escape(row.expires_iso), escape(row.expires)) if row.expires else ""
     return _ROW.format(
         name=escape(row.name),
@@ -79,6 +116,8 @@ def _row(row: TokenRow, highlight: str, edit_query: str, icon: str, flag_icon: s
         flags=" ".join(_flag(flag, flag_icon) for flag in row.flags),
         edit_url=escape(row.edit_url) + edit_query,
         revoke_url=escape(row.revoke_url),
+        rotate_url=escape(quote(row.name, safe="").join(rotate[::2])),
+        rotated=rotated,
     )
 
 
