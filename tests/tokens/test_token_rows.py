@@ -50,7 +50,9 @@ def test_a_plain_row_has_every_cell_as_the_table_draws_it() -> None:
         '<td class="ips">Any</td>'
         '<td class="risk"></td>'
         '<td class="col-actions"><a href="/tokens/ci-deploy/edit/" aria-label="Edit ci-deploy">'
-        'Edit</a> <a href="/tokens/ci-deploy/revoke/" hx-get="/tokens/ci-deploy/revoke/" '
+        'Edit</a> <a href="/tokens/new/?like=ci-deploy" '
+        'aria-label="Generate a token like this: ci-deploy">Generate a token like this</a> '
+        '<a href="/tokens/ci-deploy/revoke/" hx-get="/tokens/ci-deploy/revoke/" '
         'aria-label="Revoke ci-deploy" class="danger-link">Revoke</a></td></tr>'
     )
 
@@ -102,7 +104,9 @@ def test_every_value_in_a_row_is_escaped() -> None:
 
     assert "<script>" not in html
     assert '"x"' not in html
-    assert html.count("&lt;script&gt;&quot;x&quot;&amp;") == 15
+    # 16: the name is also in Generate a token like this's label (its URL quotes it).
+    assert html.count("&lt;script&gt;&quot;x&quot;&amp;") == 16
+    assert "like=%3Cscript%3E%22x%22%26" in html
 
 
 def test_a_row_shows_each_flag_with_an_icon_words_and_its_explanation() -> None:

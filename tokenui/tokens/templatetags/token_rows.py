@@ -12,8 +12,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from html import escape
+from urllib.parse import quote
 
 from django import template
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from tokenui.risk import Flag
@@ -31,6 +33,8 @@ _ROW = (
     '<td class="ips">{ips}</td>'
     '<td class="risk">{flags}</td>'
     '<td class="col-actions"><a href="{edit_url}" aria-label="Edit {name}">Edit</a> '
+    '<a href="{like_url}" aria-label="Generate a token like this: {name}">'
+    "Generate a token like this</a> "
     '<a href="{revoke_url}" hx-get="{revoke_url}" aria-label="Revoke {name}" '
     'class="danger-link">Revoke</a></td>'
     "</tr>"
@@ -57,14 +61,20 @@ def token_rows(
     rows: Sequence[TokenRow], *, highlight: str, edit_query: str, notice_icon: str
 ) -> SafeString:
     """Each row: select box, name (and this session's badge), created, expires (and a notice in
-    words), allowed IPs (the first few, the rest folded), risk flags, Edit and Revoke."""
+    words), allowed IPs (the first few, the rest folded), risk flags, Edit, Generate a token like
+    this, and Revoke."""
     icon = escape(notice_icon)
     flag_icon = escape(notice_icon.rpartition("#")[0] + "#risk")
-    written = "".join(_row(row, highlight, escape(edit_query), icon, flag_icon) for row in rows)
+    like = escape(reverse("tokens:generate")) + "?like="
+    written = "".join(
+        _row(row, highlight, escape(edit_query), icon, flag_icon, like) for row in rows
+    )
     return mark_safe(written)  # noqa: S308 - every value in it went through escape()
 
 
-def _row(row: TokenRow, highlight: str, edit_query: str, icon: str, flag_icon: str) -> str:
+def _row(
+    row: TokenRow, highlight: str, edit_query: str, icon: str, flag_icon: str, like: str
+) -> str:
     expires = _EXPIRES.format(escape(row.expires_iso), escape(row.expires)) if row.expires else ""
     return _ROW.format(
         name=escape(row.name),
@@ -79,6 +89,8 @@ def _row(row: TokenRow, highlight: str, edit_query: str, icon: str, flag_icon: s
         flags=" ".join(_flag(flag, flag_icon) for flag in row.flags),
         edit_url=escape(row.edit_url) + edit_query,
         revoke_url=escape(row.revoke_url),
+        # "Generate a token like this": the form reads the token's privileges from WHM.
+        like_url=like + escape(quote(row.name, safe="")),
     )
 
 
