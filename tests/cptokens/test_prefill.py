@@ -33,12 +33,20 @@ CPANEL_WRITES = {"create_full_access", "rename", "revoke"}
 
 
 def cpanel_writes(sim: Simulator) -> list:
+    """The calls that change an account's tokens: direct (`Tokens::NAME`) or through WHM."""
     return [
         r
         for r in sim.requests()
-        if r.function in CPANEL_WRITES
+        if r.function.removeprefix("Tokens::") in CPANEL_WRITES
         or (r.function == "uapi_cpanel" and r.params.get("cpanel.function") in CPANEL_WRITES)
     ]
+
+
+def test_cpanel_writes_sees_a_create(cp_client: Client, cpanel: Simulator) -> None:
+    # The check the tests below rely on, shown to catch a real create.
+    response = form_post(cp_client, CREATE, {"name": "seen", "expiry": "never", "expires_on": ""})
+    assert response.status_code == 200
+    assert [r.function for r in cpanel_writes(cpanel)] == ["Tokens::create_full_access"]
 
 
 def names(sim: Simulator, user: str) -> set[str]:
