@@ -364,3 +364,14 @@ def test_table_rows_offer_generate_a_token_like_this(root_client: Client) -> Non
     assert re.search(
         r'<a href="/tokens/new/\?like=reporting"[^>]*>Generate a token like this</a>', page
     )
+
+
+def test_a_forged_unknown_preset_post_generates_nothing(
+    root_client: Client, whm: Simulator
+) -> None:
+    data = {"name": "forged", "expiry": "never", "acls": ["list-accts"], "apply_preset": "nope"}
+    response = form_post(root_client, NEW, data)
+    assert response.status_code == 422
+    assert preset_errors(response.text)[0].startswith("There is no role preset “nope”.")
+    assert checked(response.text, "acls") == ["list-accts"]
+    assert writes(whm) == []

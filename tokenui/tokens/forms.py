@@ -545,10 +545,7 @@ def link_prefill(
     if preset_key:
         prefill.preset = PRESETS_BY_KEY.get(preset_key)
         if prefill.preset is None:
-            titles = join_words([f"“{p.key}” ({p.title})" for p in PRESETS])
-            prefill.errors["preset"] = [
-                f"There is no role preset {quoted(preset_key)}. The presets are {titles}."
-            ]
+            prefill.errors["preset"] = [_unknown_preset(preset_key)]
     if "acl" in query:
         _link_acls(prefill, query.getlist("acl"), offered)
     elif prefill.preset is not None:
@@ -557,6 +554,11 @@ def link_prefill(
         # The form's own default, as WHM's: every held privilege but `all`.
         data.setlist("acls", [key for key in offered if key != "all"])
     return prefill
+
+
+def _unknown_preset(key: str) -> str:
+    titles = join_words([f"“{p.key}” ({p.title})" for p in PRESETS])
+    return f"There is no role preset {quoted(key)}. The presets are {titles}."
 
 
 def _link_expiry(prefill: Prefill, expires: str | None, today: datetime.date) -> None:
@@ -609,13 +611,19 @@ def preset_note(preset: Preset, offered: Sequence[str]) -> str:
     return f"“{preset.title}” needs {needs} that you do not hold: {labels}. {rest}"
 
 
-def post_prefill(post: QueryDict, preset: Preset, offered: Sequence[str]) -> Prefill:
-    """A preset chosen with JavaScript off: the form as posted, its boxes set by the preset."""
+def post_prefill(post: QueryDict, preset_key: str, offered: Sequence[str]) -> Prefill:
+    """A preset chosen with JavaScript off: the form as posted, its boxes set by the preset (an
+    unknown preset, which no button sends, changes nothing and says so)."""
     data = post.copy()
     data.pop("csrfmiddlewaretoken", None)
     typed = {key for key in ("name", "whitelist_ips", "expires_on") if post.get(key)}
-    prefill = Prefill(data, typed)
-    apply_preset(prefill, preset, offered)
+    prefill = Prefill(data, typed | {"acls"})
+    preset = PRESETS_BY_KEY.get(preset_key)
+    if preset is None:
+        prefill.errors["preset"] = [_unknown_preset(preset_key)]
+    else:
+        prefill.given.discard("acls")
+        apply_preset(prefill, preset, offered)
     return prefill
 
 

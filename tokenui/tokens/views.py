@@ -26,7 +26,7 @@ from tokenui.accounts.auth import SignedInRequest, signed_in
 from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.http import redirect_to, status_for
-from tokenui.presets import PRESETS, PRESETS_BY_KEY
+from tokenui.presets import PRESETS
 from tokenui.tables import Table
 from tokenui.tokens import display, listing
 from tokenui.tokens import export as exports
@@ -234,14 +234,13 @@ def _round_trip(
     post = request.POST
     if "copy_link" in post:
         return redirect_to(request, f"{reverse('tokens:generate')}?{link_query(post)}#link")
-    preset = PRESETS_BY_KEY.get(post.get("apply_preset", ""))
-    if preset is None:
+    if "apply_preset" not in post:
         return None
     form = _token_form(request, held, tokens)
-    prefill = post_prefill(post, preset, form.held_keys)
+    prefill = post_prefill(post, post["apply_preset"], form.held_keys)
     form = _token_form(request, held, tokens, data=prefill.data)
     form.show_prefill(prefill)
-    return _render_form(request, form, status=200)
+    return _render_form(request, form, status=200 if prefill.preset else 422)
 
 
 @signed_in
