@@ -177,6 +177,61 @@
     group.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
+  // ----- Generate: role presets and Copy link to this form --------------------------------------
+  // Both are form posts with JavaScript off (the server re-renders the form with the preset's
+  // boxes ticked, or redirects to the link); here they happen in the page, without a round trip.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-preset]");
+    if (!button) return;
+    event.preventDefault();
+    const keys = new Set(button.dataset.acls.split(" ").filter(Boolean));
+    aclBoxes().forEach((box) => { box.checked = keys.has(box.value); });
+    $$("button[data-preset]").forEach((b) => { b.setAttribute("aria-pressed", String(b === button)); });
+    $("#preset-chosen").value = button.dataset.preset;
+    $("#preset-note").textContent = button.dataset.note;
+    syncAcls();
+    // Ticked from script: no change event of its own, so the risk flags would not follow.
+    $("#privileges").dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
+  // The link encodes the form as it stands, in the names a prefilled link uses (never a secret:
+  // the form has none). An empty acl= says "nothing ticked", which no acl at all would not.
+  function formLink(form, path) {
+    const params = new URLSearchParams();
+    const value = (name) => { const el = form.elements.namedItem(name); return el ? el.value.trim() : ""; };
+    if (value("preset")) params.append("preset", value("preset"));
+    params.append("name", value("name"));
+    if ($("#privileges", form)) { // cPanel's Create form has no privileges and no IPs
+      const acls = aclBoxes().filter((b) => b.checked).map((b) => b.value);
+      (acls.length ? acls : [""]).forEach((key) => params.append("acl", key));
+      value("whitelist_ips").split(/[\s,]+/).filter(Boolean).forEach((ip) => params.append("ip", ip));
+    }
+    const never = $$("input[name=expiry]", form).some((r) => r.checked && r.value === "never");
+    params.append("expires", never ? "never" : value("expires_on"));
+    return new URL(`${path}?${params}`, location.href).href;
+  }
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-copy-link]");
+    if (!button) return;
+    event.preventDefault();
+    const link = formLink(button.form, button.dataset.copyLink);
+    const box = $("#copied-link");
+    const field = $("#copied-link-url");
+    const status = $("#copy-link-status");
+    field.value = link;
+    box.hidden = false;
+    status.textContent = "";
+    try {
+      await navigator.clipboard.writeText(link);
+      status.textContent = "Link copied to the clipboard. It opens this form filled in as it is now.";
+    } catch (err) {
+      field.focus();
+      field.select();
+      status.textContent = "Press Ctrl+C (⌘C on a Mac) to copy the selected link.";
+    }
+  });
+
   // ----- The secret page: copy buttons; never comes back from history ---------------------------
   document.addEventListener("click", async (event) => {
     const button = event.target.closest("[data-copy]");

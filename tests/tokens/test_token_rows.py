@@ -51,6 +51,8 @@ def test_a_plain_row_has_every_cell_as_the_table_draws_it() -> None:
         '<td class="risk"></td>'
         '<td class="col-actions"><a href="/tokens/ci-deploy/edit/" aria-label="Edit ci-deploy">'
         'Edit</a> <a href="/tokens/ci-deploy/rotate/" aria-label="Rotate ci-deploy">Rotate</a> '
+        '<a href="/tokens/new/?like=ci-deploy" '
+        'aria-label="Generate a token like this: ci-deploy">Generate a token like this</a> '
         '<a href="/tokens/ci-deploy/revoke/" hx-get="/tokens/ci-deploy/revoke/" '
         'aria-label="Revoke ci-deploy" class="danger-link">Revoke</a></td></tr>'
     )
@@ -103,7 +105,10 @@ def test_every_value_in_a_row_is_escaped() -> None:
 
     assert "<script>" not in html
     assert '"x"' not in html
-    assert html.count("&lt;script&gt;&quot;x&quot;&amp;") == 16
+    # 17: the name is also in Rotate's and Generate a token like this's labels (their URLs
+    # quote it).
+    assert html.count("&lt;script&gt;&quot;x&quot;&amp;") == 17
+    assert "like=%3Cscript%3E%22x%22%26" in html
 
 
 def test_a_row_shows_each_flag_with_an_icon_words_and_its_explanation() -> None:

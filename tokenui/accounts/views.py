@@ -5,6 +5,7 @@ one server or of all."""
 from __future__ import annotations
 
 import logging
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -163,8 +164,12 @@ def _start_session(
         messages.success(request, f"Signed in to {server}. Switch servers from the header.")
         return HttpResponseRedirect(reverse("tokens:index"))
     if form.is_cpanel:
-        # A cPanel user has one page family; a `next` left by a WHM page would only bounce.
-        return HttpResponseRedirect(reverse("cptokens:index"))
+        # A cPanel user has one page family: a `next` on it (a prefilled Create link) is kept,
+        # one left by a WHM page would only bounce.
+        target = _next_url(request)
+        return HttpResponseRedirect(
+            target if _CPANEL_PAGE.match(target) else reverse("cptokens:index")
+        )
     return HttpResponseRedirect(_next_url(request))
 
 
@@ -229,6 +234,10 @@ def _check_with_cpanel(server: str, credential: Credential) -> None:
         raise SignInRefused(exc.message) from exc
     # cPanel has no call that names the token a request came with.
     return
+
+
+# The cPanel token pages, for the user's own account or named (as an operator's links name it).
+_CPANEL_PAGE = re.compile(r"/cpanel/(?:accounts/[A-Za-z0-9][A-Za-z0-9._-]{0,63}/)?tokens/")
 
 
 def _next_url(request: HttpRequest) -> str:

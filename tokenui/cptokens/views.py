@@ -34,6 +34,14 @@ from tokenui.cptokens.forms import CreateForm, RenameForm
 from tokenui.http import redirect_to, status_for
 from tokenui.tables import Column, Table, TableSpec
 from tokenui.tokens import display
+from tokenui.tokens.forms import (
+    EXPIRY_NEVER,
+    fresh_name,
+    is_prefill_query,
+    link_prefill,
+    link_query,
+    quoted,
+)
 from tokenui.tokens.listing import REFRESH_HEADER, KeptList
 from tokenui.tokens.validators import validate_token_name
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError, WhmTimeout
@@ -317,9 +325,14 @@ def create(request: CpanelRequest) -> HttpResponse:
         if request.method == "POST":
             trail.record_error(request, Action.CREATE, exc, changes_state=False)
         return _form_unavailable(request, exc, "cptokens/create.html")
+    if request.method == "GET":
+        return _render_create(request, _opened_create_form(request, tokens), status=200)
+    if "copy_link" in request.POST:  # Copy link to this form, JavaScript off
+        query = link_query(request.POST, privileges=False)
+        return redirect_to(request, f"{request.cpanel.url('create')}?{query}#link")
     form = _create_form(request, tokens)
-    if request.method == "GET" or not form.is_valid():
-        return _render_create(request, form, status=200 if request.method == "GET" else 422)
+    if not form.is_valid():
+        return _render_create(request, form, status=422)
     args = form.create_args()
     try:
         with _changing(request, Action.CREATE, [args["name"]]):
@@ -340,20 +353,72 @@ def create(request: CpanelRequest) -> HttpResponse:
     return render(request, "cptokens/created.html", _created_context(request, created))
 
 
-def _create_form(request: CpanelRequest, tokens: Sequence[CpanelToken]) -> CreateForm:
+def _create_form(
+    request: CpanelRequest, tokens: Sequence[CpanelToken], data: QueryDict | None = None
+) -> CreateForm:
     zone = ZoneInfo(settings.WHM_TIME_ZONE)
+    if data is None and request.method == "POST":
+        data = request.POST
     return CreateForm(
-        request.POST if request.method == "POST" else None,
+        data,
         existing_names={t.name for t in tokens},
         today=timezone.now().astimezone(zone).date(),
         time_zone=zone,
     )
 
 
+def _opened_create_form(request: CpanelRequest, tokens: Sequence[CpanelToken]) -> CreateForm:
+    """Create as opened: empty, or filled in by a link (?name=N&expires=YYYY-MM-DD|never) or by
+    "Generate a token like this" (?like=NAME). Never submitted: a GET changes nothing."""
+    form = _create_form(request, tokens)
+    query, notes = request.GET, []
+    if "like" in query:
+        query, notes = _like_query(request, query["like"], tokens)
+    if not is_prefill_query(query):
+        return form
+    prefill = link_prefill(query, offered=(), today=form.today, privileges=False)
+    prefill.notes += notes
+    form = _create_form(request, tokens, data=prefill.data)
+    form.show_prefill(prefill)
+    return form
+
+
+def _like_query(
+    request: CpanelRequest, name: str, tokens: Sequence[CpanelToken]
+) -> tuple[QueryDict, list[str]]:
+    """A link for a token like `name`: a new name, and no expiry if it has none (cPanel's
+    Create makes only full-access tokens, so that is all there is to copy)."""
+    token = next((t for t in tokens if t.name == name), None)
+    if token is None:
+        messages.error(request, f"The API token {quoted(name)} does not exist.")
+        return QueryDict(), []
+    query = QueryDict(mutable=True)
+    query["name"] = fresh_name(token.name, (t.name for t in tokens))
+    if token.expires is None:
+        query["expires"] = EXPIRY_NEVER
+    note = f"Filled in like the API token “{token.name}”, with a new name."
+    if not token.full_access or token.read_only:
+        note += (
+            " That token's access is limited; cPanel's Create makes full-access tokens only, so "
+            "this one will have full access."
+        )
+    return query, [note]
+
+
 def _render_create(
     request: CpanelRequest, form: CreateForm, *, status: int, outcome_unknown: bool = False
 ) -> HttpResponse:
-    context = {**_page_context(request), "form": form, "outcome_unknown": outcome_unknown}
+    context = {
+        **_page_context(request),
+        "form": form,
+        "outcome_unknown": outcome_unknown,
+        "prefill": form.prefill,
+        "form_link": (
+            request.build_absolute_uri()
+            if request.method == "GET" and form.prefill and "like" not in request.GET
+            else ""
+        ),
+    }
     return render(request, "cptokens/create.html", context, status=status)
 
 

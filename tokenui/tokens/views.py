@@ -26,11 +26,22 @@ from tokenui.accounts.auth import SignedInRequest, signed_in
 from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.http import redirect_to, status_for
+from tokenui.presets import PRESETS
 from tokenui.tables import Table
 from tokenui.tokens import display, listing
 from tokenui.tokens import export as exports
 from tokenui.tokens.export import export_row
-from tokenui.tokens.forms import TokenForm
+from tokenui.tokens.forms import (
+    TokenForm,
+    fresh_name,
+    is_prefill_query,
+    like_query,
+    link_prefill,
+    link_query,
+    post_prefill,
+    preset_note,
+    quoted,
+)
 from tokenui.tokens.validators import validate_token_name
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError, WhmTimeout
 from tokenui.whm.servers import configured_servers
@@ -160,13 +171,19 @@ def export(request: SignedInRequest, kind: str) -> StreamingHttpResponse | HttpR
 @require_http_methods(["GET", "POST"])
 def generate(request: SignedInRequest) -> HttpResponse:
     # The Generate POST *is* the page that shows the secret: no redirect, nothing stored.
+    # A GET only ever fills the form in (a prefilled link, "like this"): it changes nothing.
     try:
-        form = _token_form(request, *_form_reads(request))
+        held, tokens = _form_reads(request)
     except WhmError as exc:
         _record_failed_read(request, Action.GENERATE, exc)
         return _form_read_failed(request, exc)
-    if request.method == "GET" or not form.is_valid():
-        return _render_form(request, form, status=200 if request.method == "GET" else 422)
+    if request.method == "GET":
+        return _render_form(request, _opened_form(request, held, tokens), status=200)
+    if (round_trip := _round_trip(request, held, tokens)) is not None:
+        return round_trip
+    form = _token_form(request, held, tokens)
+    if not form.is_valid():
+        return _render_form(request, form, status=422)
     args = form.create_args()
     try:
         with _changing(request, Action.GENERATE, [args["name"]]):
@@ -175,6 +192,63 @@ def generate(request: SignedInRequest) -> HttpResponse:
         return _form_failed(request, form, exc)
     logger.info("token generated: server=%s name=%s", request.whm.server, args["name"])
     return render(request, "tokens/created.html", _created_context(request, created))
+
+
+def _opened_form(
+    request: SignedInRequest, held: frozenset[str], tokens: Sequence[ApiToken]
+) -> TokenForm:
+    """The Generate form as opened: empty, or filled in by a link or "like this"."""
+    form = _token_form(request, held, tokens)
+    query, notes = request.GET, []
+    if "like" in query:
+        query, notes = _like_query(request, form, query["like"], tokens)
+    if not is_prefill_query(query):
+        return form
+    prefill = link_prefill(query, offered=form.held_keys, today=form.today)
+    prefill.notes += notes
+    form = _token_form(request, held, tokens, data=prefill.data)
+    form.show_prefill(prefill)
+    return form
+
+
+def _like_query(
+    request: SignedInRequest, form: TokenForm, name: str, tokens: Sequence[ApiToken]
+) -> tuple[QueryDict, list[str]]:
+    """The link that "Generate a token like this" stands for, from the token as WHM lists it
+    now (the table's kept list has no privileges), and what to say about it."""
+    token = next((t for t in tokens if t.name == name), None)
+    if token is None:
+        messages.error(request, f"The API token {quoted(name)} does not exist.")
+        return QueryDict(), []
+    fresh = fresh_name(token.name, (t.name for t in tokens))
+    note = (
+        f"Filled in like the API token “{token.name}”: its privileges and IP addresses, and a "
+        "new name. Check them, then select Generate."
+    )
+    if token.has_full_access:
+        note += (
+            " It has full access, so every privilege you hold is ticked: the new token has full "
+            "access too."
+        )
+    return like_query(token, name=fresh, offered=form.held_keys), [note]
+
+
+def _round_trip(
+    request: SignedInRequest, held: frozenset[str], tokens: Sequence[ApiToken]
+) -> HttpResponse | None:
+    """The form's two buttons that do not generate, for JavaScript off (tokenui.js does both
+    in the page): a role preset, re-rendered with its boxes ticked; Copy link to this form,
+    redirected to the prefilled link."""
+    post = request.POST
+    if "copy_link" in post:
+        return redirect_to(request, f"{reverse('tokens:generate')}?{link_query(post)}#link")
+    if "apply_preset" not in post:
+        return None
+    form = _token_form(request, held, tokens)
+    prefill = post_prefill(post, post["apply_preset"], form.held_keys)
+    form = _token_form(request, held, tokens, data=prefill.data)
+    form.show_prefill(prefill)
+    return _render_form(request, form, status=200 if prefill.preset else 422)
 
 
 @signed_in
@@ -259,9 +333,11 @@ def _token_form(
     *,
     token: ApiToken | None = None,
     original_name: str | None = None,
+    data: QueryDict | None = None,
 ) -> TokenForm:
     zone = ZoneInfo(settings.WHM_TIME_ZONE)
-    data = request.POST if request.method == "POST" else None
+    if data is None and request.method == "POST":
+        data = request.POST
     kwargs = {
         "held_acls": held,
         "existing_names": {t.name for t in tokens},
@@ -287,8 +363,31 @@ def _render_form(
         "outcome_unknown": outcome_unknown,
         "list_url": _table(request).url(),  # back to the table the user came from
         "whm": request.whm,
+        # Generate only: role presets, and the link to the form as a link filled it in.
+        "presets": () if form.original_name else _preset_choices(form),
+        "prefill": form.prefill,
+        "form_link": request.build_absolute_uri() if _is_link(request, form) else "",
     }
     return render(request, "tokens/form.html", context, status=status)
+
+
+def _preset_choices(form: TokenForm) -> list[dict]:
+    """Each preset's button: what it ticks among the boxes offered, and what it would say."""
+    choices = []
+    for preset in PRESETS:
+        ticked, _ = preset.split(form.held_keys)
+        choices.append(
+            {
+                "preset": preset,
+                "acls": " ".join(ticked),
+                "note": preset_note(preset, form.held_keys),
+            }
+        )
+    return choices
+
+
+def _is_link(request: SignedInRequest, form: TokenForm) -> bool:
+    return request.method == "GET" and form.prefill is not None and "like" not in request.GET
 
 
 def _form_failed(request: SignedInRequest, form: TokenForm, exc: WhmError) -> HttpResponse:

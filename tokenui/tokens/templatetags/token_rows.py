@@ -34,6 +34,8 @@ _ROW = (
     '<td class="risk">{flags}</td>'
     '<td class="col-actions"><a href="{edit_url}" aria-label="Edit {name}">Edit</a> '
     '<a href="{rotate_url}" aria-label="Rotate {name}">Rotate</a> '
+    '<a href="{like_url}" aria-label="Generate a token like this: {name}">'
+    "Generate a token like this</a> "
     '<a href="{revoke_url}" hx-get="{revoke_url}" aria-label="Revoke {name}" '
     'class="danger-link">Revoke</a></td>'
     "</tr>"
@@ -73,17 +75,26 @@ def token_rows(
 ) -> SafeString:
     """Each row: select box, name (and this session's badge, and the rotated mark), created,
     expires (and a notice in words), allowed IPs (the first few, the rest folded), risk flags,
-    Edit, Rotate and Revoke. `successors` maps a rotated token to its successor, whose row
-    `successor_url` + `?highlight=`/`&highlight=` NAME shows."""
+    Edit, Rotate, Generate a token like this, and Revoke. `successors` maps a rotated token to
+    its successor, whose row `successor_url` + `?highlight=`/`&highlight=` NAME shows."""
     icon = escape(notice_icon)
     flag_icon = escape(notice_icon.rpartition("#")[0] + "#risk")
     rotate = reverse("tokens:rotate", args=[RowUrls.PLACEHOLDER]).rpartition(RowUrls.PLACEHOLDER)
+    like = escape(reverse("tokens:generate")) + "?like="
     rotated = {
         old: _ROTATED.format(url=escape(_with_highlight(successor_url, new)), new=escape(new))
         for old, new in (successors or {}).items()
     }
     written = "".join(
-        _row(row, highlight, escape(edit_query), icon, flag_icon, rotate, rotated.get(row.name, ""))
+        _row(
+            row,
+            highlight,
+            escape(edit_query),
+            icon,
+            flag_icon,
+            (rotate, like),
+            rotated.get(row.name, ""),
+        )
         for row in rows
     )
     return mark_safe(written)  # noqa: S308 - every value in it went through escape()
@@ -99,9 +110,10 @@ def _row(
     edit_query: str,
     icon: str,
     flag_icon: str,
-    rotate: tuple[str, str, str],
+    actions: tuple[tuple[str, str, str], str],
     rotated: str,
 ) -> str:
+    rotate, like = actions
     expires = _EXPIRES.format(escape(row.expires_iso), escape(row.expires)) if row.expires else ""
     return _ROW.format(
         name=escape(row.name),
@@ -118,6 +130,8 @@ def _row(
         revoke_url=escape(row.revoke_url),
         rotate_url=escape(quote(row.name, safe="").join(rotate[::2])),
         rotated=rotated,
+        # "Generate a token like this": the form reads the token's privileges from WHM.
+        like_url=like + escape(quote(row.name, safe="")),
     )
 
 
