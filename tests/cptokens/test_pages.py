@@ -106,6 +106,7 @@ def test_create_shows_the_secret_once_with_seed_004s_curl_that_works(
     response = form_post(cp_client, f"{OWN}create/", {"name": "ci-deploy", **NEVER})
     page = text(response.content.decode())
     assert response.status_code == 200
+    assert len(calls(cpanel, "Tokens::create_full_access")) == 1  # the name the refusals check
     secret = secret_of(page)
     assert f"Authorization: cpanel {USER}:{secret}" in page
     assert "Yes, I Saved My Token" in page
@@ -150,7 +151,7 @@ def test_create_refuses_bad_input_on_its_field_keeping_it(
     assert response.status_code == 422
     assert any(words in error for error in field_errors(page, field)), field_errors(page, field)
     assert input_value(page, "name") == data["name"]
-    assert not calls(cpanel, "create_full_access")
+    assert not calls(cpanel, "Tokens::create_full_access")
 
 
 def test_create_with_a_date_expires_at_the_end_of_that_day(
@@ -171,6 +172,7 @@ def test_manage_renames_and_says_where_ips_and_privileges_went(
         assert words in page
     assert "Looking for IP addresses, privileges or the expiration date?" in page
     response = form_post(cp_client, f"{OWN}deploy-script/manage/", {"new_name": "deploy-v2"})
+    assert len(calls(cpanel, "Tokens::rename")) == 1  # the name the refusals check
     assert response.status_code == 302
     assert response["Location"] == f"{OWN}?highlight=deploy-v2"
     assert "deploy-v2" in names(cpanel, USER)
@@ -196,7 +198,7 @@ def test_manage_refuses_a_bad_new_name_keeping_it(
     assert response.status_code == 422
     assert any(words in e for e in field_errors(page, "new_name")), field_errors(page, "new_name")
     assert input_value(page, "new_name") == new_name
-    assert not calls(cpanel, "rename")
+    assert not calls(cpanel, "Tokens::rename")
 
 
 def test_revoke_asks_then_revokes_and_the_token_stops_working(
