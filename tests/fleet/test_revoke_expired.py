@@ -166,3 +166,27 @@ def test_nothing_confirmed_sends_nothing(fleet_client: Client, servers):
     assert "There are no expired API tokens to revoke." in page
     assert sum(len(_revokes(s)) for s in servers.values()) == 0
     assert not AuditEvent.objects.filter(action=Action.REVOKE_EXPIRED).exists()
+
+
+def test_a_revoke_that_hangs_is_recorded_as_unknown_and_does_not_hold_up_the_others(
+    fleet_client: Client, servers, settings
+):
+    settings.WHM_TIMEOUT = 1.0
+    confirmed = _confirmed(fleet_client.get("/fleet/revoke-expired/").content.decode())
+    servers["beta"].set_fault("hang", functions=["api_token_revoke"])
+
+    started = time.monotonic()
+    response = fleet_client.post("/fleet/revoke-expired/", {"confirmed": confirmed})
+    took = time.monotonic() - started
+
+    assert took < settings.WHM_TIMEOUT + 1.5
+    assert "old-migration" not in _names(servers["alpha"])
+    assert "old-migration" not in _names(servers["gamma"])
+    assert len(_revokes(servers["beta"])) == 1  # sent once, never retried
+    page = fleet_client.get(response["Location"]).content.decode()
+    assert "beta: " in page
+    assert "may still have carried out the request" in page
+    trail = _trail()
+    assert trail["beta"] == (Outcome.UNKNOWN, ["old-migration"])
+    assert trail["alpha"] == (Outcome.SUCCEEDED, ["old-migration"])
+    servers["beta"].clear_faults()
