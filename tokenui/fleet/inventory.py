@@ -1,7 +1,8 @@
 """Reading every signed-in server's tokens at once: a bounded pool of threads over the pooled
 WHM clients (one connection pool per server, shared with the single-server pages), so the
 fleet page costs about the slowest server rather than the sum; a server that fails or hangs
-gives a status line, never a failed page.
+gives a status line, never a failed page. The export (full lists, with every privilege) and
+Revoke Expired call the servers through the same pool (`each_server`).
 
 Each server's read is kept in the cache for KEPT_SECONDS, as the single-server table keeps its
 list: search, filters, sort and paging redraw from it; opening the page and Refresh read WHM.
