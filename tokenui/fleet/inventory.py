@@ -1,7 +1,8 @@
 """Reading every signed-in server's tokens at once: a bounded pool of threads over the pooled
 WHM clients (one connection pool per server, shared with the single-server pages), so the
 fleet page costs about the slowest server rather than the sum; a server that fails or hangs
-gives a status line, never a failed page.
+gives a status line, never a failed page. The export (full lists, with every privilege) and
+Revoke Expired call the servers through the same pool (`each_server`).
 
 Each server's read is kept in the cache for KEPT_SECONDS, as the single-server table keeps its
 list: search, filters, sort and paging redraw from it; opening the page and Refresh read WHM.
@@ -13,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import msgspec
@@ -24,9 +26,10 @@ from django.utils import timezone
 
 from tokenui import risk
 from tokenui.accounts.credentials import WhmSession
+from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmError
 from tokenui.whm.servers import client_for
-from tokenui.whm.types import TokenSummary
+from tokenui.whm.types import ApiToken, TokenSummary
 
 logger = logging.getLogger(__name__)
 
@@ -90,62 +93,92 @@ def read_servers(
             reads[session.server] = kept
     for read in read_concurrently(missing):
         reads[read.server] = read
-        _keep(scope, read)
+        keep(scope, read)
     return [reads[session.server] for session in sessions]
 
 
 def read_concurrently(sessions: Sequence[WhmSession]) -> list[ServerRead]:
     """Read each session's server in its own thread; answer within WHM_TIMEOUT + GRACE_SECONDS
     whatever the servers do."""
+    answers = each_server(sessions, lambda client, _: client.list_token_summaries())
+    return [
+        failed(a.session, a.error) if a.error else server_read(a.session, a.value) for a in answers
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer[T]:
+    """One server's answer to `each_server`'s call: its value, or why there is none."""
+
+    session: WhmSession
+    value: T | None = None
+    error: str = ""  # WHM's named failure, word for word
+    failure: WhmError | None = None  # the failure itself, when the client raised one
+    # No answer within WHM_TIMEOUT + GRACE_SECONDS: a change may still be under way.
+    unanswered: bool = False
+
+
+def each_server[T](
+    sessions: Sequence[WhmSession], call: Callable[[WhmClient, WhmSession], T]
+) -> list[Answer[T]]:
+    """`call(client, session)` on each session's server, concurrently: a bounded pool of threads
+    over the pooled clients (the page's reads, its export and Revoke Expired all come through
+    here). Answers in the order given, within WHM_TIMEOUT + GRACE_SECONDS (a round per
+    MAX_WORKERS servers) whatever the servers do. The threads touch no database or cache: the
+    caller records and keeps what came back, in the request's own thread."""
     if not sessions:
         return []
     pool = ThreadPoolExecutor(
         max_workers=min(len(sessions), MAX_WORKERS), thread_name_prefix="fleet"
     )
     try:
-        futures = [pool.submit(read_one, session) for session in sessions]
-        # A queued read waits for a thread: allow a round of the timeout per batch of workers.
+        futures = [pool.submit(_answer, session, call) for session in sessions]
+        # A queued call waits for a thread: allow a round of the timeout per batch of workers.
         rounds = -(-len(sessions) // MAX_WORKERS)
         wait(futures, timeout=rounds * (settings.WHM_TIMEOUT + GRACE_SECONDS))
-        reads = []
-        for session, future in zip(sessions, futures, strict=True):
-            if future.done():
-                reads.append(future.result())
-            else:
-                reads.append(
-                    _failed(session, f"WHM did not answer within {settings.WHM_TIMEOUT:g} seconds.")
-                )
-        return reads
+        return [
+            future.result() if future.done() else _unanswered(session)
+            for session, future in zip(sessions, futures, strict=True)
+        ]
     finally:
         # Never wait for a stuck socket: its thread ends when its own timeout fires.
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def read_one(session: WhmSession) -> ServerRead:
-    """One server's tokens (`api_token_list`, read as the single-server table reads it: the
-    ACL map only for the keys the risk flags need), or its named failure."""
+def _answer[T](session: WhmSession, call: Callable[[WhmClient, WhmSession], T]) -> Answer[T]:
     try:
-        listed = client_for(session.server, session.credential).list_token_summaries()
+        return Answer(session, call(client_for(session.server, session.credential), session))
     except WhmError as exc:
-        logger.info("fleet: %s could not be read: %s", session.server, type(exc).__name__)
-        return _failed(session, exc.message)
+        logger.info("fleet: %s did not answer: %s", session.server, type(exc).__name__)
+        return Answer(session, error=exc.message, failure=exc)
     except LookupError as exc:  # taken out of WHM_SERVERS since sign-in
-        return _failed(session, str(exc))
+        return Answer(session, error=str(exc))
+
+
+def _unanswered(session: WhmSession) -> Answer:
+    message = f"WHM did not answer within {settings.WHM_TIMEOUT:g} seconds."
+    return Answer(session, error=message, unanswered=True)
+
+
+def server_read(session: WhmSession, listed: Iterable[TokenSummary | ApiToken]) -> ServerRead:
+    """A server's part of the fleet from its `api_token_list` (summaries, or whole tokens)."""
     now = timezone.now()
-    tokens = tuple(
-        FleetToken(
-            server=session.server,
-            user=session.user,
-            name=token.name,
-            create_time=token.create_time,
-            expires_at=token.expires_at,
-            whitelist_ips=token.whitelist_ips,
-            privileges=_privileges(token),
-            flags=tuple(flag.key for flag in risk.flags(token, now=now)),
-        )
-        for token in listed
-    )
+    tokens = tuple(_fleet_token(session, token, now) for token in listed)
     return ServerRead(session.server, session.user, int(time.time()), tokens)
+
+
+def _fleet_token(session: WhmSession, token: TokenSummary | ApiToken, now: datetime) -> FleetToken:
+    summary = token if isinstance(token, TokenSummary) else TokenSummary.of(token)
+    return FleetToken(
+        server=session.server,
+        user=session.user,
+        name=token.name,
+        create_time=summary.create_time,
+        expires_at=summary.expires_at,
+        whitelist_ips=token.whitelist_ips,
+        privileges=_privileges(summary),
+        flags=tuple(flag.key for flag in risk.flags(token, now=now)),
+    )
 
 
 def _privileges(token: TokenSummary) -> str:
@@ -166,7 +199,7 @@ def forget(scope: str, sessions: Sequence[WhmSession]) -> None:
         logger.warning("fleet cache: could not drop kept reads (%s)", type(exc).__name__)
 
 
-def _failed(session: WhmSession, message: str) -> ServerRead:
+def failed(session: WhmSession, message: str) -> ServerRead:
     return ServerRead(session.server, session.user, int(time.time()), error=message)
 
 
@@ -179,7 +212,8 @@ def _kept(scope: str, session: WhmSession) -> ServerRead | None:
         return None
 
 
-def _keep(scope: str, read: ServerRead) -> None:
+def keep(scope: str, read: ServerRead) -> None:
+    """Keep a server's read for the page's partials (KEPT_SECONDS)."""
     try:
         cache.set(_key(scope, read), _ENCODER.encode(read), KEPT_SECONDS)
     except Exception as exc:
