@@ -61,7 +61,7 @@ def test_a_stopped_server_is_named_and_the_others_still_listed(fleet_client: Cli
     page = response.content.decode()
     assert {s for s, _ in _rows(page)} == {"alpha", "beta"}
     status = re.search(
-        r"<li class=\"server-\w+\">\s*<strong>gamma</strong>.*?</li>", page, re.S
+        r"<li class=\"server-\w+\">\s*<span><strong>gamma</strong>.*?</li>", page, re.S
     ).group(0)
     assert "Could not be read:" in status
     assert "could not connect" in status.lower() or "unreachable" in status.lower(), status
