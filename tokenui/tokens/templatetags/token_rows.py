@@ -9,15 +9,14 @@ is what Django's own `escape` calls (without its lazy-string wrapper: a third of
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from html import escape
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from tokenui.risk import Flag
 from tokenui.tokens.display import TokenRow
+from tokenui.tokens.templatetags.risk_flags import flags_html
 
 register = template.Library()
 
@@ -38,14 +37,6 @@ _ROW = (
 _BADGE = ' <span class="badge">this session\'s token</span>'
 _EXPIRES = '<time datetime="{}">{}</time>'
 _FOLDED = '{} <details class="more-ips"><summary>and {} more</summary>{}</details>'
-# A flag is an icon and words (never colour alone), focusable, described by the legend's entry;
-# the same explanation shows beside it on hover and focus (CSS), hidden from screen readers,
-# who hear it once through aria-describedby.
-_FLAG = (
-    '<span class="flag flag-{key}" tabindex="0" aria-describedby="risk-{key}">'
-    '<svg class="icon" aria-hidden="true" viewBox="0 0 24 24"><use href="{icon}"></use></svg> '
-    '{words}<span class="flag-tip" aria-hidden="true">{explanation}</span></span>'
-)
 _NOTICE = (
     ' <span class="notice"><svg class="icon" aria-hidden="true" viewBox="0 0 24 24">'
     '<use href="{}"></use></svg> {}</span>'
@@ -59,12 +50,11 @@ def token_rows(
     """Each row: select box, name (and this session's badge), created, expires (and a notice in
     words), allowed IPs (the first few, the rest folded), risk flags, Edit and Revoke."""
     icon = escape(notice_icon)
-    flag_icon = escape(notice_icon.rpartition("#")[0] + "#risk")
-    written = "".join(_row(row, highlight, escape(edit_query), icon, flag_icon) for row in rows)
+    written = "".join(_row(row, highlight, escape(edit_query), icon) for row in rows)
     return mark_safe(written)  # noqa: S308 - every value in it went through escape()
 
 
-def _row(row: TokenRow, highlight: str, edit_query: str, icon: str, flag_icon: str) -> str:
+def _row(row: TokenRow, highlight: str, edit_query: str, icon: str) -> str:
     expires = _EXPIRES.format(escape(row.expires_iso), escape(row.expires)) if row.expires else ""
     return _ROW.format(
         name=escape(row.name),
@@ -76,17 +66,9 @@ def _row(row: TokenRow, highlight: str, edit_query: str, icon: str, flag_icon: s
         expires=expires or "Never",
         notice=_NOTICE.format(icon, escape(row.expiry_words)) if row.expiry_words else "",
         ips=_ips(row),
-        flags=" ".join(_flag(flag, flag_icon) for flag in row.flags),
+        flags=flags_html(row.flags),  # the markup every table shares (risk_flags.py)
         edit_url=escape(row.edit_url) + edit_query,
         revoke_url=escape(row.revoke_url),
-    )
-
-
-@functools.cache
-def _flag(flag: Flag, icon: str) -> str:
-    # Six flags, one icon: each is written once per process, not once per row.
-    return _FLAG.format(
-        key=flag.key, icon=icon, words=escape(flag.words), explanation=escape(flag.explanation)
     )
 
 
