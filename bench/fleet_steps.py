@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import gc
 import ipaddress
 import json
 import os
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+
+from bench.harness import LOOPBACK, free_port, wait_until
 
 ROUNDS = 30
 
@@ -77,7 +83,10 @@ def _reply(url: str, user: str, password: str) -> bytes:
         return response.raise_for_status().content
 
 
-def steps(bodies: list[bytes]) -> list[tuple[str, str, str, Callable[[], Any], Callable[[], Any]]]:
+Step = tuple[str, str, str, Callable[[], Any], Callable[[], Any]]
+
+
+def steps(bodies: list[bytes], redis_url: str | None) -> list[Step]:
     """(step, before, after, the step before, the step after): each pair does the same job."""
     from datetime import UTC, datetime
     from unittest import mock
@@ -177,7 +186,43 @@ def steps(bodies: list[bytes]) -> list[tuple[str, str, str, Callable[[], Any], C
         with mock.patch("tokenui.tokens.templatetags.token_rows.flags_html", old_flags):
             return tag.render({"rows": token_rows})
 
+    cache_steps: list[Step] = []
+    if redis_url is not None:
+        from django.core.cache.backends.redis import RedisCache
+
+        redis = RedisCache(redis_url, {})
+        reads = [
+            inventory.ServerRead(session.server, "root", 0, inventory.fleet_tokens(session, listed))
+            for session, listed in zip(
+                sessions,
+                (replies.token_summaries(typed.decode(body).data) for body in bodies),
+                strict=True,
+            )
+        ]
+        encoded = {f"fleet-step:{read.server}": inventory._ENCODER.encode(read) for read in reads}
+
+        def one_by_one() -> None:
+            for key, value in encoded.items():
+                redis.set(key, value, 60)
+            for key in encoded:
+                redis.get(key)
+
+        def all_at_once() -> None:
+            redis.set_many(encoded, 60)
+            redis.get_many(list(encoded))
+
+        cache_steps.append(
+            (
+                f"Keep {len(reads)} servers' reads in Redis and read them back",
+                "one `set` and one `get` per server: a round trip each",
+                "one `set_many` and one `get_many` for all of them",
+                one_by_one,
+                all_at_once,
+            )
+        )
+
     return [
+        *cache_steps,
         (
             f"Decode {len(bodies)} replies and flag their {len(fleet):,} tokens",
             "every IP allow-list entry parsed by `ipaddress`; each token's flag keys gathered",
@@ -215,11 +260,47 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
 
     bodies = [_reply(url, args.user, args.password) for url in settings.WHM_SERVERS.values()]
+    with _redis() as redis_url:
+        results = _run(steps(bodies, redis_url), args.rounds)
+    print(json.dumps({"rounds": args.rounds, "redis": redis_url is not None, "steps": results}))
+    return 0
+
+
+@contextlib.contextmanager
+def _redis() -> Iterator[str | None]:
+    """A private redis-server on a free port for the cache step, when one is installed (CI and
+    production keep the reads in Redis; the bench's dashboard uses locmem)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield None
+        return
+    port = free_port()
+    argv = [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"redis://{LOOPBACK}:{port}/0"
+        wait_until(lambda: _answers(port), what="redis-server")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection((LOOPBACK, port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _run(pairs: list[Step], rounds: int) -> list[dict[str, Any]]:
     results = []
-    for step, before_text, after_text, before, after in steps(bodies):
+    for step, before_text, after_text, before, after in pairs:
         times: dict[str, list[float]] = {"before": [], "after": []}
         sizes: dict[str, int | None] = {}
-        for round_ in range(args.rounds + 2):
+        for round_ in range(rounds + 2):
             order = [("before", before), ("after", after)]
             for name, run in order if round_ % 2 else order[::-1]:
                 gc.collect()
@@ -243,8 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                 "after_bytes": sizes["after"],
             }
         )
-    print(json.dumps({"rounds": args.rounds, "steps": results}))
-    return 0
+    return results
 
 
 if __name__ == "__main__":

@@ -81,17 +81,12 @@ def read_servers(
 ) -> list[ServerRead]:
     """Every session's server, in the order given: kept reads where allowed, the rest read
     now, concurrently. `fresh` reads every server again, `only` just that one."""
-    reads: dict[str, ServerRead] = {}
-    missing: list[WhmSession] = []
-    for session in sessions:
-        kept = None if fresh or session.server == only else _kept(scope, session)
-        if kept is None:
-            missing.append(session)
-        else:
-            reads[session.server] = kept
-    for read in read_concurrently(missing):
-        reads[read.server] = read
-        _keep(scope, read)
+    wanted = [] if fresh else [session for session in sessions if session.server != only]
+    reads = _kept(scope, wanted)
+    missing = [session for session in sessions if session.server not in reads]
+    fetched = read_concurrently(missing)
+    reads.update((read.server, read) for read in fetched)
+    _keep(scope, fetched)
     return [reads[session.server] for session in sessions]
 
 
@@ -183,20 +178,38 @@ def _failed(session: WhmSession, message: str) -> ServerRead:
     return ServerRead(session.server, session.user, int(time.time()), error=message)
 
 
-def _kept(scope: str, session: WhmSession) -> ServerRead | None:
-    try:
-        kept = cache.get(_key(scope, session))
-        return _DECODER.decode(kept) if isinstance(kept, bytes) else None
-    except Exception as exc:  # cache down, or an entry of another shape: read WHM instead
-        logger.warning("fleet cache: could not read a kept read (%s)", type(exc).__name__)
-        return None
+# The cache is asked once for all the servers' reads, and told once: on Redis, one round trip
+# each way instead of one per server.
 
 
-def _keep(scope: str, read: ServerRead) -> None:
+def _kept(scope: str, sessions: Sequence[WhmSession]) -> dict[str, ServerRead]:
+    """The kept reads of these sessions' servers, by server (those not kept are left out)."""
+    if not sessions:
+        return {}
+    keys = {_key(scope, session): session.server for session in sessions}
     try:
-        cache.set(_key(scope, read), _ENCODER.encode(read), KEPT_SECONDS)
+        found = cache.get_many(list(keys))
+    except Exception as exc:  # cache down: read WHM instead
+        logger.warning("fleet cache: could not read the kept reads (%s)", type(exc).__name__)
+        return {}
+    reads = {}
+    for key, kept in found.items():
+        try:
+            read = _DECODER.decode(kept) if isinstance(kept, bytes) else None
+        except msgspec.DecodeError:  # an entry of another shape: read WHM instead
+            read = None
+        if read is not None and read.server == keys.get(key):
+            reads[read.server] = read
+    return reads
+
+
+def _keep(scope: str, reads: Sequence[ServerRead]) -> None:
+    if not reads:
+        return
+    try:
+        cache.set_many({_key(scope, read): _ENCODER.encode(read) for read in reads}, KEPT_SECONDS)
     except Exception as exc:
-        logger.warning("fleet cache: could not keep a read (%s)", type(exc).__name__)
+        logger.warning("fleet cache: could not keep the reads (%s)", type(exc).__name__)
 
 
 def _key(scope: str, who: WhmSession | ServerRead) -> str:
