@@ -339,7 +339,20 @@ per worker and idle spell, never per call.
 def _steps_table(steps: dict[str, Any]) -> str:
     if "error" in steps:
         return f"Each step: could not be measured: {steps['error'][-300:]}"
+    split = steps.get("split", {})
     lines = [
+        "## Where the page's time goes",
+        "",
+        (
+            "In one process with the dashboard's settings, against the same 20 simulators, "
+            "interleaved: the dashboard's pooled clients' 20 round trips alone took "
+            f"{split.get('round_trips_ms', '?')} ms (median), and `read_concurrently`, which "
+            "adds decoding each reply, the risk flags and the fleet's tokens, "
+            f"{split.get('read_concurrently_ms', '?')} ms. The rest of the page (session and "
+            "credentials, keeping the reads, filtering, sorting, rendering, gunicorn) is about "
+            "the search redraw in the table above, which does all of it but the reading."
+        ),
+        "",
         "## Each step, before and after",
         "",
         (

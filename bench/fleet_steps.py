@@ -262,8 +262,45 @@ def main(argv: list[str] | None = None) -> int:
     bodies = [_reply(url, args.user, args.password) for url in settings.WHM_SERVERS.values()]
     with _redis() as redis_url:
         results = _run(steps(bodies, redis_url), args.rounds)
-    print(json.dumps({"rounds": args.rounds, "redis": redis_url is not None, "steps": results}))
+    split = _split(args.user, args.password, args.rounds // 2)
+    print(json.dumps({"rounds": args.rounds, "steps": results, "split": split}))
     return 0
+
+
+def _split(user: str, password: str, rounds: int) -> dict[str, float]:
+    """Where the read of every server goes, in this process against the live simulators: the
+    dashboard's pooled clients' round trips alone, then `read_concurrently` (the same, plus
+    decoding, risk flags and the fleet's tokens), interleaved round by round (medians, ms)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+
+    from tokenui.accounts.credentials import WhmSession
+    from tokenui.fleet import inventory
+    from tokenui.whm.servers import client_for
+    from tokenui.whm.types import Credential
+
+    credential = Credential(user, password, "password")
+    sessions = [
+        WhmSession(name, user, "password", None, credential) for name in settings.WHM_SERVERS
+    ]
+
+    def round_trip(session: WhmSession) -> None:
+        transport = client_for(session.server, session.credential)._transport
+        transport._send("api_token_list", (), changes_state=False)
+
+    times: dict[str, list[float]] = {"round_trips_ms": [], "read_concurrently_ms": []}
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        for round_ in range(rounds + 2):
+            for name, run in (
+                ("round_trips_ms", lambda: list(pool.map(round_trip, sessions))),
+                ("read_concurrently_ms", lambda: inventory.read_concurrently(sessions)),
+            ):
+                started = time.perf_counter()
+                run()
+                if round_ >= 2:
+                    times[name].append(time.perf_counter() - started)
+    return {name: round(statistics.median(values) * 1000, 1) for name, values in times.items()}
 
 
 @contextlib.contextmanager
