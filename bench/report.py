@@ -398,6 +398,33 @@ FINDINGS = [
         "`{% url %}` and `{% static %}` tags."
     ),
     "",
+    "### Issue 11, item 4: the risk flags' markup slimmed (2026-12-06)",
+    "",
+    (
+        "Since the flags landed, the 50-row page at 1,000 tokens had grown from 41 to 73.9 KB "
+        "of HTML (the first visit 104.4 KB compressed, over its 100 KB) and search from "
+        "66.6 to 81 ms: every flag carried an SVG icon, its explanation (hidden, for hover) "
+        "and four elements. Now every table (single server, cPanel, All servers) and the form "
+        "write one small markup from `tokens/templatetags/risk_flags.py`: the words in a "
+        "focusable span described by the legend's entry (`aria-describedby`); the icon is a CSS "
+        "background, and one shared tooltip (`static/js/tokenui.js`) shows the legend's entry "
+        "beside the hovered or focused flag. The page is 51.2 KB of HTML, the first visit "
+        "83.3 KB compressed (7 files: the icon is one); the rows alone, 64.7 to 44.0 KB (the "
+        "fleet's *Each step* table, bench/fleet-report.md)."
+    ),
+    "",
+    (
+        "Search at 1,000 tokens before and after, each commit exported and run back to back "
+        "with `python -m bench.run --sizes 1000 --plain-sizes '' --samples 10` (median of 20 "
+        "keystrokes; load average, 1 min, at start and end; the machine shared with other "
+        "engineers' test suites): before (`7274e01`) 149.5 ms (5.5 to 7.2) and 129.0 ms (7.0 "
+        "to 7.1); after 131.0 ms (4.1 to 5.5) and 111.0 ms (7.2 to 7.0). The icon was first "
+        "a CSS mask (`a072163`): 150.2 ms (5.5 to 7.3) and 113.4 ms (5.5 to 5.0) against "
+        "86.8 ms (5.3 to 5.5) and 93.9 ms (6.9 to 5.5) before in the same pairs, so it became "
+        "a background image. At this load none of these reaches 50 ms; the *browser floor* "
+        "(chromium swapping in a partial it already holds) was 37 to 111 ms across these runs."
+    ),
+    "",
     "### Before this (issue 5)",
     "",
     (

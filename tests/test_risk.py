@@ -82,6 +82,9 @@ def test_no_ip_restriction_is_any_ip() -> None:
         ("::/0", True),
         ("2001:db8::1", False),
         ("192.0.2.1", False),
+        (" 10.0.0.0/8 ", True),
+        ("10.0.0.0/x", False),  # no network at all: never flagged
+        ("example", False),
     ],
 )
 def test_a_range_wider_than_16_or_48_is_wide_range(entry: str, wide: bool) -> None:

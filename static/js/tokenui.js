@@ -324,6 +324,49 @@
     setTimeout(() => { region.replaceChildren(...shown); }, 150);
   }
 
+  // ----- Risk flags: one tooltip for every flag ------------------------------------------------
+  // A flag's explanation is written once a page, in the legend (its aria-describedby, which
+  // screen readers read on focus). Nothing in the platform shows another element's text beside
+  // whatever is hovered or focused, and repeating it in every row made a table 80% heavier; so
+  // one element, hidden from screen readers (they heard it already), is filled and placed here.
+  // It stays while the pointer is on it, and Escape closes it (WCAG 1.4.13).
+  let flagTip = null;
+  function showFlagTip(flag) {
+    const entry = document.getElementById(flag.getAttribute("aria-describedby") || "");
+    if (!entry) return;
+    if (!flagTip) {
+      flagTip = Object.assign(document.createElement("div"), { id: "flag-tip", className: "flag-tip" });
+      flagTip.setAttribute("aria-hidden", "true");
+      document.body.append(flagTip);
+    }
+    flagTip.textContent = entry.textContent;
+    flagTip.hidden = false;
+    const box = flag.getBoundingClientRect();
+    const room = document.documentElement.clientWidth - flagTip.offsetWidth - 8;
+    flagTip.style.left = `${Math.max(4, Math.min(box.left, room)) + window.scrollX}px`;
+    flagTip.style.top = `${box.bottom + 4 + window.scrollY}px`;
+  }
+  const hideFlagTip = () => { if (flagTip) flagTip.hidden = true; };
+  const flagOf = (el) => (el instanceof Element ? el.closest(".flag[aria-describedby]") : null);
+  document.addEventListener("mouseover", (event) => {
+    const flag = flagOf(event.target);
+    if (flag) showFlagTip(flag);
+  });
+  document.addEventListener("mouseout", (event) => {
+    const to = event.relatedTarget;
+    if (!(flagOf(event.target) || event.target === flagTip) || to === flagTip || flagOf(to)) return;
+    const focused = flagOf(document.activeElement);  // the pointer left: back to the focused flag
+    if (focused) showFlagTip(focused); else hideFlagTip();
+  });
+  document.addEventListener("focusin", (event) => {
+    const flag = flagOf(event.target);
+    if (flag) showFlagTip(flag); else hideFlagTip();
+  });
+  document.addEventListener("focusout", (event) => { if (flagOf(event.target)) hideFlagTip(); });
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") hideFlagTip(); });
+  document.addEventListener("htmx:beforeSwap", hideFlagTip);
+  window.addEventListener("resize", hideFlagTip);  // placed for the old width, it could overflow
+
   // ----- Start ---------------------------------------------------------------------------------
   function start() {
     syncAcls();

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import axe_violations, sideways_overflow
 from tests.helpers import DEMO_ROOT
+from tokenui import risk
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,6 +90,11 @@ def test_the_fleet_journey_with_one_server_stopped(page: Page, fleet_url) -> Non
     expect(table.locator("tr").filter(has_text="beta").first).to_be_visible()
     expect(table.locator("tr").filter(has_text="gamma")).to_have_count(0)
     expect(table.get_by_text("Full access").first).to_be_visible()
+    # The same flags as the single-server table: described by the legend, shown on focus.
+    flag = table.locator(".flag").filter(has_text="Full access").first
+    expect(flag).to_have_accessible_description(risk.FULL_ACCESS_FLAG.explanation)
+    flag.focus()
+    expect(page.locator("#flag-tip")).to_have_text(risk.FULL_ACCESS_FLAG.explanation)
     check_screen(page)
 
     page.get_by_label("State").select_option("expired")

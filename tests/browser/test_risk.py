@@ -52,12 +52,24 @@ def test_flags_show_words_and_explain_themselves_on_focus(
 
     flags = flags_of(page, "wide-open")
     expect(flags).to_have_text(["Full access", "No expiry", "Any IP"], use_inner_text=True)
-    first = flags.first
-    tip = first.locator(".flag-tip")
+    first, last = flags.first, flags.last
+    # One shared tooltip shows the legend's entry beside the focused or hovered flag.
+    tip = page.locator("#flag-tip")
     expect(tip).to_be_hidden()
     first.focus()
     expect(tip).to_be_visible()
     expect(tip).to_have_text(risk.FULL_ACCESS_FLAG.explanation)
+    page.keyboard.press("Escape")  # dismissible (WCAG 1.4.13)
+    expect(tip).to_be_hidden()
+    last.hover()
+    expect(tip).to_have_text(risk.ANY_IP_FLAG.explanation)
+    expect(tip).to_be_visible()
+    tip_box, flag_box = tip.bounding_box(), last.bounding_box()
+    assert tip_box
+    assert flag_box
+    assert 0 <= tip_box["y"] - flag_box["y"] - flag_box["height"] < 12  # just below the flag
+    assert 0 <= tip_box["x"] <= tip_box["x"] + tip_box["width"] <= width  # on the screen
+    first.focus()
     # Read by assistive technology from the legend, not from a title attribute.
     expect(first).to_have_accessible_description(risk.FULL_ACCESS_FLAG.explanation)
     check_screen(page)

@@ -65,7 +65,10 @@ def risky(whm: Simulator) -> Simulator:
 
 
 def flag_words(html: str) -> list[str]:
-    return re.findall(r'<span class="flag flag-[a-z-]+" tabindex="0"[^>]*>.*?</svg> ([^<]+)<', html)
+    # The words of each focusable flag (the legend's, which do not take focus, are not counted).
+    return re.findall(
+        r'<span class="flag" tabindex="0" aria-describedby="risk-[a-z-]+">([^<]+)<', html
+    )
 
 
 # --- flags in the table ---------------------------------------------------------------------

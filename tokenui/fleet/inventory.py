@@ -11,6 +11,7 @@ It holds what the table shows (names, times, IPs, privileges), never a secret.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -83,17 +84,12 @@ def read_servers(
 ) -> list[ServerRead]:
     """Every session's server, in the order given: kept reads where allowed, the rest read
     now, concurrently. `fresh` reads every server again, `only` just that one."""
-    reads: dict[str, ServerRead] = {}
-    missing: list[WhmSession] = []
-    for session in sessions:
-        kept = None if fresh or session.server == only else _kept(scope, session)
-        if kept is None:
-            missing.append(session)
-        else:
-            reads[session.server] = kept
-    for read in read_concurrently(missing):
-        reads[read.server] = read
-        keep(scope, read)
+    wanted = [] if fresh else [session for session in sessions if session.server != only]
+    reads = _kept(scope, wanted)
+    missing = [session for session in sessions if session.server not in reads]
+    fetched = read_concurrently(missing)
+    reads.update((read.server, read) for read in fetched)
+    keep(scope, fetched)
     return [reads[session.server] for session in sessions]
 
 
@@ -162,23 +158,38 @@ def _unanswered(session: WhmSession) -> Answer:
 
 def server_read(session: WhmSession, listed: Iterable[TokenSummary | ApiToken]) -> ServerRead:
     """A server's part of the fleet from its `api_token_list` (summaries, or whole tokens)."""
+    return ServerRead(session.server, session.user, int(time.time()), fleet_tokens(session, listed))
+
+
+def fleet_tokens(
+    session: WhmSession, listed: Iterable[TokenSummary | ApiToken]
+) -> tuple[FleetToken, ...]:
+    """One server's tokens as the fleet keeps them, flagged now. Run for every token of every
+    server while the page waits, one server after another on the GIL: kept to plain calls."""
     now = timezone.now()
-    tokens = tuple(_fleet_token(session, token, now) for token in listed)
-    return ServerRead(session.server, session.user, int(time.time()), tokens)
+    server, user = session.server, session.user
+    made = []
+    for token in listed:
+        summary = token if type(token) is TokenSummary else TokenSummary.of(token)
+        made.append(
+            FleetToken(
+                server,
+                user,
+                token.name,
+                summary.create_time,
+                summary.expires_at,
+                token.whitelist_ips,
+                _privileges(summary),
+                _flag_keys(risk.flags(token, now=now)),
+            )
+        )
+    return tuple(made)
 
 
-def _fleet_token(session: WhmSession, token: TokenSummary | ApiToken, now: datetime) -> FleetToken:
-    summary = token if isinstance(token, TokenSummary) else TokenSummary.of(token)
-    return FleetToken(
-        server=session.server,
-        user=session.user,
-        name=token.name,
-        create_time=summary.create_time,
-        expires_at=summary.expires_at,
-        whitelist_ips=token.whitelist_ips,
-        privileges=_privileges(summary),
-        flags=tuple(flag.key for flag in risk.flags(token, now=now)),
-    )
+@functools.cache
+def _flag_keys(flags: tuple[risk.Flag, ...]) -> tuple[str, ...]:
+    # A few dozen combinations of six flags: each tuple of keys is built once per process.
+    return tuple(flag.key for flag in flags)
 
 
 def _privileges(token: TokenSummary) -> str:
@@ -203,21 +214,39 @@ def failed(session: WhmSession, message: str) -> ServerRead:
     return ServerRead(session.server, session.user, int(time.time()), error=message)
 
 
-def _kept(scope: str, session: WhmSession) -> ServerRead | None:
-    try:
-        kept = cache.get(_key(scope, session))
-        return _DECODER.decode(kept) if isinstance(kept, bytes) else None
-    except Exception as exc:  # cache down, or an entry of another shape: read WHM instead
-        logger.warning("fleet cache: could not read a kept read (%s)", type(exc).__name__)
-        return None
+# The cache is asked once for all the servers' reads, and told once: on Redis, one round trip
+# each way instead of one per server.
 
 
-def keep(scope: str, read: ServerRead) -> None:
-    """Keep a server's read for the page's partials (KEPT_SECONDS)."""
+def _kept(scope: str, sessions: Sequence[WhmSession]) -> dict[str, ServerRead]:
+    """The kept reads of these sessions' servers, by server (those not kept are left out)."""
+    if not sessions:
+        return {}
+    keys = {_key(scope, session): session.server for session in sessions}
     try:
-        cache.set(_key(scope, read), _ENCODER.encode(read), KEPT_SECONDS)
+        found = cache.get_many(list(keys))
+    except Exception as exc:  # cache down: read WHM instead
+        logger.warning("fleet cache: could not read the kept reads (%s)", type(exc).__name__)
+        return {}
+    reads = {}
+    for key, kept in found.items():
+        try:
+            read = _DECODER.decode(kept) if isinstance(kept, bytes) else None
+        except msgspec.DecodeError:  # an entry of another shape: read WHM instead
+            read = None
+        if read is not None and read.server == keys.get(key):
+            reads[read.server] = read
+    return reads
+
+
+def keep(scope: str, reads: Sequence[ServerRead]) -> None:
+    """Keep the servers' reads for the page's partials (KEPT_SECONDS)."""
+    if not reads:
+        return
+    try:
+        cache.set_many({_key(scope, read): _ENCODER.encode(read) for read in reads}, KEPT_SECONDS)
     except Exception as exc:
-        logger.warning("fleet cache: could not keep a read (%s)", type(exc).__name__)
+        logger.warning("fleet cache: could not keep the reads (%s)", type(exc).__name__)
 
 
 def _key(scope: str, who: WhmSession | ServerRead) -> str:

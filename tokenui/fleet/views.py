@@ -118,7 +118,7 @@ def _kept_read(request: SignedInRequest, answer: inventory.Answer) -> inventory.
         read = inventory.failed(answer.session, answer.error)
     else:
         read = inventory.server_read(answer.session, answer.value)
-    inventory.keep(_scope(request), read)
+    inventory.keep(_scope(request), [read])
     return read
 
 

@@ -9,7 +9,6 @@ is what Django's own `escape` calls (without its lazy-string wrapper: a third of
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from html import escape
 from urllib.parse import quote
@@ -18,8 +17,8 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from tokenui.risk import Flag
 from tokenui.tokens.display import RowUrls, TokenRow
+from tokenui.tokens.templatetags.risk_flags import flags_html
 
 register = template.Library()
 
@@ -49,14 +48,6 @@ _ROTATED = (
 )
 _EXPIRES = '<time datetime="{}">{}</time>'
 _FOLDED = '{} <details class="more-ips"><summary>and {} more</summary>{}</details>'
-# A flag is an icon and words (never colour alone), focusable, described by the legend's entry;
-# the same explanation shows beside it on hover and focus (CSS), hidden from screen readers,
-# who hear it once through aria-describedby.
-_FLAG = (
-    '<span class="flag flag-{key}" tabindex="0" aria-describedby="risk-{key}">'
-    '<svg class="icon" aria-hidden="true" viewBox="0 0 24 24"><use href="{icon}"></use></svg> '
-    '{words}<span class="flag-tip" aria-hidden="true">{explanation}</span></span>'
-)
 _NOTICE = (
     ' <span class="notice"><svg class="icon" aria-hidden="true" viewBox="0 0 24 24">'
     '<use href="{}"></use></svg> {}</span>'
@@ -78,7 +69,6 @@ def token_rows(
     Edit, Rotate, Generate a token like this, and Revoke. `successors` maps a rotated token to
     its successor, whose row `successor_url` + `?highlight=`/`&highlight=` NAME shows."""
     icon = escape(notice_icon)
-    flag_icon = escape(notice_icon.rpartition("#")[0] + "#risk")
     rotate = reverse("tokens:rotate", args=[RowUrls.PLACEHOLDER]).rpartition(RowUrls.PLACEHOLDER)
     like = escape(reverse("tokens:generate")) + "?like="
     rotated = {
@@ -91,7 +81,6 @@ def token_rows(
             highlight,
             escape(edit_query),
             icon,
-            flag_icon,
             (rotate, like),
             rotated.get(row.name, ""),
         )
@@ -109,7 +98,6 @@ def _row(
     highlight: str,
     edit_query: str,
     icon: str,
-    flag_icon: str,
     actions: tuple[tuple[str, str, str], str],
     rotated: str,
 ) -> str:
@@ -125,21 +113,13 @@ def _row(
         expires=expires or "Never",
         notice=_NOTICE.format(icon, escape(row.expiry_words)) if row.expiry_words else "",
         ips=_ips(row),
-        flags=" ".join(_flag(flag, flag_icon) for flag in row.flags),
+        flags=flags_html(row.flags),  # the markup every table shares (risk_flags.py)
         edit_url=escape(row.edit_url) + edit_query,
         revoke_url=escape(row.revoke_url),
         rotate_url=escape(quote(row.name, safe="").join(rotate[::2])),
         rotated=rotated,
         # "Generate a token like this": the form reads the token's privileges from WHM.
         like_url=like + escape(quote(row.name, safe="")),
-    )
-
-
-@functools.cache
-def _flag(flag: Flag, icon: str) -> str:
-    # Six flags, one icon: each is written once per process, not once per row.
-    return _FLAG.format(
-        key=flag.key, icon=icon, words=escape(flag.words), explanation=escape(flag.explanation)
     )
 
 
