@@ -131,7 +131,10 @@ def test_every_flag_has_words_and_an_explanation() -> None:
         ({"all": 0, "list-accts": 1}, set()),
         ({"all": 1, "list-accts": 1}, {"full-access"}),
         (None, {"full-access"}),  # no map: made without privileges
-        ({"list-accts": 1, "manage-api-tokens": 1}, {"bypass"}),  # a reseller's, all at 1
+        # A reseller's map has no `all`: every listed key at 1 is a token made without privileges.
+        ({"list-accts": 1, "manage-api-tokens": 1}, {"full-access"}),
+        # Plugins' keys are not read: the list may overstate such a token, never understate it.
+        ({"list-accts": 1, "software-x": 0}, {"full-access"}),
         ({"list-accts": 1, "create-acct": 0, "manage-api-tokens": 1}, {"bypass"}),
         ({"list-accts": "yes"}, set()),  # a shape list_tokens() refuses: no flags, no error
     ],

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from tokenui.acls import BYPASS_ACLS, NOT_AN_ACL
+from tokenui.acls import ACL_KEYS, BYPASS_ACLS, NOT_AN_ACL
 from tokenui.whm.types import (
     FULL_ACCESS,
     LATEST_EPOCH,
@@ -52,17 +52,22 @@ def token_list(data: object) -> list[ApiToken]:
 # bypass its restrictions, as struct fields; msgspec skips the other 60-odd keys in C, building
 # nothing for them (reading all 64 as fields cost 6x the whole decode; these four, 0.4x). Any
 # value is taken: a map in a shape list_tokens() refuses gives no flags, never a table down.
+# `all` first, then the privileges WHM warns about, then every other built-in ACL: the map is
+# read into struct fields in C (no dict, no key strings), and the other keys are needed only to
+# see a reseller's full-access token (every listed key at 1, see inherits_everything).
 _RISKY_KEYS = (FULL_ACCESS, *sorted(BYPASS_ACLS))
+_LISTED_KEYS = (*_RISKY_KEYS, *(key for key in ACL_KEYS if key not in _RISKY_KEYS))
+_BYPASS_FIELDS = slice(1, len(_RISKY_KEYS))
 _ListedAcls = msgspec.defstruct(
     "_ListedAcls",
-    [(f"f{i}", Any, msgspec.field(name=key, default=None)) for i, key in enumerate(_RISKY_KEYS)],
+    [(f"f{i}", Any, msgspec.field(name=key, default=None)) for i, key in enumerate(_LISTED_KEYS)],
     gc=False,
 )
 
 
 class _ListedRecord(msgspec.Struct, gc=False):
     """An api_token_list record as far as a TokenSummary reads it. The ACL map, two thirds of
-    the reply, is read for its few risky keys only: no dict, no string is built for it."""
+    the reply, is read into the fields of a struct: no dict, no string is built for it."""
 
     # As loose as WHM writes them; the rules are in _seconds and _expiry_seconds.
     create_time: int | float | str | bool | None = None
@@ -109,10 +114,12 @@ def token_summaries(data: object) -> list[TokenSummary]:
 def _risky(acls: object) -> tuple[bool, bool]:
     """(full access, may bypass its restrictions) from a token's listed ACL map.
 
-    No map: the token inherits all its owner holds, as in _acls. A reseller's map has no `all`
-    key, and a reseller's token made without privileges lists each of the reseller's keys at 1
-    (inherits_everything): telling that apart means reading every key, so the table's summary
-    shows it by its bypass keys, and the Edit form, which reads the whole map, as full access.
+    No map: the token inherits all its owner holds, as in _acls. With a map: `all` at 1 (root's
+    map), or every built-in key the map lists at 1 (a reseller's map, which has no `all`: a
+    token made without privileges lists each of the reseller's keys at 1), as
+    inherits_everything reads the whole map. Plugins' `software-*` keys are not read here: a
+    token given every built-in key but not a plugin's reads as full access, overstating its
+    risk, never understating it.
     """
     if acls is None:
         return True, False
@@ -122,7 +129,19 @@ def _risky(acls: object) -> tuple[bool, bool]:
     try:
         if _FLAGS[flags[0]]:
             return True, False
-        return False, any(_FLAGS[flag] for flag in flags[1:])
+        # A map that lists `all` (root's) says full access by it alone; one without it (a
+        # reseller's) by every listed key at 1. WHM writes 1 and 0, counted in C; another
+        # spelling ("1", "", …) takes the long way.
+        if flags[0] is None:
+            unlisted, ones = flags.count(None), flags.count(1)
+            if unlisted + ones + flags.count(0) == len(flags):
+                full = ones > 0 and unlisted + ones == len(flags)
+            else:
+                listed = [_FLAGS[flag] for flag in flags if flag is not None]
+                full = bool(listed) and all(listed)
+            if full:
+                return True, False
+        return False, any(_FLAGS[flag] for flag in flags[_BYPASS_FIELDS])
     except (KeyError, TypeError):  # not a flag WHM writes
         return False, False
 
