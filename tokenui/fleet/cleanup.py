@@ -99,39 +99,53 @@ def revoke(
     to_revoke: dict[str, tuple[str, ...]] = {}
     reads = inventory.each_server(sessions, lambda client, _: client.list_token_summaries())
     for read in reads:
-        server, asked = read.session.server, confirmed[read.session.server]
-        if read.error:
-            results[server] = _failed(request, read, asked, changes_state=False)
-        elif still := tuple(n for n in asked if n in set(expired_names(read.value))):
-            to_revoke[server] = still
+        checked = _still_expired(request, read, confirmed[read.session.server])
+        if isinstance(checked, Result):
+            results[read.session.server] = checked
         else:
-            trail.record(
-                request,
-                Action.REVOKE_EXPIRED,
-                outcome=Outcome.REFUSED,
-                token_names=asked,
-                reason=NOTHING_EXPIRED,
-                actor=read.session,
-            )
-            results[server] = Result(server, message=NOTHING_EXPIRED)
+            to_revoke[read.session.server] = checked
     revoking = [s for s in sessions if s.server in to_revoke]
     answers = inventory.each_server(
         revoking, lambda client, session: client.revoke_tokens(to_revoke[session.server])
     )
     for answer in answers:
-        server = answer.session.server
-        if answer.error:
-            results[server] = _failed(request, answer, to_revoke[server], changes_state=True)
-        else:
-            trail.record(
-                request,
-                Action.REVOKE_EXPIRED,
-                outcome=Outcome.SUCCEEDED,
-                token_names=to_revoke[server],
-                actor=answer.session,
-            )
-            results[server] = Result(server, revoked=to_revoke[server])
+        results[answer.session.server] = _revoked(request, answer, to_revoke[answer.session.server])
     return [results[s.server] for s in sessions]
+
+
+def _still_expired(
+    request: HttpRequest, read: inventory.Answer, asked: Sequence[str]
+) -> Result | tuple[str, ...]:
+    """The confirmed names this server's fresh read still lists as expired, or the outcome
+    (recorded) when there are none or the read failed."""
+    if read.error:
+        return _failed(request, read, asked, changes_state=False)
+    expired = set(expired_names(read.value))
+    if still := tuple(name for name in asked if name in expired):
+        return still
+    trail.record(
+        request,
+        Action.REVOKE_EXPIRED,
+        outcome=Outcome.REFUSED,
+        token_names=asked,
+        reason=NOTHING_EXPIRED,
+        actor=read.session,
+    )
+    return Result(read.session.server, message=NOTHING_EXPIRED)
+
+
+def _revoked(request: HttpRequest, answer: inventory.Answer, names: tuple[str, ...]) -> Result:
+    """One server's revoke call, recorded."""
+    if answer.error:
+        return _failed(request, answer, names, changes_state=True)
+    trail.record(
+        request,
+        Action.REVOKE_EXPIRED,
+        outcome=Outcome.SUCCEEDED,
+        token_names=names,
+        actor=answer.session,
+    )
+    return Result(answer.session.server, revoked=names)
 
 
 def _failed(
