@@ -159,6 +159,11 @@ def _start_session(
     trail.record(request, Action.SIGN_IN, outcome=Outcome.SUCCEEDED, actor=actor, account=account)
     user, method = credential.user, credential.kind
     logger.info("sign-in: user=%s server=%s method=%s service=%s", user, server, method, service)
+    return _landing(request, form, server, adding=adding)
+
+
+def _landing(request: HttpRequest, form: SignInForm, server: str, *, adding: bool) -> HttpResponse:
+    """Where a sign-in goes: the tokens table, or the safe `next` it was sent from."""
     # Not redirect(): it would take a bare word such as "tokens" for a URL pattern name.
     if adding:
         messages.success(request, f"Signed in to {server}. Switch servers from the header.")

@@ -338,19 +338,24 @@ def create(request: CpanelRequest) -> HttpResponse:
         with _changing(request, Action.CREATE, [args["name"]]):
             created = request.cpanel.client.create_token(args["name"], expires=args["expires"])
     except WhmError as exc:
-        if isinstance(exc, WhmAuthError):
-            return _signed_out(request)
-        if isinstance(exc, WhmApiError):
-            form.add_whm_reason(exc.message)
-        else:
-            form.add_error(None, _failure_message(exc))
-        return _render_create(
-            request, form, status=status_for(exc, on_form=True), outcome_unknown=exc.may_have_run
-        )
+        return _create_failed(request, form, exc)
     logger.info(
         "cPanel token created: server=%s account=%s", request.whm.server, request.cpanel.account
     )
     return render(request, "cptokens/created.html", _created_context(request, created))
+
+
+def _create_failed(request: CpanelRequest, form: CreateForm, exc: WhmError) -> HttpResponse:
+    """cPanel refused or failed the create: its reason on the form, the input kept."""
+    if isinstance(exc, WhmAuthError):
+        return _signed_out(request)
+    if isinstance(exc, WhmApiError):
+        form.add_whm_reason(exc.message)
+    else:
+        form.add_error(None, _failure_message(exc))
+    return _render_create(
+        request, form, status=status_for(exc, on_form=True), outcome_unknown=exc.may_have_run
+    )
 
 
 def _create_form(
@@ -483,16 +488,23 @@ def manage(request: CpanelRequest, name: str) -> HttpResponse:
         with _changing(request, Action.RENAME, [name, new_name]):
             request.cpanel.client.rename_token(name, new_name)
     except WhmError as exc:
-        if isinstance(exc, WhmAuthError):
-            return _signed_out(request)
-        if isinstance(exc, WhmApiError):
-            form.add_cpanel_reason(exc.message)
-        else:
-            form.add_error(None, _failure_message(exc))
-        status = status_for(exc, on_form=True)
-        return _render_manage(request, form, token, status=status, outcome_unknown=exc.may_have_run)
+        return _rename_failed(request, form, token, exc)
     messages.success(request, f"The API token “{name}” is now “{new_name}”.")
     return redirect_to(request, _table(request).url(highlight=new_name))
+
+
+def _rename_failed(
+    request: CpanelRequest, form: RenameForm, token: CpanelToken, exc: WhmError
+) -> HttpResponse:
+    """cPanel refused or failed the rename: its reason on the form, the input kept."""
+    if isinstance(exc, WhmAuthError):
+        return _signed_out(request)
+    if isinstance(exc, WhmApiError):
+        form.add_cpanel_reason(exc.message)
+    else:
+        form.add_error(None, _failure_message(exc))
+    status = status_for(exc, on_form=True)
+    return _render_manage(request, form, token, status=status, outcome_unknown=exc.may_have_run)
 
 
 def _render_manage(

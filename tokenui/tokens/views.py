@@ -127,15 +127,21 @@ def _table_context(request: SignedInRequest, tokens: Sequence[TokenSummary] | No
         "export_query": table.query_string,
         "notice_icon": static("icons.svg") + "#notice",
         "risk_flags": risk.ALL_FLAGS,
-        # Rotated tokens not yet revoked, and where their successors' rows are shown.
-        "successors": rotation.successors(
-            server=request.whm.server,
-            user=request.whm.user,
-            listed={t.name: t.created for t in tokens or ()},
-            shown=[t.name for t in page.object_list],
-        ),
+        "successors": _successors(request, tokens or (), page.object_list),
         "successor_url": reverse("tokens:index"),
     }
+
+
+def _successors(
+    request: SignedInRequest, tokens: Sequence[TokenSummary], shown: Sequence[TokenSummary]
+) -> dict[str, str]:
+    """Rotated tokens on this page not yet revoked, each with its successor's name."""
+    return rotation.successors(
+        server=request.whm.server,
+        user=request.whm.user,
+        listed={t.name: t.created for t in tokens},
+        shown=[t.name for t in shown],
+    )
 
 
 @signed_in
