@@ -59,20 +59,21 @@ def default_expiry(
 def successors(
     *,
     server: str,
-    listed: Mapping[str, datetime.datetime],
-    shown: Collection[str],
+    listed: Collection[str],
+    shown: Mapping[str, datetime.datetime],
     user: str = "",
     account: str = "",
 ) -> dict[str, str]:
     """{old name: successor's name} for the `shown` tokens rotated and not yet revoked.
 
-    `listed` is every token the server lists now, by name, with its creation time. A rotation
+    `listed` names every token the server lists now; `shown` gives the creation time of each
+    token on the page (only those: a search redraws the page at every keystroke). A rotation
     counts while both tokens are listed and it happened after the old one was made (a later
     token that reuses a revoked one's name is not its heir). WHM's own tokens are one user's
     (`user`); a cPanel account's are the account's, whoever rotated them (`account`). One
     indexed query, bounded by the oldest token shown.
     """
-    times = [listed[name] for name in shown if name in listed]
+    times = list(shown.values())
     if not times:
         return {}
     events = AuditEvent.objects.filter(
@@ -94,6 +95,6 @@ def successors(
         if not (isinstance(names, list) and len(names) == 2):
             continue
         old, new = names
-        if old in shown and new in listed and listed[old] <= at:
+        if old in shown and new in listed and shown[old] <= at:
             found[old] = new
     return found

@@ -291,8 +291,8 @@ def _successors(
     return rotation.successors(
         server=request.whm.server,
         account=request.cpanel.account,
-        listed={t.name: t.created for t in tokens or ()},
-        shown=[t.name for t in shown],
+        listed={t.name for t in tokens or ()},
+        shown={t.name: t.created for t in shown},
     )
 
 

@@ -139,8 +139,8 @@ def _successors(
     return rotation.successors(
         server=request.whm.server,
         user=request.whm.user,
-        listed={t.name: t.created for t in tokens},
-        shown=[t.name for t in shown],
+        listed={t.name for t in tokens},
+        shown={t.name: t.created for t in shown},
     )
 
 
