@@ -330,7 +330,17 @@
   // whatever is hovered or focused, and repeating it in every row made a table 80% heavier; so
   // one element, hidden from screen readers (they heard it already), is filled and placed here.
   // It stays while the pointer is on it, and Escape closes it (WCAG 1.4.13).
+  // It is position: fixed, so that it can never widen the page (an absolute one placed for a
+  // wide window overflowed a narrowed one until the resize event came); it follows its flag
+  // when the page scrolls.
   let flagTip = null;
+  let tipFlag = null;
+  function placeFlagTip() {
+    const box = tipFlag.getBoundingClientRect();
+    const room = document.documentElement.clientWidth - flagTip.offsetWidth - 8;
+    flagTip.style.left = `${Math.max(4, Math.min(box.left, room))}px`;
+    flagTip.style.top = `${box.bottom + 4}px`;
+  }
   function showFlagTip(flag) {
     const entry = document.getElementById(flag.getAttribute("aria-describedby") || "");
     if (!entry) return;
@@ -341,10 +351,8 @@
     }
     flagTip.textContent = entry.textContent;
     flagTip.hidden = false;
-    const box = flag.getBoundingClientRect();
-    const room = document.documentElement.clientWidth - flagTip.offsetWidth - 8;
-    flagTip.style.left = `${Math.max(4, Math.min(box.left, room)) + window.scrollX}px`;
-    flagTip.style.top = `${box.bottom + 4 + window.scrollY}px`;
+    tipFlag = flag;
+    placeFlagTip();
   }
   const hideFlagTip = () => { if (flagTip) flagTip.hidden = true; };
   const flagOf = (el) => (el instanceof Element ? el.closest(".flag[aria-describedby]") : null);
@@ -365,7 +373,9 @@
   document.addEventListener("focusout", (event) => { if (flagOf(event.target)) hideFlagTip(); });
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") hideFlagTip(); });
   document.addEventListener("htmx:beforeSwap", hideFlagTip);
-  window.addEventListener("resize", hideFlagTip);  // placed for the old width, it could overflow
+  window.addEventListener("resize", hideFlagTip);
+  document.addEventListener("scroll", () => { if (flagTip && !flagTip.hidden) placeFlagTip(); },
+    { capture: true, passive: true });
 
   // ----- Start ---------------------------------------------------------------------------------
   function start() {
