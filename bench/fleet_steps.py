@@ -96,11 +96,11 @@ def steps(bodies: list[bytes], redis_url: str | None) -> list[Step]:
     from django.test import RequestFactory
 
     from tokenui import risk
-    from tokenui.accounts.credentials import WhmSession
     from tokenui.fleet import inventory
     from tokenui.fleet.inventory import FleetToken
     from tokenui.fleet.table import rows
-    from tokenui.tokens import display
+    from tokenui.kernel import display
+    from tokenui.sessions.credentials import WhmSession
     from tokenui.whm import replies, transport
     from tokenui.whm.types import Credential
 
@@ -275,8 +275,8 @@ def _split(user: str, password: str, rounds: int) -> dict[str, float]:
 
     from django.conf import settings
 
-    from tokenui.accounts.credentials import WhmSession
     from tokenui.fleet import inventory
+    from tokenui.sessions.credentials import WhmSession
     from tokenui.whm.servers import client_for
     from tokenui.whm.types import Credential
 

@@ -23,7 +23,7 @@ from bench.harness import ROOT
 # code at hand has: the names changed as the code did).
 PHASES = (
     ("whole request (Django handler)", ("django/core/handlers/base.py", "get_response")),
-    ("load the credential from the session", ("tokenui/accounts/credentials.py", "load")),
+    ("load the credential from the session", ("tokenui/sessions/credentials.py", "load")),
     ("WHM round trip (httpx send + read)", ("tokenui/whm/transport.py", "_send")),
     (
         "decode WHM's JSON (orjson / msgspec)",

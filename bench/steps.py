@@ -67,7 +67,8 @@ def steps(body: bytes) -> list[tuple[str, str, str, Callable[[], Any], Callable[
     """(step, before, after, the step before, the step after): each pair does the same job."""
     from django.template import engines
 
-    from tokenui.tokens import display, listing
+    from tokenui.kernel import display
+    from tokenui.tokens import listing
     from tokenui.whm import replies, transport
 
     tokens = replies.token_list(msgspec.json.decode(body)["data"])

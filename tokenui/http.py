@@ -1,56 +1,35 @@
-"""Small request/response helpers: htmx-aware redirects, WHM failure statuses, dispatch by
-method, one middleware."""
+"""Small request/response helpers: htmx-aware redirects, WHM failure statuses, the client's
+address, one middleware."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django_htmx.http import HttpResponseClientRedirect
 
-from tokenui.whm.errors import (
-    WhmApiError,
-    WhmAuthError,
-    WhmBadResponse,
-    WhmError,
-    WhmTimeout,
-    WhmTLSError,
-    WhmUnreachable,
-)
+from tokenui.whm import errors
 
 
-def status_for(error: WhmError, *, on_form: bool = False) -> int:
+def status_for(error: errors.WhmError, *, on_form: bool = False) -> int:
     """The HTTP status that says what went wrong upstream (STYLE: 502 / 503 / 504).
 
-    WHM saying no to what a form asked (`WhmApiError`) is the form's input refused, 422, as
+    WHM saying no to what a form asked (`errors.WhmApiError`) is the form's input refused, 422, as
     when TokenUI refuses it; anywhere else it is an upstream failure.
     """
-    if isinstance(error, WhmApiError):
+    if isinstance(error, errors.WhmApiError):
         return 422 if on_form else 502
-    if isinstance(error, WhmTimeout):
+    if isinstance(error, errors.WhmTimeout):
         return 504
-    if isinstance(error, WhmUnreachable):
+    if isinstance(error, errors.WhmUnreachable):
         return 503
-    if isinstance(error, WhmAuthError):
+    if isinstance(error, errors.WhmAuthError):
         return 403
-    if isinstance(error, (WhmBadResponse, WhmTLSError)):
+    if isinstance(error, (errors.WhmBadResponse, errors.WhmTLSError)):
         return 502
     return 502  # any future kind: WHM answered, but not with success
-
-
-def by_method(**views: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """One URL served by a view per method, `by_method(GET=confirm, POST=act)`: each view
-    keeps its own method decorator; any other method is 405."""
-
-    def dispatch(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        view = views.get(request.method or "")
-        if view is None:
-            return HttpResponseNotAllowed(list(views))
-        return view(request, *args, **kwargs)
-
-    return dispatch
 
 
 def redirect_to(request: HttpRequest, url: str) -> HttpResponse:

@@ -220,7 +220,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "tokenui.accounts.idle.keep_alive",  # inside sessions: it marks the session for saving
+    "tokenui.sessions.idle.keep_alive",  # inside sessions: it marks the session for saving
     "django.middleware.common.CommonMiddleware",
     "tokenui.http.refuse_forms_not_in_utf8",  # before CSRF, which reads the form
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -299,7 +299,7 @@ if not 1 <= SESSION_IDLE_MINUTES <= 24 * 60:
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 # Each request pushes the idle deadline back, saving the session at most once a tenth of the
-# idle time (a minute at most; tokenui.accounts.idle), not at every request.
+# idle time (a minute at most; tokenui.sessions.idle), not at every request.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -7,6 +7,8 @@ from django.shortcuts import redirect
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
+from tokenui.tokens.urls import cpanel_urls, whm_urls
+
 
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -23,8 +25,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("", include("tokenui.accounts.urls")),
-    path("tokens/", include("tokenui.tokens.urls")),
+    path("tokens/", include(whm_urls)),
     path("audit/", include("tokenui.audit.urls")),
-    path("cpanel/", include("tokenui.cptokens.urls")),
+    path("cpanel/", include(cpanel_urls)),
     path("fleet/", include("tokenui.fleet.urls")),
 ]

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from tests.helpers import DEMO_RESELLER, DEMO_ROOT, sign_in_data
-from tokenui.accounts import credentials
 from tokenui.audit.models import AuditEvent
+from tokenui.sessions import credentials
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.helpers import DEMO_RESELLER, DEMO_ROOT, sign_in_data
-from tokenui.accounts import credentials, idle
+from tokenui.sessions import credentials, idle
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
@@ -198,7 +198,7 @@ def test_sign_in_returns_to_a_local_next_url_only(
 
 
 def test_pages_need_sign_in(client: Client, whm) -> None:
-    for url in (TOKENS, reverse("tokens:generate"), reverse("tokens:revoke-all")):
+    for url in (TOKENS, reverse("tokens:create"), reverse("tokens:revoke-all")):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(SIGN_IN)

@@ -35,9 +35,9 @@ from tests.hardening.strategies import (
     whm_ip_entry,
 )
 from tokenui.acls import ACL_KEYS
+from tokenui.kernel.validators import parse_ip_list, validate_token_name
 from tokenui.simulator.seed import RESELLER_ACLS
 from tokenui.tokens.forms import TokenForm
-from tokenui.tokens.validators import parse_ip_list, validate_token_name
 
 FIELDS = {"name", "expiry", "expires_on", "whitelist_ips", "acls"}
 ZONE = ZoneInfo("America/Chicago")

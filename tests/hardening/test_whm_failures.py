@@ -32,7 +32,7 @@ from tests.helpers import (
     text,
     textarea_value,
 )
-from tokenui.accounts import credentials
+from tokenui.sessions import credentials
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db

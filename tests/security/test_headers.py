@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from tests.helpers import DEMO_ROOT, sign_in_data
 from tokenui.audit import urls as audit_urls
+from tokenui.kernel.kept import REFRESH_HEADER
 from tokenui.simulator import Simulator
 from tokenui.tokens import urls as tokens_urls
-from tokenui.tokens.listing import REFRESH_HEADER
 
 pytestmark = pytest.mark.django_db
 
@@ -96,10 +96,10 @@ def signed_in_urls() -> list[str]:
     """A URL of every route of the signed-in pages (tokens and audit), from the URL map itself,
     so that a page added later is covered too."""
     urls = []
-    for module in (tokens_urls, audit_urls):
-        for pattern in module.urlpatterns:
+    for patterns, app_name in (tokens_urls.whm_urls, (audit_urls.urlpatterns, audit_urls.app_name)):
+        for pattern in patterns:
             kwargs = {"name": "reporting"} if "name" in pattern.pattern.regex.groupindex else {}
-            urls.append(reverse(f"{module.app_name}:{pattern.name}", kwargs=kwargs))
+            urls.append(reverse(f"{app_name}:{pattern.name}", kwargs=kwargs))
     return urls
 
 

@@ -12,7 +12,8 @@ from django import forms
 from django.http import QueryDict
 
 from tokenui.acls import ACL_KEYS, BYPASS_WARNING
-from tokenui.tokens.forms import ACLS_REQUIRED, TokenForm, years_after
+from tokenui.kernel.links import years_after
+from tokenui.tokens.forms import ACLS_REQUIRED, TokenForm
 
 UTC = ZoneInfo("UTC")
 CHICAGO = ZoneInfo("America/Chicago")

@@ -351,7 +351,7 @@ def test_like_this_of_a_gone_token_says_so(root_client: Client) -> None:
 
 
 def test_fresh_name_stays_within_50_characters_and_unique() -> None:
-    from tokenui.tokens.forms import fresh_name
+    from tokenui.kernel.links import fresh_name
 
     long = "a" * 50
     assert fresh_name(long, {long}) == "a" * 48 + "-2"

@@ -28,9 +28,9 @@ from tests.helpers import (
     text,
 )
 from tokenui.audit.models import Action, AuditEvent, Outcome
-from tokenui.rotation import default_expiry, default_name
+from tokenui.kernel.links import years_after
+from tokenui.kernel.rotation import default_expiry, default_name
 from tokenui.simulator import Simulator
-from tokenui.tokens.forms import years_after
 
 pytestmark = pytest.mark.django_db
 

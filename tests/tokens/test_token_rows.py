@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.template import engines
 
 from tokenui import risk
-from tokenui.tokens.display import Expiry, TokenRow
+from tokenui.kernel.display import Expiry, TokenRow
 from tokenui.whm.types import TokenSummary
 
 TAG = (
@@ -45,10 +45,11 @@ def test_a_plain_row_has_every_cell_as_the_table_draws_it() -> None:
         '<td class="col-select"><input type="checkbox" name="name" value="ci-deploy" '
         'aria-label="Select ci-deploy"></td>'
         '<th scope="row" class="token-name">ci-deploy</th>'
-        '<td><time datetime="2023-11-14T22:13:20+00:00">11 14 2023 22:13:20</time></td>'
-        "<td>Never</td>"
+        '<td data-label="Created"><time datetime="2023-11-14T22:13:20+00:00">'
+        "11 14 2023 22:13:20</time></td>"
+        '<td data-label="Expires">Never</td>'
         '<td class="ips">Any</td>'
-        '<td class="risk"></td>'
+        '<td data-label="Risk" class="risk"></td>'
         '<td class="col-actions"><a href="/tokens/ci-deploy/edit/" aria-label="Edit ci-deploy">'
         'Edit</a> <a href="/tokens/ci-deploy/rotate/" aria-label="Rotate ci-deploy">Rotate</a> '
         '<a href="/tokens/new/?like=ci-deploy" '
@@ -76,7 +77,8 @@ def test_a_row_shows_its_highlight_badge_expiry_notice_and_folded_ips() -> None:
     assert '<tr id="token-other" class="row-never">' in html
     assert 'soon <span class="badge">this session\'s token</span></th>' in html
     assert (
-        '<td><time datetime="2023-11-20T00:00:00+00:00">11 20 2023 00:00:00</time> '
+        '<td data-label="Expires"><time datetime="2023-11-20T00:00:00+00:00">'
+        "11 20 2023 00:00:00</time> "
         '<span class="notice"><svg class="icon" aria-hidden="true" viewBox="0 0 24 24">'
         '<use href="/i.svg#n"></use></svg> Expires in 3 days</span></td>'
     ) in html
@@ -117,7 +119,8 @@ def test_a_row_shows_each_flag_in_words_described_by_the_legend() -> None:
     # Words (the icon is the .flag class's, in CSS), focusable, explained by the legend's
     # entry: the explanation is written once a page, never into a row.
     assert (
-        '<td class="risk"><span class="flag" tabindex="0" aria-describedby="risk-full-access">'
+        '<td data-label="Risk" class="risk"><span class="flag" tabindex="0" '
+        'aria-describedby="risk-full-access">'
         'Full access</span> <span class="flag" tabindex="0" aria-describedby="risk-no-expiry">'
         "No expiry</span></td>"
     ) in html

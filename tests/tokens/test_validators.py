@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from tokenui.tokens.validators import (
+from tokenui.kernel.validators import (
     MAX_IP_TEXT_LENGTH,
     NAME_RULE,
     describe_character,

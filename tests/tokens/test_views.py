@@ -14,8 +14,8 @@ from django.test import Client
 
 from tests.helpers import DEMO_ROOT, sign_in_data
 from tokenui.audit.models import AuditEvent
+from tokenui.kernel.links import years_after
 from tokenui.simulator import Simulator
-from tokenui.tokens.forms import years_after
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tokenui.accounts import credentials
-from tokenui.accounts.auth import SignedInRequest, signed_in
-from tokenui.accounts.credentials import CPANEL
 from tokenui.accounts.forms import SignInForm
 from tokenui.accounts.throttle import (
     UNAVAILABLE,
@@ -31,6 +28,9 @@ from tokenui.accounts.throttle import (
 from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.http import client_address, status_for
+from tokenui.sessions import credentials
+from tokenui.sessions.auth import SignedInRequest, signed_in
+from tokenui.sessions.credentials import CPANEL
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError
 from tokenui.whm.servers import client_for, configured_servers, cpanel_client_for
 from tokenui.whm.types import Credential

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 
-from tokenui.accounts.credentials import WhmSession
 from tokenui.audit.models import Action, AuditEvent, Outcome, Service
 from tokenui.http import client_address
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError
+from tokenui.whm.types import WhmSession
 
 logger = logging.getLogger(__name__)
 

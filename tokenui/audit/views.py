@@ -14,10 +14,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from tokenui.accounts.auth import SignedInRequest, signed_in_any
 from tokenui.audit.forms import AuditFilterForm
 from tokenui.audit.models import AuditEvent, Service
-from tokenui.tokens.display import WHM_TIME_FORMAT
+from tokenui.kernel.display import WHM_TIME_FORMAT
+from tokenui.sessions.auth import SignedInRequest, signed_in_any
 from tokenui.whm.errors import WhmError
 
 PAGE_SIZE = 50

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from tokenui.accounts.auth import SignedInRequest, signed_in
 from tokenui.http import redirect_to, status_for
+from tokenui.sessions.auth import SignedInRequest, signed_in
 from tokenui.tables import Column, Table, TableSpec
 from tokenui.whm.errors import WhmAuthError, WhmError
 from tokenui.whm.types import Account

@@ -17,12 +17,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from tokenui import risk
-from tokenui.accounts.credentials import WhmSession
 from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.fleet import inventory
-from tokenui.tokens.validators import validate_token_name
-from tokenui.whm.types import TokenSummary
+from tokenui.kernel.validators import validate_token_name
+from tokenui.whm.types import TokenSummary, WhmSession
 
 NOTHING_EXPIRED = "There are no expired API tokens to revoke."
 MAY_HAVE_RUN = (
@@ -58,7 +57,7 @@ def expired_names(tokens: Iterable[TokenSummary]) -> tuple[str, ...]:
 
 def read_expired(sessions: Sequence[WhmSession]) -> list[Expired]:
     """Each server's expired tokens, read from WHM now (concurrently)."""
-    answers = inventory.each_server(sessions, lambda client, _: client.list_token_summaries())
+    answers = inventory.each_server(sessions, lambda system: system.tokens(fresh=True))
     return [
         Expired(a.session.server, error=a.error)
         if a.error
@@ -97,7 +96,7 @@ def revoke(
     sessions = [s for s in sessions if confirmed.get(s.server)]
     results: dict[str, Result] = {}
     to_revoke: dict[str, tuple[str, ...]] = {}
-    reads = inventory.each_server(sessions, lambda client, _: client.list_token_summaries())
+    reads = inventory.each_server(sessions, lambda system: system.tokens(fresh=True))
     for read in reads:
         checked = _still_expired(request, read, confirmed[read.session.server])
         if isinstance(checked, Result):
@@ -106,7 +105,7 @@ def revoke(
             to_revoke[read.session.server] = checked
     revoking = [s for s in sessions if s.server in to_revoke]
     answers = inventory.each_server(
-        revoking, lambda client, session: client.revoke_tokens(to_revoke[session.server])
+        revoking, lambda system: system.revoke(to_revoke[system.server])
     )
     for answer in answers:
         results[answer.session.server] = _revoked(request, answer, to_revoke[answer.session.server])

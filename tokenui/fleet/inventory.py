@@ -26,11 +26,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from tokenui import risk
-from tokenui.accounts.credentials import WhmSession
-from tokenui.whm.api import WhmClient
+from tokenui.systems import WhmTokens
+from tokenui.systems.base import tokens_changed
 from tokenui.whm.errors import WhmError
-from tokenui.whm.servers import client_for
-from tokenui.whm.types import ApiToken, TokenSummary
+from tokenui.whm.types import ApiToken, TokenSummary, WhmSession
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +95,7 @@ def read_servers(
 def read_concurrently(sessions: Sequence[WhmSession]) -> list[ServerRead]:
     """Read each session's server in its own thread; answer within WHM_TIMEOUT + GRACE_SECONDS
     whatever the servers do."""
-    answers = each_server(sessions, lambda client, _: client.list_token_summaries())
+    answers = each_server(sessions, lambda system: system.tokens(fresh=True))
     return [
         failed(a.session, a.error) if a.error else server_read(a.session, a.value) for a in answers
     ]
@@ -115,9 +114,10 @@ class Answer[T]:
 
 
 def each_server[T](
-    sessions: Sequence[WhmSession], call: Callable[[WhmClient, WhmSession], T]
+    sessions: Sequence[WhmSession], call: Callable[[WhmTokens], T]
 ) -> list[Answer[T]]:
-    """`call(client, session)` on each session's server, concurrently: a bounded pool of threads
+    """`call(system)` on each session's WHM tokens (the single-server pages' own `WhmTokens`,
+    keeping nothing of its own), concurrently: a bounded pool of threads
     over the pooled clients (the page's reads, its export and Revoke Expired all come through
     here). Answers in the order given, within WHM_TIMEOUT + GRACE_SECONDS (a round per
     MAX_WORKERS servers) whatever the servers do. The threads touch no database or cache: the
@@ -141,9 +141,9 @@ def each_server[T](
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _answer[T](session: WhmSession, call: Callable[[WhmClient, WhmSession], T]) -> Answer[T]:
+def _answer[T](session: WhmSession, call: Callable[[WhmTokens], T]) -> Answer[T]:
     try:
-        return Answer(session, call(client_for(session.server, session.credential), session))
+        return Answer(session, call(WhmTokens(session, None)))
     except WhmError as exc:
         logger.info("fleet: %s did not answer: %s", session.server, type(exc).__name__)
         return Answer(session, error=exc.message, failure=exc)
@@ -253,3 +253,13 @@ def _key(scope: str, who: WhmSession | ServerRead) -> str:
     # The scope is the session key, a bearer credential: only a digest names the entry.
     digest = hashlib.sha256(f"{scope}\0{who.server}\0{who.user}".encode()).hexdigest()
     return "tokenui:fleet:" + digest
+
+
+def _forget_after_change(sender: object, system: object, **kwargs: object) -> None:
+    """Every change a token page makes drops this session's kept read of that server too."""
+    session_key = getattr(system, "session_key", None)
+    if isinstance(system, WhmTokens) and session_key:
+        forget(session_key, [system.session])
+
+
+tokens_changed.connect(_forget_after_change, dispatch_uid="fleet-forget")

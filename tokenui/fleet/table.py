@@ -13,14 +13,8 @@ from django.utils import timezone
 
 from tokenui import risk
 from tokenui.fleet.inventory import FleetToken
+from tokenui.kernel.display import RowTimes, compressed_ip, row_times
 from tokenui.tables import Column, TableSpec
-from tokenui.tokens.display import (
-    WHM_TIME_FORMAT,
-    Expiry,
-    compressed_ip,
-    expiry_state,
-    server_time,
-)
 from tokenui.whm.types import LATEST_EPOCH, moment
 
 PAGE_SIZE = 50
@@ -95,15 +89,9 @@ def _state(token: FleetToken, now: int, soon: int) -> str:
     return "expired" if token.expires_at <= now else "expiring"
 
 
-@dataclass(frozen=True, slots=True)
-class FleetRow:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FleetRow(RowTimes):
     token: FleetToken
-    created: str
-    created_iso: str
-    expires: str
-    expires_iso: str
-    expiry: Expiry
-    expiry_words: str
     ips: tuple[str, ...]
     privileges: str
     flags: tuple[risk.Flag, ...]
@@ -118,16 +106,11 @@ def rows(tokens: Iterable[FleetToken]) -> list[FleetRow]:
     for token in tokens:
         created = moment(token.create_time)
         expires = None if token.expires_at is None else moment(token.expires_at)
-        state, words = expiry_state(expires, now=now, warning_days=warning_days)
+        times = row_times(created, expires, now=now, zone=zone, warning_days=warning_days)
         made.append(
             FleetRow(
                 token=token,
-                created=server_time(created, zone).strftime(WHM_TIME_FORMAT),
-                created_iso=created.isoformat(),
-                expires=server_time(expires, zone).strftime(WHM_TIME_FORMAT) if expires else "",
-                expires_iso=expires.isoformat() if expires else "",
-                expiry=state,
-                expiry_words=words,
+                **times,
                 ips=tuple(map(compressed_ip, token.whitelist_ips)),
                 privileges=token.privileges,
                 flags=tuple(FLAGS_BY_KEY[key] for key in token.flags if key in FLAGS_BY_KEY),

@@ -4,6 +4,7 @@ Export JSON, and Revoke Expired across the servers."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,20 +13,22 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from tokenui.accounts import credentials
-from tokenui.accounts.auth import SignedInRequest, signed_in
 from tokenui.fleet import cleanup, inventory
 from tokenui.fleet.inventory import FleetToken
 from tokenui.fleet.table import FLEET_TABLE, STATES, Filters, matching, rows
 from tokenui.http import redirect_to
+from tokenui.kernel import export as exports
+from tokenui.kernel.export import export_row
 from tokenui.risk import ALL_FLAGS
+from tokenui.sessions import credentials
+from tokenui.sessions.auth import SignedInRequest, signed_in
+from tokenui.systems import WhmTokens
 from tokenui.tables import Table
-from tokenui.tokens import export as exports
-from tokenui.tokens import listing
-from tokenui.tokens.export import export_row
 from tokenui.whm.servers import configured_servers
 
 # What a link back to the table may carry (Refresh comes back to the same filters).
@@ -93,7 +96,7 @@ def export(request: SignedInRequest, kind: str) -> StreamingHttpResponse:
     sessions = _sessions(request)
     if (server := request.GET.get("server")) in {s.server for s in sessions}:
         sessions = [s for s in sessions if s.server == server]  # the file holds no other
-    answers = inventory.each_server(sessions, lambda client, _: client.list_tokens())
+    answers = inventory.each_server(sessions, lambda system: system.details())
     listed = {(a.session.server, t.name): t for a in answers if not a.error for t in a.value}
     reads = [_kept_read(request, answer) for answer in answers]
     _, found = _found(request, Table.from_request(request, FLEET_TABLE, ""), reads)
@@ -125,41 +128,41 @@ def _kept_read(request: SignedInRequest, answer: inventory.Answer) -> inventory.
 # ---------------------------------------------------------------------------------------------
 # Revoke Expired, fleet-wide: the question (GET) and the action (POST)
 # ---------------------------------------------------------------------------------------------
-@require_GET
-@vary_on_headers("HX-Request")
-@signed_in
-def confirm_revoke_expired(request: SignedInRequest) -> HttpResponse:
-    """How many expired tokens each server holds now (read fresh), and Continue."""
-    expired = cleanup.read_expired(_sessions(request))
-    context = {
-        "expired": expired,
-        "count": sum(len(e.names) for e in expired),
-        "servers": sum(1 for e in expired if e.names),
-        "confirmed": cleanup.encode(expired),
-        "action": reverse("fleet:revoke-expired") + _table_query(request.GET),
-        "back": reverse("fleet:index") + _table_query(request.GET),
-    }
-    template = "fleet/confirm_revoke_expired.html"
-    return render(request, template + ("#confirm-dialog" if request.htmx else ""), context)
+@method_decorator(signed_in, name="dispatch")
+@method_decorator(vary_on_headers("HX-Request"), name="dispatch")
+class RevokeExpiredView(View):
+    """GET asks: how many expired tokens each server holds now (read fresh), and Continue.
+    POST acts: one revoke call per server for what was confirmed, each server's outcome said."""
 
+    http_method_names: ClassVar[list[str]] = ["get", "post"]
 
-@require_POST
-@vary_on_headers("HX-Request")
-@signed_in
-def revoke_expired(request: SignedInRequest) -> HttpResponse:
-    """One revoke call per server for what was confirmed; each server's outcome said."""
-    sessions = _sessions(request)
-    confirmed = cleanup.decode(request.POST.get("confirmed", ""), [s.server for s in sessions])
-    results = cleanup.revoke(request, sessions, confirmed)
-    # Whatever came of them, the kept reads of the servers asked are out of date.
-    inventory.forget(_scope(request), [s for s in sessions if s.server in confirmed])
-    if request.whm.server in confirmed:
-        listing.forget(request)
-    for result in results or [cleanup.Result("", message=cleanup.NOTHING_EXPIRED)]:
-        _say(request, result)
-    if request.htmx:
-        return _render(request, fresh=False, changed=True)
-    return redirect_to(request, reverse("fleet:index") + _table_query(request.GET))
+    def get(self, request: SignedInRequest) -> HttpResponse:
+        expired = cleanup.read_expired(_sessions(request))
+        context = {
+            "expired": expired,
+            "count": sum(len(e.names) for e in expired),
+            "servers": sum(1 for e in expired if e.names),
+            "confirmed": cleanup.encode(expired),
+            "action": reverse("fleet:revoke-expired") + _table_query(request.GET),
+            "back": reverse("fleet:index") + _table_query(request.GET),
+        }
+        template = "fleet/confirm_revoke_expired.html"
+        return render(request, template + ("#confirm-dialog" if request.htmx else ""), context)
+
+    def post(self, request: SignedInRequest) -> HttpResponse:
+        sessions = _sessions(request)
+        confirmed = cleanup.decode(request.POST.get("confirmed", ""), [s.server for s in sessions])
+        results = cleanup.revoke(request, sessions, confirmed)
+        # Whatever came of them, every kept read of the servers asked is out of date (the
+        # fleet's, and the single-server table's, through WhmTokens.forget).
+        for session in sessions:
+            if session.server in confirmed:
+                WhmTokens(session, _scope(request)).forget()
+        for result in results or [cleanup.Result("", message=cleanup.NOTHING_EXPIRED)]:
+            _say(request, result)
+        if request.htmx:
+            return _render(request, fresh=False, changed=True)
+        return redirect_to(request, reverse("fleet:index") + _table_query(request.GET))
 
 
 def _say(request: SignedInRequest, result: cleanup.Result) -> None:

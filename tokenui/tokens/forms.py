@@ -6,10 +6,9 @@ import calendar
 import datetime
 import re
 import zoneinfo
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,37 +17,37 @@ from django.http import QueryDict
 from django.utils.functional import cached_property
 
 from tokenui.acls import ACLS_BY_KEY, Acl, AclGroup
-from tokenui.presets import PRESETS, PRESETS_BY_KEY, Preset
-from tokenui.risk import Flag, flags
-from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
-from tokenui.tokens.display import server_time
-from tokenui.tokens.validators import (
+from tokenui.kernel.display import server_time
+from tokenui.kernel.links import (
+    EXPIRY_DATE,
+    EXPIRY_NEVER,
+    MAX_EXPIRY_YEARS,
+    MAX_LISTED_ACLS,
+    Prefill,
+    years_after,
+)
+from tokenui.kernel.validators import (
     NAME_MAX_LENGTH,
-    describe_character,
     join_words,
     parse_ip_list,
     validate_token_name,
 )
+from tokenui.risk import Flag, flags
+from tokenui.tokens.acl_groups import held_acl_groups, iter_acls
 from tokenui.whm.types import KEEP, ApiToken
 
-EXPIRY_NEVER = "never"
-EXPIRY_DATE = "date"
 EXPIRY_CHOICES = [
     (EXPIRY_NEVER, "The API Token will not expire."),
     (EXPIRY_DATE, "Specify an expiration date."),
 ]
 # WHM's tokens expire at the end of the chosen day, server time.
 EXPIRES_AT = datetime.time(23, 59, 59)
-# A date further off than this is a typo (20266 for 2026), not a plan; "never" exists for that.
-MAX_EXPIRY_YEARS = 100
 DATE_FORMAT = "%Y-%m-%d"
 IPS_HELP_TEXT = (
     "One IP address or CIDR range per line (commas and spaces also work). "
     "Leave blank to allow any IP address. At most 100."
 )
 ACLS_REQUIRED = "You must specify at least one ACL for this token."
-# How many refused ACL keys an error names before it counts the rest.
-_MAX_LISTED_ACLS = 10
 _MAX_SHOWN_KEY_LENGTH = 60
 _DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 # WHM's reasons for the token functions: "The system failed to create the API token: DETAIL"
@@ -69,16 +68,6 @@ _WHM_DETAIL_FIELDS: tuple[tuple[str, str | None], ...] = (
     ("IP address", "whitelist_ips"),
     ("“whitelist_ip”", "whitelist_ips"),
 )
-
-
-def years_after(day: datetime.date, years: int) -> datetime.date:
-    """The same day `years` later; 29 February becomes 28 February in a common year."""
-    year = day.year + years
-    if year > datetime.MAXYEAR:
-        return datetime.date.max
-    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
-        return day.replace(year=year, day=28)
-    return day.replace(year=year)
 
 
 def _normalised_ips(stored: Iterable[str]) -> list[str] | None:
@@ -155,9 +144,9 @@ class AclField(forms.MultipleChoiceField):
         refused = [key for key in dict.fromkeys(value) if key not in offered]
         if not refused:
             return
-        shown = [_describe_acl(key) for key in refused[:_MAX_LISTED_ACLS]]
-        if len(refused) > _MAX_LISTED_ACLS:
-            shown.append(f"{len(refused) - _MAX_LISTED_ACLS} others")
+        shown = [_describe_acl(key) for key in refused[:MAX_LISTED_ACLS]]
+        if len(refused) > MAX_LISTED_ACLS:
+            shown.append(f"{len(refused) - MAX_LISTED_ACLS} others")
         if len(refused) == 1:
             message = "This token cannot have a privilege that you do not hold: %(acls)s."
         else:
@@ -209,8 +198,9 @@ class AclChoiceGroup:
     sections: tuple[AclChoiceSection, ...]
 
 
-class TokenForm(forms.Form):
-    """Generate a token (original_name None) or edit the one named original_name."""
+class NameExpiryForm(forms.Form):
+    """A token's name and expiry, with WHM's (and cPanel's) rules: every system's Create, the
+    successor of a Rotate, and the base of WHM's Generate and Edit."""
 
     name = forms.CharField(
         label="Name",
@@ -232,24 +222,10 @@ class TokenForm(forms.Form):
         },
     )
     expires_on = IsoDateField(label="API Token Expiration Date", required=False)
-    # No max_length here: a browser silently cuts a paste at a textarea's maxlength, possibly
-    # mid-address, whereas parse_ip_list refuses an overlong list with a message.
-    whitelist_ips = forms.CharField(
-        label="IPs",
-        required=False,
-        help_text=IPS_HELP_TEXT,
-        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
-    )
-    acls = AclField(
-        label="Privileges",
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": ACLS_REQUIRED},
-    )
 
     def __init__(
         self,
         *args: Any,
-        held_acls: Iterable[str],
         existing_names: Iterable[str],
         today: datetime.date,
         time_zone: zoneinfo.ZoneInfo,
@@ -263,38 +239,14 @@ class TokenForm(forms.Form):
         self.latest_expiry = years_after(today, MAX_EXPIRY_YEARS)
         self.time_zone = time_zone
         self.original_name = original_name
-        self.token: ApiToken | None = None  # the token an Edit form starts from (for_token)
+        self.token: Any = None  # the token an Edit form starts from (for_token)
         self.prefill: Prefill | None = None  # what a link, preset or "like this" filled in
         self.existing_names = frozenset(existing_names)
-        self.held_groups: tuple[AclGroup, ...] = held_acl_groups(held_acls)
-        choices = [(acl.key, acl.label) for acl in iter_acls(self.held_groups)]
-        self.fields["acls"].choices = choices
-        # WHM's Generate form starts with every held privilege ticked except `all`; an Edit
-        # form's initial (the token's own ACLs) takes precedence over this.
-        self.fields["acls"].initial = [key for key, _ in choices if key != "all"]
         self.fields["expires_on"].initial = years_after(today, 1)
         # validate_token_name states the length limit and the NUL ban in WHM's one sentence;
         # Django's own MaxLength and ProhibitNullCharacters validators would only repeat it.
         # max_length stays on the field for the input's maxlength attribute.
         self.fields["name"].validators = [validate_token_name]
-
-    @classmethod
-    def for_token(cls, token: ApiToken, data: QueryDict | None, **kwargs: Any) -> TokenForm:
-        """The Edit form of `token`, starting from the token as WHM lists it."""
-        zone: zoneinfo.ZoneInfo = kwargs["time_zone"]
-        held_keys = [acl.key for acl in iter_acls(held_acl_groups(kwargs["held_acls"]))]
-        initial = {
-            "name": token.name,
-            "expiry": EXPIRY_DATE if token.expires else EXPIRY_NEVER,
-            "expires_on": server_time(token.expires, zone).date() if token.expires else None,
-            # WHM's stored form, kept exactly: sent back as it is unless the user edits it.
-            "whitelist_ips": "\n".join(token.whitelist_ips),
-            # WHM shows a full-access token with every box ticked.
-            "acls": held_keys if token.has_full_access else sorted(token.acls & set(held_keys)),
-        }
-        form = cls(data, initial=initial, original_name=token.name, **kwargs)
-        form.token = token
-        return form
 
     def show_prefill(self, prefill: Prefill) -> None:
         """Check the form as `prefill` filled it in, and keep the errors of the fields it gave
@@ -308,29 +260,6 @@ class TokenForm(forms.Form):
             if name in self.fields:
                 for message in messages:
                     self.add_error(name, ValidationError(message, code="link"))
-
-    def risk_flags(self, now: datetime.datetime) -> tuple[Flag, ...]:
-        """The risk flags of the token as the form now stands (typed, not yet valid): what
-        the table would show once it is saved. Read leniently: a half-typed date or address
-        is no risk of its own, and its field says what is wrong with it on submit."""
-        acls = [str(key) for key in (self["acls"].value() or ())]
-        if self["expiry"].value() == EXPIRY_NEVER:
-            expires = None
-        else:
-            try:
-                day = datetime.date.fromisoformat(str(self["expires_on"].value() or ""))
-            except ValueError:
-                day = None
-            # A date not (yet) readable says only that the token will expire, some day.
-            expires = self._end_of(day) if day else now + datetime.timedelta(days=365)
-        ips = [ip for ip in re.split(r"[\s,]+", str(self["whitelist_ips"].value() or "")) if ip]
-        # Nothing ticked is no full-access token here: the form refuses it (WHM would not).
-        token = ApiToken("", now, expires, frozenset(acls), tuple(ips))
-        return flags(token, held_acls=self.held_keys, now=now)
-
-    @cached_property
-    def held_keys(self) -> tuple[str, ...]:
-        return tuple(key for key, _ in self.fields["acls"].choices)
 
     def _end_of(self, day: datetime.date) -> datetime.datetime:
         return datetime.datetime.combine(day, EXPIRES_AT, tzinfo=self.time_zone)
@@ -349,49 +278,13 @@ class TokenForm(forms.Form):
         field = next((f for words, f in _WHM_DETAIL_FIELDS if words in detail), None)
         if field == "expires_on" and self.data.get("expiry") == EXPIRY_NEVER:
             field = None  # the date box is hidden: the reason would not be seen there
+        if field not in self.fields:
+            field = None  # about a field this form does not have (cPanel's: no IPs)
         self.add_error(field, ValidationError(reason, code="whm"))
 
     def create_args(self) -> dict[str, Any]:
-        """`WhmClient.create_token`'s arguments, from a valid Generate form."""
-        data = self.cleaned_data
-        return {
-            "name": data["name"],
-            "acls": data["acls"],
-            "expires": data["expires"],
-            "whitelist_ips": data["whitelist_ips"],
-        }
-
-    def update_args(self) -> dict[str, Any]:
-        """`WhmClient.update_token`'s arguments, from a valid Edit form."""
-        data = self.cleaned_data
-        return {
-            "name": self.original_name,
-            "new_name": data["name"] if self.renamed else None,
-            # Untouched privileges are left as WHM has them: a full-access token (no list, it
-            # inherits its owner's rights) stays full-access rather than becoming a fixed list.
-            "acls": KEEP if "acls" not in self.changed_data else data["acls"],
-            "expires": data["expires"],
-            # Always sent, so that a save is never an empty update.
-            "whitelist_ips": data["whitelist_ips"],
-        }
-
-    @cached_property
-    def acl_groups(self) -> tuple[AclChoiceGroup, ...]:
-        """The held ACLs in WHM's groups, each paired with its checkbox."""
-        checkboxes = {widget.data["value"]: widget for widget in self["acls"].subwidgets}
-        return tuple(
-            AclChoiceGroup(
-                group.title,
-                tuple(
-                    AclChoiceSection(
-                        section.title,
-                        tuple(AclChoice(acl, checkboxes[acl.key]) for acl in section.acls),
-                    )
-                    for section in group.sections
-                ),
-            )
-            for group in self.held_groups
-        )
+        """A system's `create` arguments, from a valid form: the name and the expiry."""
+        return {"name": self.cleaned_data["name"], "expires": self.cleaned_data["expires"]}
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]
@@ -402,17 +295,6 @@ class TokenForm(forms.Form):
         else:
             message = "An API token with the name “%(name)s” already exists."
         raise ValidationError(message, code="name_taken", params={"name": name})
-
-    def clean_whitelist_ips(self) -> list[str]:
-        ips = parse_ip_list(self.cleaned_data["whitelist_ips"])
-        # The same list as the token's: send WHM's own stored form back as it is.
-        if self.token is not None and ips == _normalised_ips(self.token.whitelist_ips):
-            return list(self.token.whitelist_ips)
-        return ips
-
-    def clean_acls(self) -> list[str]:
-        chosen = set(self.cleaned_data["acls"])
-        return [key for key, _ in self.fields["acls"].choices if key in chosen]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -475,192 +357,179 @@ class TokenForm(forms.Form):
         return datetime.datetime.combine(day, EXPIRES_AT, tzinfo=self.time_zone)
 
 
-# ---------------------------------------------------------------------------------------------
-# Prefilled forms: links (?preset=P&name=N&acl=A&ip=I&expires=YYYY-MM-DD), role presets,
-# "Generate a token like this". Each only fills the form in; nothing here submits it.
-# ---------------------------------------------------------------------------------------------
-LINK_PARAMS = ("preset", "name", "acl", "ip", "expires")
-# A link's words this long or longer are cut when a message quotes them.
-_MAX_QUOTED = 40
-_IP_SPLIT = re.compile(r"[\s,]+")
-NO_PRIVILEGES_ON_CPANEL = (
-    "cPanel's API tokens have no privileges, IP addresses or role presets: "
-    "the link's were left out."
-)
+class TokenForm(NameExpiryForm):
+    """WHM's Generate (original_name None) and Edit (of the token named original_name): the
+    name and expiry, plus the IP allow-list and the privileges."""
+
+    # No max_length here: a browser silently cuts a paste at a textarea's maxlength, possibly
+    # mid-address, whereas parse_ip_list refuses an overlong list with a message.
+    whitelist_ips = forms.CharField(
+        label="IPs",
+        required=False,
+        help_text=IPS_HELP_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+    )
+    acls = AclField(
+        label="Privileges",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": ACLS_REQUIRED},
+    )
+
+    def __init__(self, *args: Any, held_acls: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held_groups: tuple[AclGroup, ...] = held_acl_groups(held_acls)
+        choices = [(acl.key, acl.label) for acl in iter_acls(self.held_groups)]
+        self.fields["acls"].choices = choices
+        # WHM's Generate form starts with every held privilege ticked except `all`; an Edit
+        # form's initial (the token's own ACLs) takes precedence over this.
+        self.fields["acls"].initial = [key for key, _ in choices if key != "all"]
+
+    @classmethod
+    def for_token(cls, token: ApiToken, data: QueryDict | None, **kwargs: Any) -> TokenForm:
+        """The Edit form of `token`, starting from the token as WHM lists it."""
+        zone: zoneinfo.ZoneInfo = kwargs["time_zone"]
+        held_keys = [acl.key for acl in iter_acls(held_acl_groups(kwargs["held_acls"]))]
+        initial = {
+            "name": token.name,
+            "expiry": EXPIRY_DATE if token.expires else EXPIRY_NEVER,
+            "expires_on": server_time(token.expires, zone).date() if token.expires else None,
+            # WHM's stored form, kept exactly: sent back as it is unless the user edits it.
+            "whitelist_ips": "\n".join(token.whitelist_ips),
+            # WHM shows a full-access token with every box ticked.
+            "acls": held_keys if token.has_full_access else sorted(token.acls & set(held_keys)),
+        }
+        form = cls(data, initial=initial, original_name=token.name, **kwargs)
+        form.token = token
+        return form
+
+    def risk_flags(self, now: datetime.datetime) -> tuple[Flag, ...]:
+        """The risk flags of the token as the form now stands (typed, not yet valid): what
+        the table would show once it is saved. Read leniently: a half-typed date or address
+        is no risk of its own, and its field says what is wrong with it on submit."""
+        acls = [str(key) for key in (self["acls"].value() or ())]
+        if self["expiry"].value() == EXPIRY_NEVER:
+            expires = None
+        else:
+            try:
+                day = datetime.date.fromisoformat(str(self["expires_on"].value() or ""))
+            except ValueError:
+                day = None
+            # A date not (yet) readable says only that the token will expire, some day.
+            expires = self._end_of(day) if day else now + datetime.timedelta(days=365)
+        ips = [ip for ip in re.split(r"[\s,]+", str(self["whitelist_ips"].value() or "")) if ip]
+        # Nothing ticked is no full-access token here: the form refuses it (WHM would not).
+        token = ApiToken("", now, expires, frozenset(acls), tuple(ips))
+        return flags(token, held_acls=self.held_keys, now=now)
+
+    @cached_property
+    def held_keys(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self.fields["acls"].choices)
+
+    def create_args(self) -> dict[str, Any]:
+        """WHM's create arguments, from a valid Generate form: privileges and IPs too."""
+        data = self.cleaned_data
+        return super().create_args() | {
+            "acls": data["acls"],
+            "whitelist_ips": data["whitelist_ips"],
+        }
+
+    def edit_args(self) -> dict[str, Any]:
+        return self.update_args()
+
+    def update_args(self) -> dict[str, Any]:
+        """`WhmClient.update_token`'s arguments, from a valid Edit form."""
+        data = self.cleaned_data
+        return {
+            "name": self.original_name,
+            "new_name": data["name"] if self.renamed else None,
+            # Untouched privileges are left as WHM has them: a full-access token (no list, it
+            # inherits its owner's rights) stays full-access rather than becoming a fixed list.
+            "acls": KEEP if "acls" not in self.changed_data else data["acls"],
+            "expires": data["expires"],
+            # Always sent, so that a save is never an empty update.
+            "whitelist_ips": data["whitelist_ips"],
+        }
+
+    @cached_property
+    def acl_groups(self) -> tuple[AclChoiceGroup, ...]:
+        """The held ACLs in WHM's groups, each paired with its checkbox."""
+        checkboxes = {widget.data["value"]: widget for widget in self["acls"].subwidgets}
+        return tuple(
+            AclChoiceGroup(
+                group.title,
+                tuple(
+                    AclChoiceSection(
+                        section.title,
+                        tuple(AclChoice(acl, checkboxes[acl.key]) for acl in section.acls),
+                    )
+                    for section in group.sections
+                ),
+            )
+            for group in self.held_groups
+        )
+
+    def clean_whitelist_ips(self) -> list[str]:
+        ips = parse_ip_list(self.cleaned_data["whitelist_ips"])
+        # The same list as the token's: send WHM's own stored form back as it is.
+        if self.token is not None and ips == _normalised_ips(self.token.whitelist_ips):
+            return list(self.token.whitelist_ips)
+        return ips
+
+    def clean_acls(self) -> list[str]:
+        chosen = set(self.cleaned_data["acls"])
+        return [key for key, _ in self.fields["acls"].choices if key in chosen]
 
 
-def quoted(value: str) -> str:
-    """A value from a link, safe and short enough to quote in a message: cut, with its
-    control characters named rather than shown."""
-    cut = value[:_MAX_QUOTED] + ("…" if len(value) > _MAX_QUOTED else "")
-    shown = "".join(c if c.isprintable() else f"[{describe_character(c)}]" for c in cut)
-    return f"“{shown}”"
+class CreateForm(NameExpiryForm):
+    """cPanel's *Create API Token*: API Token Name, Should the API Token Expire?, its date.
+    cPanel's tokens have no IP allow-list and no privileges: the form has neither."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = "API Token Name"
 
 
-@dataclass
-class Prefill:
-    """What a prefilled link, a preset or "like this" puts in the Generate form.
+class RenameForm(forms.Form):
+    """*Manage API Token*: New API Token Name, then Update."""
 
-    `data` is the form's data (the link's values, and the form's defaults for the rest);
-    `given` names the fields the link set: only those show their errors (a link without a
-    name is no missing name). `errors` are the link's own (an unknown preset or ACL); `notes`
-    say what was done (a preset's privileges the user does not hold, a token copied).
-    """
+    new_name = forms.CharField(
+        label="New API Token Name",
+        max_length=NAME_MAX_LENGTH,
+        strip=True,
+        error_messages={"required": "Enter a new name for the API token."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
-    data: QueryDict
-    given: set[str] = field(default_factory=set)
-    preset: Preset | None = None
-    preset_note: str = ""  # what the preset ticked, and which of its privileges it could not
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    def __init__(self, *args: Any, name: str, existing_names: Iterable[str], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.name = name
+        self.existing_names = frozenset(existing_names)
+        # validate_token_name states the length limit in cPanel's (and WHM's) one sentence.
+        self.fields["new_name"].validators = [validate_token_name]
 
+    def clean_new_name(self) -> str:
+        new_name: str = self.cleaned_data["new_name"]
+        if new_name == self.name:
+            raise ValidationError(
+                "Enter a name that differs from the API token's current name, “%(name)s”.",
+                code="same_name",
+                params={"name": self.name},
+            )
+        if new_name in self.existing_names:
+            raise ValidationError(
+                "An API token with the name “%(name)s” already exists.",
+                code="name_taken",
+                params={"name": new_name},
+            )
+        return new_name
 
-def is_prefill_query(query: QueryDict) -> bool:
-    return any(key in query for key in LINK_PARAMS)
+    def edit_args(self) -> dict[str, Any]:
+        return {"new_name": self.cleaned_data["new_name"]}
 
+    def add_whm_reason(self, reason: str) -> None:
+        self.add_cpanel_reason(reason)
 
-def link_prefill(
-    query: QueryDict,
-    *,
-    offered: Sequence[str],
-    today: datetime.date,
-    privileges: bool = True,
-) -> Prefill:
-    """The form as a link fills it in. `offered`: the ACL keys the user holds (the form's
-    boxes); `privileges` False for cPanel's form, which has neither ACLs nor IPs."""
-    data = QueryDict(mutable=True)
-    prefill = Prefill(data)
-    data["name"] = query.get("name", "")
-    if "name" in query:
-        prefill.given.add("name")
-    _link_expiry(prefill, query.get("expires"), today)
-    if not privileges:
-        if any(key in query for key in ("preset", "acl", "ip")):
-            prefill.notes.append(NO_PRIVILEGES_ON_CPANEL)
-        return prefill
-    data["whitelist_ips"] = "\n".join(query.getlist("ip"))
-    if "ip" in query:
-        prefill.given.add("whitelist_ips")
-    preset_key = query.get("preset", "")
-    if preset_key:
-        prefill.preset = PRESETS_BY_KEY.get(preset_key)
-        if prefill.preset is None:
-            prefill.errors["preset"] = [_unknown_preset(preset_key)]
-    if "acl" in query:
-        _link_acls(prefill, query.getlist("acl"), offered)
-    elif prefill.preset is not None:
-        apply_preset(prefill, prefill.preset, offered)
-    else:
-        # The form's own default, as WHM's: every held privilege but `all`.
-        data.setlist("acls", [key for key in offered if key != "all"])
-    return prefill
-
-
-def _unknown_preset(key: str) -> str:
-    titles = join_words([f"“{p.key}” ({p.title})" for p in PRESETS])
-    return f"There is no role preset {quoted(key)}. The presets are {titles}."
-
-
-def _link_expiry(prefill: Prefill, expires: str | None, today: datetime.date) -> None:
-    if expires is not None and expires.strip().lower() == EXPIRY_NEVER:
-        prefill.data["expiry"], prefill.data["expires_on"] = EXPIRY_NEVER, ""
-        prefill.given.add("expiry")
-        return
-    prefill.data["expiry"] = EXPIRY_DATE
-    prefill.data["expires_on"] = years_after(today, 1).isoformat() if expires is None else expires
-    if expires is not None:
-        prefill.given.update({"expiry", "expires_on"})
-
-
-def _link_acls(prefill: Prefill, keys: list[str], offered: Sequence[str]) -> None:
-    """The link's ACLs, exactly (an empty `acl=` ticks none). Unknown ones are named and
-    left out; unheld ones stay, for the form's own check to name by WHM's labels."""
-    keys = list(dict.fromkeys(key for key in keys if key))
-    known = set(offered) | set(ACLS_BY_KEY)
-    unknown = [key for key in keys if key not in known]
-    if unknown:
-        shown = [quoted(key) for key in unknown[:_MAX_LISTED_ACLS]]
-        if len(unknown) > _MAX_LISTED_ACLS:
-            shown.append(f"{len(unknown) - _MAX_LISTED_ACLS} others")
-        what = "is not a WHM privilege" if len(unknown) == 1 else "are not WHM privileges"
-        them = "it" if len(unknown) == 1 else "them"
-        prefill.errors["acls"] = [f"{join_words(shown)} {what}, so the form leaves {them} out."]
-    prefill.data.setlist("acls", [key for key in keys if key in known])
-    prefill.given.add("acls")
-
-
-def apply_preset(prefill: Prefill, preset: Preset, offered: Sequence[str]) -> None:
-    """Tick the preset's privileges that the user holds, and say which others it needs."""
-    ticked, _ = preset.split(offered)
-    prefill.preset = preset
-    prefill.data.setlist("acls", ticked)
-    prefill.preset_note = preset_note(preset, offered)
-    if ticked:
-        prefill.given.add("acls")
-
-
-def preset_note(preset: Preset, offered: Sequence[str]) -> str:
-    """What choosing `preset` says: which of its privileges the user does not hold (WHM's
-    labels), so are not ticked."""
-    ticked, missing = preset.split(offered)
-    if not missing:
-        return f"“{preset.title}”: its privileges are ticked."
-    labels = join_words([ACLS_BY_KEY[key].label for key in missing])
-    needs = "a privilege" if len(missing) == 1 else "privileges"
-    rest = "Its other privileges are ticked." if ticked else "Nothing is ticked."
-    return f"“{preset.title}” needs {needs} that you do not hold: {labels}. {rest}"
-
-
-def post_prefill(post: QueryDict, preset_key: str, offered: Sequence[str]) -> Prefill:
-    """A preset chosen with JavaScript off: the form as posted, its boxes set by the preset (an
-    unknown preset, which no button sends, changes nothing and says so)."""
-    data = post.copy()
-    data.pop("csrfmiddlewaretoken", None)
-    typed = {key for key in ("name", "whitelist_ips", "expires_on") if post.get(key)}
-    prefill = Prefill(data, typed | {"acls"})
-    preset = PRESETS_BY_KEY.get(preset_key)
-    if preset is None:
-        prefill.errors["preset"] = [_unknown_preset(preset_key)]
-    else:
-        prefill.given.discard("acls")
-        apply_preset(prefill, preset, offered)
-    return prefill
-
-
-def link_query(data: QueryDict, *, privileges: bool = True) -> str:
-    """The query of a link that opens the form as `data` (a posted form) has it: never a
-    secret (a form has none), only the name, preset, ticked ACLs, IPs and expiry."""
-    params: list[tuple[str, str]] = []
-    if privileges and data.get("preset") in PRESETS_BY_KEY:
-        params.append(("preset", data["preset"]))
-    params.append(("name", data.get("name", "").strip()))
-    if privileges:
-        acls = [key for key in data.getlist("acls") if key]
-        params += [("acl", key) for key in acls] or [("acl", "")]
-        params += [("ip", ip) for ip in _IP_SPLIT.split(data.get("whitelist_ips", "")) if ip]
-    never = data.get("expiry") == EXPIRY_NEVER
-    params.append(("expires", EXPIRY_NEVER if never else data.get("expires_on", "").strip()))
-    return urlencode(params)
-
-
-def like_query(token: ApiToken, *, name: str, offered: Sequence[str]) -> QueryDict:
-    """A link's query for "Generate a token like this": the token's privileges (a full-access
-    token: every box, as WHM's Edit shows it) and IPs, and a new name."""
-    query = QueryDict(mutable=True)
-    query["name"] = name
-    acls = list(offered) if token.has_full_access else sorted(token.acls)
-    query.setlist("acl", acls or [""])
-    query.setlist("ip", list(token.whitelist_ips))
-    return query
-
-
-def fresh_name(name: str, existing: Iterable[str]) -> str:
-    """`name` with the first free "-N" suffix (N ≥ 2), cut to stay within 50 characters."""
-    taken = set(existing)
-    base = re.sub(r"-\d{1,3}$", "", name) or name
-    for number in range(2, 10_000):
-        suffix = f"-{number}"
-        candidate = base[: NAME_MAX_LENGTH - len(suffix)] + suffix
-        if candidate not in taken:
-            return candidate
-    return base[: NAME_MAX_LENGTH - 5] + "-copy"  # ten thousand copies: let the form say so
+    def add_cpanel_reason(self, reason: str) -> None:
+        """cPanel said no: about the name when it names one, else about the whole form."""
+        self.add_error("new_name" if "name" in reason else None, reason)

@@ -1,50 +1,62 @@
-"""URLs of the API tokens pages. Token names are WHM's `[A-Za-z0-9_-]{1,50}`; others are 404.
+"""One set of URL patterns for every token system's pages, mounted once per system.
 
-A revoke URL asks its question on GET and acts on POST: two views, one per method.
+Token names are `[A-Za-z0-9_-]{1,50}` (WHM's and cPanel's rule); any other is 404. WHM's tokens
+live under `tokens/` (namespace `tokens`); a cPanel account's under `cpanel/tokens/` for the
+cPanel user and `cpanel/accounts/USER/tokens/` for a WHM operator (namespace `cptokens`: both
+have the same names, and `reverse()` picks the one whose arguments it is given). The system's
+own words name its Create and Edit pages (WHM's `new/` and `edit/`, cPanel's `create/` and
+`manage/`).
 """
 
 from __future__ import annotations
 
-from django.urls import re_path
+from django.urls import URLPattern, re_path
 
-from tokenui.http import by_method
-from tokenui.tokens import rotation, views
+from tokenui.cptokens import accounts
+from tokenui.systems import CpanelTokens, TokenSystem, WhmTokens
+from tokenui.tokens import views
 
-app_name = "tokens"
 NAME = r"(?P<name>[A-Za-z0-9_-]{1,50})"
+# A cPanel user name: letters, digits, and at most dots, dashes and underscores after the first.
+ACCOUNT = r"(?P<account>[A-Za-z0-9][A-Za-z0-9._-]{0,63})"
 
-urlpatterns = [
-    re_path(r"^$", views.index, name="index"),
-    re_path(r"^new/$", views.generate, name="generate"),
-    re_path(r"^check-name/$", views.check_name, name="check-name"),
-    re_path(r"^form-flags/$", views.form_flags, name="form-flags"),
-    re_path(r"^export\.csv$", views.export, {"kind": "csv"}, name="export-csv"),
-    re_path(r"^export\.json$", views.export, {"kind": "json"}, name="export-json"),
-    re_path(
-        r"^revoke-selected/$",
-        by_method(GET=views.confirm_revoke_selected, POST=views.revoke_selected),
-        name="revoke-selected",
-    ),
-    re_path(
-        r"^revoke-all/$",
-        by_method(GET=views.confirm_revoke_all, POST=views.revoke_all),
-        name="revoke-all",
-    ),
-    re_path(
-        r"^revoke-expired/$",
-        by_method(GET=views.confirm_revoke_expired, POST=views.revoke_expired),
-        name="revoke-expired",
-    ),
-    re_path(rf"^{NAME}/edit/$", views.edit, name="edit"),
-    re_path(rf"^{NAME}/rotate/$", rotation.rotate, name="rotate"),
-    re_path(
-        rf"^{NAME}/rotate/finish/$",
-        by_method(GET=rotation.confirm_finish, POST=rotation.finish),
-        name="rotate-finish",
-    ),
-    re_path(
-        rf"^{NAME}/revoke/$",
-        by_method(GET=views.confirm_revoke, POST=views.revoke),
-        name="revoke",
-    ),
-]
+
+def token_pages(system: type[TokenSystem], prefix: str = "") -> list[URLPattern]:
+    """The pages of `system`, under `prefix` (a regex without its ^): those its capabilities
+    offer (no export, Revoke Expired or live risk flags where its tokens have none)."""
+    caps, where = system.caps, system.pages
+    pages = [
+        (r"$", views.index, "index", {}),
+        (rf"{where.create_path}/$", views.create, "create", {}),
+        (r"check-name/$", views.check_name, "check-name", {}),
+        (r"revoke-selected/$", views.RevokeSelectedView.as_view(), "revoke-selected", {}),
+        (r"revoke-all/$", views.RevokeAllView.as_view(), "revoke-all", {}),
+        (rf"{NAME}/{where.edit_path}/$", views.edit, "edit", {}),
+        (rf"{NAME}/rotate/$", views.rotate, "rotate", {}),
+        (rf"{NAME}/rotate/finish/$", views.rotate_finish, "rotate-finish", {}),
+        (rf"{NAME}/revoke/$", views.RevokeView.as_view(), "revoke", {}),
+    ]
+    if caps.saved_then_create:
+        pages.append((r"saved/$", views.saved, "saved", {}))
+    if caps.privileges:
+        pages.append((r"form-flags/$", views.form_flags, "form-flags", {}))
+    if caps.export:
+        pages.append((r"export\.csv$", views.export, "export-csv", {"kind": "csv"}))
+        pages.append((r"export\.json$", views.export, "export-json", {"kind": "json"}))
+    if caps.revoke_expired:
+        pages.append((r"revoke-expired/$", views.RevokeExpiredView.as_view(), "revoke-expired", {}))
+    return [
+        re_path(rf"^{prefix}{pattern}", view, {"system": where.key, **extra}, name=name)
+        for pattern, view, name, extra in pages
+    ]
+
+
+whm_urls = (token_pages(WhmTokens), "tokens")
+cpanel_urls = (
+    [
+        re_path(r"^accounts/$", accounts.index, name="accounts"),
+        *token_pages(CpanelTokens, "tokens/"),
+        *token_pages(CpanelTokens, rf"accounts/{ACCOUNT}/tokens/"),
+    ],
+    "cptokens",
+)

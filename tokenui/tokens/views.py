@@ -1,55 +1,58 @@
-"""The Manage API Tokens pages: the table, its export, Generate, Edit, and Revoke (one,
-selected, all, expired)."""
+"""The pages of every token system, written once: the table and its export, Create (WHM's
+Generate), Edit (cPanel's Manage), Revoke (one, selected, all, expired) and Rotate.
+
+Each view works on `request.system` (tokenui/systems), bound by `token_page`, which also answers
+every server failure a view does not answer itself (tokens/binding.py). What differs between WHM
+and cPanel is the system's data: its words, its capabilities, its form."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
-from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from tokenui import risk, rotation
-from tokenui.accounts import credentials
-from tokenui.accounts.auth import SignedInRequest, signed_in
+from tokenui import risk
+from tokenui.acls import ACLS_BY_KEY
 from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.http import redirect_to, status_for
-from tokenui.presets import PRESETS
-from tokenui.tables import Table
-from tokenui.tokens import display, listing
-from tokenui.tokens import export as exports
-from tokenui.tokens.export import export_row
-from tokenui.tokens.forms import (
-    TokenForm,
-    fresh_name,
-    is_prefill_query,
-    like_query,
-    link_prefill,
-    link_query,
-    post_prefill,
-    preset_note,
-    quoted,
+from tokenui.kernel import display, rotation
+from tokenui.kernel import export as exports
+from tokenui.kernel.kept import REFRESH_HEADER
+from tokenui.kernel.links import EXPIRY_DATE
+from tokenui.kernel.validators import is_token_name, validate_token_name
+from tokenui.sessions import credentials
+from tokenui.systems import PartialRevoke, TokenSystem
+from tokenui.tokens import editing
+from tokenui.tokens.binding import (
+    BackToTable,
+    NotListed,
+    TokenRequest,
+    attempting,
+    failure_message,
+    token_page,
 )
-from tokenui.tokens.validators import validate_token_name
-from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError, WhmTimeout
-from tokenui.whm.servers import configured_servers
-from tokenui.whm.types import ApiToken, CreatedToken, TokenSummary
+from tokenui.tokens.forms import NameExpiryForm
+from tokenui.tokens.table import page_context, render_table, table_state, wants_partial
+from tokenui.whm.errors import WhmAuthError, WhmError
 
 logger = logging.getLogger(__name__)
 
-HELD_ACLS = "whm_held_acls"  # session key: the user's privileges, read from WHM's myprivs
 NOTHING_TO_REVOKE = "There are no API tokens to revoke."
 NOTHING_EXPIRED = "There are no expired API tokens to revoke."
 NOTHING_SELECTED = "Select at least one API token to revoke."
@@ -60,248 +63,153 @@ TOO_MANY_SELECTED = (
     f"Select at most {MAX_SELECTED} API tokens to revoke at once (one page of the table). "
     "To revoke every API token, use Revoke All."
 )
-SIGNED_OUT_BY_WHM = "WHM no longer accepts the credential: TokenUI ended the session."
-OUTCOME_UNKNOWN = (
-    "WHM did not answer in time, so it may or may not have carried this out. "
-    "Use Refresh List to see the tokens as they are now."
-)
 
 
 # ---------------------------------------------------------------------------------------------
-# The table
+# The table and its export
 # ---------------------------------------------------------------------------------------------
-@signed_in
+@token_page
 @require_GET
-@vary_on_headers("HX-Request", listing.REFRESH_HEADER)
-def index(request: SignedInRequest) -> HttpResponse:
+@vary_on_headers("HX-Request", REFRESH_HEADER)
+def index(request: TokenRequest) -> HttpResponse:
     # Search, sort and paging redraw the table the page loaded (as WHM's own Search does);
-    # opening the page and Refresh List read WHM.
-    fresh = not _wants_partial(request) or request.headers.get(listing.REFRESH_HEADER) == "true"
+    # opening the page and Refresh List read the server.
+    fresh = not wants_partial(request) or request.headers.get(REFRESH_HEADER) == "true"
+    return render_table(request, request.system.tokens(fresh=fresh))
+
+
+@token_page
+@require_GET
+def export(request: TokenRequest, kind: str) -> StreamingHttpResponse:
+    """Export CSV / Export JSON: the table as it is searched and sorted (every page of it),
+    read from the server now with the privileges, streamed a row at a time."""
+    system = request.system
+    tokens = system.details()
+    by_name = {t.name: t for t in tokens}
+    shown = table_state(request, system).matching(system.summaries(tokens))
+    now, server, user = timezone.now(), system.server, system.owner
+    rows = (
+        exports.export_row(
+            by_name[s.name], server=server, user=user, now=now, warning_days=_warning_days()
+        )
+        for s in shown
+    )
+    return exports.response(rows, kind=kind, servers=[server], today=now.date())
+
+
+def _warning_days() -> int:
+    return settings.EXPIRY_WARNING_DAYS
+
+
+# ---------------------------------------------------------------------------------------------
+# Create (WHM's Generate), and the page that shows the secret once
+# ---------------------------------------------------------------------------------------------
+@token_page
+@never_cache
+@require_http_methods(["GET", "POST"])
+def create(request: TokenRequest) -> HttpResponse:
+    # The Create POST *is* the page that shows the secret: no redirect, nothing stored.
+    # A GET only ever fills the form in (a prefilled link, "like this"): it changes nothing.
+    kit = editing.FormKit(request)
     try:
-        tokens = listing.tokens(request, fresh=fresh)
+        tokens = kit.read(Action.GENERATE if request.system.caps.privileges else Action.CREATE)
     except WhmError as exc:
-        return _failed(request, exc)
-    return _render_table(request, tokens)
+        return kit.read_failed(exc)
+    if request.method == "GET":
+        return kit.render(kit.opened(tokens), status=200)
+    if (round_trip := kit.round_trip(tokens)) is not None:
+        return round_trip
+    form = kit.form(tokens)
+    if not form.is_valid():
+        return kit.render(form, status=422)
+    args = form.create_args()
+    try:
+        with changing(request, kit.action, [args["name"]]):
+            created = request.system.create(**args)
+    except WhmError as exc:
+        return kit.failed(form, exc)
+    logger.info("token created: server=%s owner=%s", request.system.server, request.system.owner)
+    return render(request, "tokens/created.html", created_context(request, created))
 
 
-def _render_table(
-    request: SignedInRequest, tokens: Sequence[TokenSummary] | None, *, status: int = 200
-) -> HttpResponse:
-    template = "tokens/index.html"
-    if _wants_partial(request):
-        template += "#token-table"
-    return render(request, template, _table_context(request, tokens), status=status)
-
-
-def _wants_partial(request: HttpRequest) -> bool:
-    """An htmx swap of the table; a boosted link or Back to a page htmx did not keep (a
-    history restore) needs the whole page."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
-def _table(request: HttpRequest) -> Table:
-    return Table.from_request(request, display.TOKEN_TABLE, reverse("tokens:index"))
-
-
-def _table_context(request: SignedInRequest, tokens: Sequence[TokenSummary] | None) -> dict:
-    table = _table(request)
-    matching = table.matching(tokens or ())
-    page = table.page(matching)
+def created_context(request: TokenRequest, created: Any) -> dict[str, Any]:
+    """The secret's page: the token, its header and curl (never kept), and the way back."""
+    system = request.system
+    example = system.example(created)
+    expires = created.token.expires
     return {
-        "table": table,
-        "rows": display.rows(page.object_list, session_token=request.whm.token_name),
-        "page": page,
-        "query": table.query,
-        "sort": table.sort,
-        "total": len(tokens) if tokens is not None else None,
-        "matching": len(matching),
-        "highlight": table.highlight,
-        "loaded": tokens is not None,
-        "whm": request.whm,
-        "sort_links": table.sort_links,
-        # Refresh List reads WHM again for the same view; Edit comes back to it.
-        "refresh_url": table.url(page=page.number),
-        "edit_query": table.query_string,
-        # The exports carry the search and sort, and every page of the result.
-        "export_query": table.query_string,
-        "notice_icon": static("icons.svg") + "#notice",
-        "risk_flags": risk.ALL_FLAGS,
-        "successors": _successors(request, tokens or (), page.object_list),
-        "successor_url": reverse("tokens:index"),
+        **page_context(request),
+        "created": created,
+        "header": example.header,
+        "curl": example.curl,
+        "expires": editing.when(expires) if expires else "",
+        "expires_iso": expires.isoformat() if expires else "",
+        "list_url": table_state(request, system).url(highlight=created.token.name),
     }
 
 
-def _successors(
-    request: SignedInRequest, tokens: Sequence[TokenSummary], shown: Sequence[TokenSummary]
-) -> dict[str, str]:
-    """Rotated tokens on this page not yet revoked, each with its successor's name."""
-    return rotation.successors(
-        server=request.whm.server,
-        user=request.whm.user,
-        listed={t.name for t in tokens},
-        shown={t.name: t.created for t in shown},
-    )
-
-
-@signed_in
+@token_page
 @require_GET
-def export(request: SignedInRequest, kind: str) -> StreamingHttpResponse | HttpResponse:
-    """Export CSV / Export JSON: the table as it is searched and sorted (every page of it),
-    read from WHM now with the privileges, streamed a row at a time."""
-    try:
-        tokens = listing.with_acls(request)
-    except WhmError as exc:
-        return _failed(request, exc)
-    by_name = {t.name: t for t in tokens}
-    shown = _table(request).matching([TokenSummary.of(t) for t in tokens])
-    now, whm = timezone.now(), request.whm
-    rows = (
-        export_row(
-            by_name[summary.name],
-            server=whm.server,
-            user=whm.user,
-            now=now,
-            warning_days=settings.EXPIRY_WARNING_DAYS,
-        )
-        for summary in shown
-    )
-    return exports.response(rows, kind=kind, servers=[whm.server], today=now.date())
+def saved(request: TokenRequest) -> HttpResponse:
+    """Yes, I Saved My Token: back to the table (the new row highlighted), or to Create again
+    when *Create another token after I click Yes, I saved my token* was ticked."""
+    system = request.system
+    if request.GET.get("another"):
+        return redirect_to(request, system.url("create"))
+    name = request.GET.get("name", "")
+    highlight = name if is_token_name(name) else ""
+    return redirect_to(request, table_state(request, system).url(highlight=highlight))
 
 
 # ---------------------------------------------------------------------------------------------
-# Generate and Edit
+# Edit (cPanel's Manage, which renames)
 # ---------------------------------------------------------------------------------------------
-@signed_in
+@token_page
 @never_cache
 @require_http_methods(["GET", "POST"])
-def generate(request: SignedInRequest) -> HttpResponse:
-    # The Generate POST *is* the page that shows the secret: no redirect, nothing stored.
-    # A GET only ever fills the form in (a prefilled link, "like this"): it changes nothing.
+def edit(request: TokenRequest, name: str) -> HttpResponse:
+    kit = editing.FormKit(request, name=name)
     try:
-        held, tokens = _form_reads(request)
+        tokens = kit.read(editing.EDIT_ACTIONS[request.system.caps.edit], [name])
     except WhmError as exc:
-        _record_failed_read(request, Action.GENERATE, exc)
-        return _form_read_failed(request, exc)
-    if request.method == "GET":
-        return _render_form(request, _opened_form(request, held, tokens), status=200)
-    if (round_trip := _round_trip(request, held, tokens)) is not None:
-        return round_trip
-    form = _token_form(request, held, tokens)
-    if not form.is_valid():
-        return _render_form(request, form, status=422)
-    args = form.create_args()
-    try:
-        with _changing(request, Action.GENERATE, [args["name"]]):
-            created = request.whm_client.create_token(**args)
-    except WhmError as exc:
-        return _form_failed(request, form, exc)
-    logger.info("token generated: server=%s name=%s", request.whm.server, args["name"])
-    return render(request, "tokens/created.html", _created_context(request, created))
-
-
-def _opened_form(
-    request: SignedInRequest, held: frozenset[str], tokens: Sequence[ApiToken]
-) -> TokenForm:
-    """The Generate form as opened: empty, or filled in by a link or "like this"."""
-    form = _token_form(request, held, tokens)
-    query, notes = request.GET, []
-    if "like" in query:
-        query, notes = _like_query(request, form, query["like"], tokens)
-    if not is_prefill_query(query):
-        return form
-    prefill = link_prefill(query, offered=form.held_keys, today=form.today)
-    prefill.notes += notes
-    form = _token_form(request, held, tokens, data=prefill.data)
-    form.show_prefill(prefill)
-    return form
-
-
-def _like_query(
-    request: SignedInRequest, form: TokenForm, name: str, tokens: Sequence[ApiToken]
-) -> tuple[QueryDict, list[str]]:
-    """The link that "Generate a token like this" stands for, from the token as WHM lists it
-    now (the table's kept list has no privileges), and what to say about it."""
+        return kit.read_failed(exc)
     token = next((t for t in tokens if t.name == name), None)
     if token is None:
-        messages.error(request, f"The API token {quoted(name)} does not exist.")
-        return QueryDict(), []
-    fresh = fresh_name(token.name, (t.name for t in tokens))
-    note = (
-        f"Filled in like the API token “{token.name}”: its privileges and IP addresses, and a "
-        "new name. Check them, then select Generate."
-    )
-    if token.has_full_access:
-        note += (
-            " It has full access, so every privilege you hold is ticked: the new token has full "
-            "access too."
-        )
-    return like_query(token, name=fresh, offered=form.held_keys), [note]
-
-
-def _round_trip(
-    request: SignedInRequest, held: frozenset[str], tokens: Sequence[ApiToken]
-) -> HttpResponse | None:
-    """The form's two buttons that do not generate, for JavaScript off (tokenui.js does both
-    in the page): a role preset, re-rendered with its boxes ticked; Copy link to this form,
-    redirected to the prefilled link."""
-    post = request.POST
-    if "copy_link" in post:
-        return redirect_to(request, f"{reverse('tokens:generate')}?{link_query(post)}#link")
-    if "apply_preset" not in post:
-        return None
-    form = _token_form(request, held, tokens)
-    prefill = post_prefill(post, post["apply_preset"], form.held_keys)
-    form = _token_form(request, held, tokens, data=prefill.data)
-    form.show_prefill(prefill)
-    return _render_form(request, form, status=200 if prefill.preset else 422)
-
-
-@signed_in
-@never_cache
-@require_http_methods(["GET", "POST"])
-def edit(request: SignedInRequest, name: str) -> HttpResponse:
-    try:
-        held, tokens = _form_reads(request)
-    except WhmError as exc:
-        _record_failed_read(request, Action.EDIT, exc, [name])
-        return _form_read_failed(request, exc, name=name)
-    token = next((t for t in tokens if t.name == name), None)
-    if token is None:
-        return _not_found(request, name, [TokenSummary.of(t) for t in tokens], Action.EDIT)
-    form = _token_form(request, held, tokens, token=token)
+        raise NotListed(name, request.system.summaries(tokens), kit.action)
+    form = kit.edit_form(token, tokens)
     if request.method == "GET" or not form.is_valid():
-        return _render_form(request, form, status=200 if request.method == "GET" else 422)
-    args = form.update_args()
+        return kit.render_edit(form, token, status=200 if request.method == "GET" else 422)
+    args = form.edit_args()
     try:
         # A rename is recorded as [old name, new name].
-        with _changing(request, Action.EDIT, [name, *filter(None, [args["new_name"]])]):
-            updated = request.whm_client.update_token(**args)
+        with changing(request, kit.action, [name, *filter(None, [args.get("new_name")])]):
+            new_name = request.system.edit(name, args)
     except WhmError as exc:
-        return _form_failed(request, form, exc)
-    if name == request.whm.token_name and updated.name != name:
-        _renamed_session_token(request, updated.name)
-    messages.success(request, f"The API token “{updated.name}” has been updated.")
-    return redirect_to(request, _table(request).url(highlight=updated.name))
+        return kit.failed(form, exc, token=token)
+    if name == request.system.session_token and new_name != name:
+        whm = request.whm
+        credentials.store(request.session, whm.server, whm.credential, new_name)
+    messages.success(request, kit.edited_message(name, new_name))
+    return redirect_to(request, table_state(request, request.system).url(highlight=new_name))
 
 
-@signed_in
+@token_page
 @require_GET
-def check_name(request: SignedInRequest) -> HttpResponse:
-    """As-you-type check of a token name: WHM's rules, then uniqueness among the user's tokens."""
+def check_name(request: TokenRequest) -> HttpResponse:
+    """As-you-type check of a token name: the rules, then uniqueness among the owner's tokens."""
     name = request.GET.get("name", "").strip()
     original = request.GET.get("original") or None
     context: dict[str, object] = {"name": name, "ok": False, "message": ""}
     try:
         validate_token_name(name)
-        # The list the page loaded: Generate and Save check the name against WHM's own.
-        taken = name != original and any(
-            t.name == name for t in listing.tokens(request, fresh=False)
-        )
+        # The list the page loaded: Create and Save check the name against the server's own.
+        taken = name != original and any(t.name == name for t in request.system.tokens(fresh=False))
     except ValidationError as exc:
         context["message"] = " ".join(exc.messages)
     except WhmError as exc:
-        context["message"] = f"Could not check the name with WHM: {exc.message}"
+        context["message"] = (
+            f"Could not check the name with {request.system.words.server}: {exc.message}"
+        )
     else:
         context["ok"] = not taken
         context["message"] = (
@@ -312,300 +220,121 @@ def check_name(request: SignedInRequest) -> HttpResponse:
     return render(request, "tokens/form.html#name-check", {"name_check": context})
 
 
-@signed_in
+@token_page
 @require_GET
-def form_flags(request: SignedInRequest) -> HttpResponse:
+def form_flags(request: TokenRequest) -> HttpResponse:
     """The Generate/Edit form's risk flags redrawn as the user ticks and types: the rules stay
-    in tokenui/risk.py, asked here, rather than copied into JavaScript. No WHM call: the
+    in tokenui/risk.py, asked here, rather than copied into JavaScript. No server call: the
     privileges held are those read when the form opened."""
-    cached = request.session.get(HELD_ACLS)
-    held = frozenset(cached) if isinstance(cached, list) else frozenset()
-    form = _token_form(request, held, ())
-    form.data, form.is_bound = request.GET, True
+    form = editing.FormKit(request).form((), data=request.GET)
     context = {"form_flags": form.risk_flags(timezone.now()), "risk_flags": risk.ALL_FLAGS}
     return render(request, "tokens/form.html#form-flags", context)
 
 
-def _form_reads(request: SignedInRequest) -> tuple[frozenset[str], list[ApiToken]]:
-    """What the form is checked against: the privileges held and WHM's list as it is now."""
-    held = _held_acls(request, fresh=request.method == "GET")
-    return held, listing.with_acls(request)
-
-
-def _token_form(
-    request: SignedInRequest,
-    held: frozenset[str],
-    tokens: Sequence[ApiToken],
-    *,
-    token: ApiToken | None = None,
-    original_name: str | None = None,
-    data: QueryDict | None = None,
-) -> TokenForm:
-    zone = ZoneInfo(settings.WHM_TIME_ZONE)
-    if data is None and request.method == "POST":
-        data = request.POST
-    kwargs = {
-        "held_acls": held,
-        "existing_names": {t.name for t in tokens},
-        "today": timezone.now().astimezone(zone).date(),
-        "time_zone": zone,
-    }
-    if token is not None:
-        return TokenForm.for_token(token, data, **kwargs)
-    return TokenForm(data, original_name=original_name, **kwargs)
-
-
-def _render_form(
-    request: SignedInRequest, form: TokenForm, *, status: int, outcome_unknown: bool = False
-) -> HttpResponse:
-    context = {
-        "form": form,
-        "form_flags": form.risk_flags(timezone.now()),
-        "risk_flags": risk.ALL_FLAGS,
-        "editing": form.original_name,
-        "name_check": None,
-        "is_session_token": bool(form.original_name)
-        and form.original_name == request.whm.token_name,
-        "outcome_unknown": outcome_unknown,
-        "list_url": _table(request).url(),  # back to the table the user came from
-        "whm": request.whm,
-        # Generate only: role presets, and the link to the form as a link filled it in.
-        "presets": () if form.original_name else _preset_choices(form),
-        "prefill": form.prefill,
-        "form_link": request.build_absolute_uri() if _is_link(request, form) else "",
-    }
-    return render(request, "tokens/form.html", context, status=status)
-
-
-def _preset_choices(form: TokenForm) -> list[dict]:
-    """Each preset's button: what it ticks among the boxes offered, and what it would say."""
-    choices = []
-    for preset in PRESETS:
-        ticked, _ = preset.split(form.held_keys)
-        choices.append(
-            {
-                "preset": preset,
-                "acls": " ".join(ticked),
-                "note": preset_note(preset, form.held_keys),
-            }
-        )
-    return choices
-
-
-def _is_link(request: SignedInRequest, form: TokenForm) -> bool:
-    return request.method == "GET" and form.prefill is not None and "like" not in request.GET
-
-
-def _form_failed(request: SignedInRequest, form: TokenForm, exc: WhmError) -> HttpResponse:
-    """WHM said no or failed: keep everything the user typed and say what happened."""
-    if isinstance(exc, WhmAuthError):
-        return _signed_out_by_whm(request)
-    if isinstance(exc, WhmApiError):
-        form.add_whm_reason(exc.reason)
-    else:
-        form.add_error(None, _failure_message(exc))
-    # The change may have happened: offer the list as it is now rather than a second try.
-    status = status_for(exc, on_form=True)
-    return _render_form(request, form, status=status, outcome_unknown=exc.may_have_run)
-
-
-def _form_read_failed(
-    request: SignedInRequest, exc: WhmError, *, name: str | None = None
-) -> HttpResponse:
-    """WHM failed on the reads behind the form (myprivs, the token list). Opening the form,
-    there is nothing to show; posting it, the form comes back as typed, checked against the
-    privileges read when it was opened, so that nothing the user typed is lost."""
-    if request.method != "POST" or isinstance(exc, WhmAuthError):
-        return _form_unavailable(request, exc, name=name)
-    cached = request.session.get(HELD_ACLS)
-    held = frozenset(cached) if isinstance(cached, list) else frozenset()
-    form = _token_form(request, held, (), original_name=name)
-    form.add_error(None, exc.message)
-    logger.warning("WHM call failed: server=%s kind=%s", request.whm.server, type(exc).__name__)
-    return _render_form(request, form, status=status_for(exc, on_form=True))
-
-
-def _form_unavailable(request: SignedInRequest, exc: WhmError, *, name: str | None) -> HttpResponse:
-    """The form cannot be shown without WHM's answers: say so, with a way to try again."""
-    if isinstance(exc, WhmAuthError):
-        return _signed_out_by_whm(request)
-    messages.error(request, _failure_message(exc))
-    logger.warning("WHM call failed: server=%s kind=%s", request.whm.server, type(exc).__name__)
-    context = {"form": None, "editing": name, "list_url": _table(request).url(), "whm": request.whm}
-    return render(request, "tokens/form.html", context, status=status_for(exc))
-
-
-def _created_context(request: SignedInRequest, created: CreatedToken) -> dict:
-    host = configured_servers()[request.whm.server].url
-    header = f"Authorization: whm {request.whm.user}:{created.secret}"
-    # The seed document's example; a private CA (the embedded simulator's too) needs --cacert.
-    cacert = f"--cacert '{settings.WHM_CA_BUNDLE}' " if settings.WHM_CA_BUNDLE else ""
-    # The seed document's own example: applist answers any working token, whatever it may do.
-    curl = f"curl {cacert}-H'{header}' '{host}/json-api/applist?api.version=1'"
-    zone = ZoneInfo(settings.WHM_TIME_ZONE)
-    expires = created.token.expires
-    return {
-        "created": created,
-        "header": header,
-        "curl": curl,
-        "expires": (
-            display.server_time(expires, zone).strftime(display.WHM_TIME_FORMAT) if expires else ""
-        ),
-        "expires_iso": expires.isoformat() if expires else "",
-        "list_url": _table(request).url(highlight=created.token.name),
-        "whm": request.whm,
-    }
-
-
 # ---------------------------------------------------------------------------------------------
-# Revoke: one, the selected ones, or all. Each is a question (GET) and an action (POST).
+# Revoke: one, the selected ones, all, or the expired ones. GET asks, POST acts.
 # ---------------------------------------------------------------------------------------------
-@signed_in
-@require_GET
-@vary_on_headers("HX-Request")
-def confirm_revoke(request: SignedInRequest, name: str) -> HttpResponse:
-    try:
-        tokens = listing.tokens(request, fresh=True)
-    except WhmError as exc:
-        return _failed(request, exc)
-    if not any(t.name == name for t in tokens):
-        return _not_found(request, name, tokens, Action.REVOKE)
-    return _confirm(request, Action.REVOKE, [name])
+@method_decorator(token_page, name="dispatch")
+@method_decorator(vary_on_headers("HX-Request"), name="dispatch")
+class RevokeView(View):
+    """Revoke one token. Subclasses name the tokens otherwise: `names()` picks them from the
+    server's list as it is now (one that is gone, or renewed, is left alone)."""
+
+    http_method_names: ClassVar[list[str]] = ["get", "post"]
+    action: ClassVar[Action] = Action.REVOKE
+    scope: ClassVar[str] = "one"  # the template's word for the kind of revoke
+    url_name: ClassVar[str] = "revoke"
+    nothing: ClassVar[str] = NOTHING_TO_REVOKE
+
+    def get(self, request: TokenRequest, name: str = "") -> HttpResponse:
+        asked = self.asked(request, request.GET, name)
+        tokens = request.system.tokens(fresh=True)
+        return self.confirm(request, self.names(tokens, asked))
+
+    def post(self, request: TokenRequest, name: str = "") -> HttpResponse:
+        asked = self.asked(request, request.POST, name)
+        attempting(request, self.action, asked)
+        tokens = request.system.tokens(fresh=True)
+        request.listed = tokens  # the table to show if the revoke itself fails
+        return revoke(request, self.action, tokens, self.names(tokens, asked), asked)
+
+    def asked(self, request: TokenRequest, source: QueryDict, name: str) -> list[str]:
+        return [name]
+
+    def names(self, tokens: Sequence[Any], asked: Sequence[str]) -> list[str]:
+        """The asked names the server lists; one it does not is 404 (gone since the page)."""
+        if not any(t.name == asked[0] for t in tokens):
+            raise NotListed(asked[0], tokens, self.action)
+        return list(asked)
+
+    def confirm(self, request: TokenRequest, names: list[str]) -> HttpResponse:
+        """The question, as a page or (for htmx) the dialog; Continue posts to the action."""
+        system = request.system
+        htmx = request.htmx
+        context = {
+            **page_context(request),
+            "question": question(system, self.action, names),
+            "names": names,
+            "scope": self.scope,
+            "action": system.url(self.url_name, names[0] if self.scope == "one" else None),
+            "includes_session_token": system.session_token in names,
+            # Asked from the table, the answer redraws it; from Manage, it is a plain post.
+            "from_table": bool(htmx)
+            and urlsplit(htmx.current_url or "").path == system.url("index"),
+        }
+        template = "tokens/confirm_revoke.html"
+        if htmx:
+            template += "#confirm-dialog"
+        return render(request, template, context)
 
 
-@signed_in
-@require_POST
-@vary_on_headers("HX-Request")
-def revoke(request: SignedInRequest, name: str) -> HttpResponse:
-    try:
-        tokens = listing.tokens(request, fresh=True)
-    except WhmError as exc:
-        _record_failed_read(request, Action.REVOKE, exc, [name])
-        return _failed(request, exc)
-    if not any(t.name == name for t in tokens):
-        return _not_found(request, name, tokens, Action.REVOKE)
-    return _revoke(request, Action.REVOKE, tokens, [name])
+class RevokeSelectedView(RevokeView):
+    action = Action.REVOKE_SELECTED
+    scope = "selected"
+    url_name = "revoke-selected"
+
+    def asked(self, request: TokenRequest, source: QueryDict, name: str) -> list[str]:
+        """The names ticked, each by the servers' rules (a name outside them names no token,
+        and has no place in the audit trail)."""
+        asked = list(dict.fromkeys(source.getlist("name")))
+        if len(asked) > MAX_SELECTED:
+            raise BackToTable(messages.ERROR, TOO_MANY_SELECTED)
+        if not asked:
+            raise BackToTable(messages.WARNING, NOTHING_SELECTED)
+        return [n for n in asked if is_token_name(n)]
+
+    def names(self, tokens: Sequence[Any], asked: Sequence[str]) -> list[str]:
+        existing = {t.name for t in tokens}
+        return [n for n in asked if n in existing]
 
 
-@signed_in
-@require_GET
-@vary_on_headers("HX-Request")
-def confirm_revoke_selected(request: SignedInRequest) -> HttpResponse:
-    names = _selected(request, request.GET)
-    if isinstance(names, HttpResponse):
-        return names
-    try:
-        tokens = listing.tokens(request, fresh=True)
-    except WhmError as exc:
-        return _failed(request, exc)
-    existing = {t.name for t in tokens}
-    return _confirm(request, Action.REVOKE_SELECTED, [n for n in names if n in existing])
+class RevokeAllView(RevokeView):
+    action = Action.REVOKE_ALL
+    scope = "all"
+    url_name = "revoke-all"
+
+    def asked(self, request: TokenRequest, source: QueryDict, name: str) -> list[str]:
+        return []
+
+    def names(self, tokens: Sequence[Any], asked: Sequence[str]) -> list[str]:
+        return [t.name for t in tokens]
 
 
-@signed_in
-@require_POST
-@vary_on_headers("HX-Request")
-def revoke_selected(request: SignedInRequest) -> HttpResponse:
-    names = _selected(request, request.POST)
-    if isinstance(names, HttpResponse):
-        return names
-    try:
-        tokens = listing.tokens(request, fresh=True)
-    except WhmError as exc:
-        _record_failed_read(request, Action.REVOKE_SELECTED, exc, names)
-        return _failed(request, exc)
-    return _revoke(request, Action.REVOKE_SELECTED, tokens, names)
+class RevokeExpiredView(RevokeAllView):
+    action = Action.REVOKE_EXPIRED
+    scope = "expired"
+    url_name = "revoke-expired"
+    nothing = NOTHING_EXPIRED
+
+    def names(self, tokens: Sequence[Any], asked: Sequence[str]) -> list[str]:
+        """Expired but not revoked: WHM keeps listing these until someone revokes them."""
+        now = timezone.now()
+        return [t.name for t in tokens if risk.EXPIRED_FLAG in risk.flags(t, now=now)]
 
 
-@signed_in
-@require_GET
-@vary_on_headers("HX-Request")
-def confirm_revoke_all(request: SignedInRequest) -> HttpResponse:
-    try:
-        tokens = listing.tokens(request, fresh=True)
-    except WhmError as exc:
-        return _failed(request, exc)
-    return _confirm(request, Action.REVOKE_ALL, [t.name for t in tokens])
-
-
-@signed_in
-@require_POST
-@vary_on_headers("HX-Request")
-def revoke_all(request: SignedInRequest) -> HttpResponse:
-    try:
-        tokens = listing.tokens(request, fresh=True)
-    except WhmError as exc:
-        _record_failed_read(request, Action.REVOKE_ALL, exc)
-        return _failed(request, exc)
-    return _revoke(request, Action.REVOKE_ALL, tokens, [t.name for t in tokens])
-
-
-@signed_in
-@require_GET
-@vary_on_headers("HX-Request")
-def confirm_revoke_expired(request: SignedInRequest) -> HttpResponse:
-    try:
-        tokens = listing.tokens(request, fresh=True)
-    except WhmError as exc:
-        return _failed(request, exc)
-    return _confirm(request, Action.REVOKE_EXPIRED, _expired(tokens))
-
-
-@signed_in
-@require_POST
-@vary_on_headers("HX-Request")
-def revoke_expired(request: SignedInRequest) -> HttpResponse:
-    # Expired as WHM lists them now: one that was renewed since the question is left alone.
-    try:
-        tokens = listing.tokens(request, fresh=True)
-    except WhmError as exc:
-        _record_failed_read(request, Action.REVOKE_EXPIRED, exc)
-        return _failed(request, exc)
-    return _revoke(request, Action.REVOKE_EXPIRED, tokens, _expired(tokens))
-
-
-def _expired(tokens: Sequence[TokenSummary]) -> list[str]:
-    """Expired but not revoked: WHM keeps listing these until someone revokes them."""
-    now = timezone.now()
-    return [t.name for t in tokens if risk.EXPIRED_FLAG in risk.flags(t, now=now)]
-
-
-def _selected(request: SignedInRequest, source: QueryDict) -> list[str] | HttpResponse:
-    """The names ticked for Revoke Selected, each by WHM's rules (a name outside them names
-    no token, and has no place in the audit trail), or the way back to the table saying why."""
-    asked = list(dict.fromkeys(source.getlist("name")))
-    if len(asked) > MAX_SELECTED:
-        return _back_to_table(request, messages.ERROR, TOO_MANY_SELECTED)
-    if not asked:
-        return _back_to_table(request, messages.WARNING, NOTHING_SELECTED)
-    return [name for name in asked if _is_token_name(name)]
-
-
-def _back_to_table(request: SignedInRequest, level: int, message: str) -> HttpResponse:
-    messages.add_message(request, level, message)
-    return redirect_to(request, reverse("tokens:index"))
-
-
-def _confirm(request: SignedInRequest, action: Action, names: list[str]) -> HttpResponse:
-    """The question, as a page or (for htmx) the dialog; Continue posts to the action view."""
-    context = {
-        "question": _question(action, names),
-        "names": names,
-        # The template's word for the kind of revoke.
-        "scope": _SCOPES[action],
-        "action": reverse(_URL_NAMES[action], args=names if action is Action.REVOKE else ()),
-        "includes_session_token": request.whm.token_name in names,
-        "whm": request.whm,
-    }
-    template = "tokens/confirm_revoke.html"
-    if request.htmx:
-        template += "#confirm-dialog"
-    return render(request, template, context)
-
-
-def _question(action: Action, names: Sequence[str]) -> str:
+def question(system: TokenSystem, action: Action, names: Sequence[str]) -> str:
     if action is Action.REVOKE_ALL:
-        return "Are you certain that you want to revoke all of your API tokens?"
+        return system.words.revoke_all_question
     if action is Action.REVOKE_EXPIRED:
         count = f"{len(names)} expired API token{'s' if len(names) != 1 else ''}"
         return f"Are you certain that you want to revoke {count}?"
@@ -614,139 +343,227 @@ def _question(action: Action, names: Sequence[str]) -> str:
     return f"Are you certain that you want to revoke {len(names)} API tokens?"
 
 
-_SCOPES = {
-    Action.REVOKE: "one",
-    Action.REVOKE_SELECTED: "selected",
-    Action.REVOKE_ALL: "all",
-    Action.REVOKE_EXPIRED: "expired",
-}
-_URL_NAMES = {
-    Action.REVOKE: "tokens:revoke",
-    Action.REVOKE_SELECTED: "tokens:revoke-selected",
-    Action.REVOKE_ALL: "tokens:revoke-all",
-    Action.REVOKE_EXPIRED: "tokens:revoke-expired",
-}
-
-
-def _revoke(
-    request: SignedInRequest, action: Action, tokens: Sequence[TokenSummary], asked: Sequence[str]
+def revoke(
+    request: TokenRequest,
+    action: Action,
+    tokens: Sequence[Any],
+    names: Sequence[str],
+    asked: Sequence[str],
 ) -> HttpResponse:
-    """Revoke the tokens in `asked` that WHM lists, record it, and show the table after."""
-    existing = {t.name for t in tokens}
-    names = [n for n in asked if n in existing]
+    """Revoke `names` (all listed), record it, and show the table after."""
+    system = request.system
     if not names:
-        # Nothing is sent to WHM, but the user asked for a change: the trail says what came of it.
+        # Nothing is sent, but the user asked for a change: the trail says what came of it.
         nothing = NOTHING_EXPIRED if action is Action.REVOKE_EXPIRED else NOTHING_TO_REVOKE
         trail.record(request, action, outcome=Outcome.REFUSED, token_names=asked, reason=nothing)
         messages.info(request, nothing)
-        return _after_revoke(request, tokens)
+        return after_revoke(request, tokens)
     try:
-        with _changing(request, action, names):
-            request.whm_client.revoke_tokens(names)
-    except WhmError as exc:
-        return _failed(request, exc, tokens=tokens)
-    logger.info("tokens revoked: server=%s count=%d", request.whm.server, len(names))
-    if request.whm.token_name in names:
+        with changing(request, action, names):
+            system.revoke(names)
+    except PartialRevoke as partial:
+        messages.warning(request, revoked_message(partial.done))
+        request.listed = _without(tokens, partial.done)
+        raise partial.cause from partial
+    logger.info("tokens revoked: server=%s count=%d", system.server, len(names))
+    if system.session_token in names:
         credentials.forget(request.session)
         messages.warning(request, "You revoked the API token this session signed in with.")
-        return redirect_to(request, reverse("accounts:sign-in"))
-    messages.success(request, _revoked_message(names))
+        return redirect_to(request, editing.sign_in_url())
+    messages.success(request, revoked_message(names))
+    return after_revoke(request, _without(tokens, names))
+
+
+def _without(tokens: Sequence[Any], names: Sequence[str]) -> list[Any]:
     gone = set(names)
-    return _after_revoke(request, [t for t in tokens if t.name not in gone])
+    return [t for t in tokens if t.name not in gone]
 
 
-def _after_revoke(request: SignedInRequest, remaining: Sequence[TokenSummary]) -> HttpResponse:
+def after_revoke(request: TokenRequest, remaining: Sequence[Any]) -> HttpResponse:
     if request.htmx:
-        return _render_table(request, remaining)
-    return redirect_to(request, reverse("tokens:index"))
+        return render_table(request, remaining)
+    return redirect_to(request, request.system.url("index"))
 
 
-def _revoked_message(names: Sequence[str]) -> str:
+def revoked_message(names: Sequence[str]) -> str:
     if len(names) == 1:
         return f"The API token “{names[0]}” has been revoked."
     return f"{len(names)} API tokens have been revoked."
 
 
-# ---------------------------------------------------------------------------------------------
-# Shared steps
-# ---------------------------------------------------------------------------------------------
 @contextmanager
-def _changing(request: SignedInRequest, action: Action, names: Sequence[str]) -> Iterator[None]:
-    """Around a call that changes WHM: recorded in the audit trail, and, whatever its outcome,
-    the list kept for the table's partials is dropped."""
+def changing(request: TokenRequest, action: Action, names: Sequence[str]) -> Iterator[None]:
+    """Around a call that changes the server: recorded in the audit trail, and, whatever its
+    outcome, every kept read of these tokens is dropped. The change is recorded here, so the
+    attempt declared before the reads is done with."""
+    request.attempt = None
     try:
         with trail.recording(request, action, names):
             yield
     finally:
-        listing.forget(request)
+        request.system.forget()
 
 
-def _record_failed_read(
-    request: SignedInRequest, action: Action, exc: WhmError, names: Sequence[str] = ()
-) -> None:
-    """A POST that failed on the WHM read before its change (nothing changed): record it.
-    A GET only shows a page, so it is not recorded."""
-    if request.method != "POST":
-        return
-    # Only names WHM could hold: a forged form field has no business in the trail.
-    names = [n for n in names if _is_token_name(n)]
-    trail.record_error(request, action, exc, changes_state=False, token_names=names)
-
-
-def _is_token_name(name: str) -> bool:
+# ---------------------------------------------------------------------------------------------
+# Rotate: a successor under a new name and expiry, its secret shown once, then the old one
+# revoked (now, from the same page, or later)
+# ---------------------------------------------------------------------------------------------
+@token_page
+@never_cache
+@require_http_methods(["GET", "POST"])
+def rotate(request: TokenRequest, name: str) -> HttpResponse:
+    """GET: the twin's name and expiry, and what it copies. POST: make it, show its secret."""
+    system = request.system
+    attempting(request, Action.ROTATE, [name])
+    tokens = system.details()  # copied from the token as the server has it now
+    old = next((t for t in tokens if t.name == name), None)
+    if old is None:
+        raise NotListed(name, system.summaries(tokens), Action.ROTATE)
+    if refusal := system.rotation_refusal(old):
+        return _refuse_rotation(request, old, refusal)
+    form = _rotate_form(request, old, tokens)
+    if request.method == "GET" or not form.is_valid():
+        return _render_rotate(request, form, old, status=200 if request.method == "GET" else 422)
+    new_name = form.cleaned_data["name"]
     try:
-        validate_token_name(name)
-    except ValidationError:
-        return False
-    return True
+        with changing(request, Action.ROTATE, [old.name, new_name]):
+            created = system.create(new_name, form.cleaned_data["expires"], **system.twin_args(old))
+    except WhmError as exc:
+        if isinstance(exc, WhmAuthError):
+            raise
+        editing.put_reason(form, exc, system)
+        status = status_for(exc, on_form=True)
+        return _render_rotate(request, form, old, status=status, outcome_unknown=exc.may_have_run)
+    logger.info("token rotated: server=%s owner=%s", system.server, system.owner)
+    context = created_context(request, created) | _steps(request, old.name, new_name, "ask")
+    return render(request, "tokens/rotated.html", context)
 
 
-def _held_acls(request: SignedInRequest, *, fresh: bool) -> frozenset[str]:
-    """The ACLs the user holds: read from WHM when a form opens, then reused from the session."""
-    cached = request.session.get(HELD_ACLS)
-    if fresh or not isinstance(cached, list):
-        cached = sorted(request.whm_client.my_privileges().acls)
-        request.session[HELD_ACLS] = cached
-    return frozenset(cached)
+def _rotate_form(request: TokenRequest, old: Any, tokens: Sequence[Any]) -> NameExpiryForm:
+    zone = ZoneInfo(settings.WHM_TIME_ZONE)
+    now = timezone.now()
+    today = now.astimezone(zone).date()
+    names = {t.name for t in tokens}
+    initial = {
+        "name": rotation.default_name(old.name, today, names),
+        "expiry": EXPIRY_DATE,
+        "expires_on": rotation.default_expiry(old.created, old.expires, now, zone),
+    }
+    data = request.POST if request.method == "POST" else None
+    form = NameExpiryForm(data, initial=initial, existing_names=names, today=today, time_zone=zone)
+    form.fields["name"].label = request.system.words.rotate_name
+    return form
 
 
-def _renamed_session_token(request: SignedInRequest, new_name: str) -> None:
-    whm = request.whm
-    credentials.store(request.session, whm.server, whm.credential, new_name)
+def _refuse_rotation(request: TokenRequest, old: Any, refusal: str) -> HttpResponse:
+    """A token the system cannot make a twin of: say why (and record an attempt)."""
+    if request.method == "POST":
+        trail.record(
+            request, Action.ROTATE, outcome=Outcome.REFUSED, token_names=[old.name], reason=refusal
+        )
+    return _render_rotate(request, None, old, status=409, refusal=refusal)
 
 
-def _not_found(
-    request: SignedInRequest, name: str, tokens: Sequence[TokenSummary], action: Action
+def _render_rotate(
+    request: TokenRequest,
+    form: NameExpiryForm | None,
+    old: Any,
+    *,
+    status: int,
+    outcome_unknown: bool = False,
+    refusal: str = "",
 ) -> HttpResponse:
-    """A token named in the URL that WHM does not list (gone since the page was drawn)."""
-    message = f"The API token “{name}” does not exist."
-    if request.method == "POST":  # a change was asked for; a GET only showed a page
-        trail.record(request, action, outcome=Outcome.REFUSED, token_names=[name], reason=message)
-    messages.error(request, message)
-    return _render_table(request, tokens, status=404)
+    copies = request.system.twin_args(old)
+    acls = copies.get("acls", ())
+    context = {
+        **page_context(request),
+        "form": form,
+        "old": old,
+        "privileges": None if acls is None else _labels(acls),
+        "ips": [display.compressed_ip(ip) for ip in copies.get("whitelist_ips", ())],
+        "refusal": refusal,
+        "outcome_unknown": outcome_unknown,
+        "list_url": table_state(request, request.system).url(),
+    }
+    return render(request, "tokens/rotate.html", context, status=status)
 
 
-def _failed(
-    request: SignedInRequest, exc: WhmError, *, tokens: Sequence[TokenSummary] | None = None
-) -> HttpResponse:
-    """A WHM failure on the table or a revoke: say what happened, keep the page usable."""
+def _labels(acls: Sequence[str]) -> list[str]:
+    """Each privilege in WHM's words, with its key (`List Accounts (list-accts)`)."""
+    return [f"{ACLS_BY_KEY[k].label} ({k})" if k in ACLS_BY_KEY else k for k in sorted(acls)]
+
+
+@token_page
+@never_cache
+@require_http_methods(["GET", "POST"])
+def rotate_finish(request: TokenRequest, name: str) -> HttpResponse:
+    """GET: the next steps on a page of their own (where **Later** can come back to). POST:
+    **Revoke the old token now**: htmx swaps only the next-steps panel (the secret stays on
+    screen); a plain POST goes back to the table, or to the panel alone if it failed."""
+    source = request.POST if request.method == "POST" else request.GET
+    successor = source.get("successor", "")
+    successor = successor if is_token_name(successor) else ""
+    if request.method == "GET":
+        return _next_steps(request, name, successor, "ask")
+    system = request.system
+    try:
+        attempting(request, Action.REVOKE, [name])
+        listed = {t.name for t in system.tokens(fresh=True)}
+        request.attempt = None  # the read is done: what follows is the change itself
+        if name in listed:
+            with changing(request, Action.REVOKE, [name]):
+                system.revoke([name])
+    except WhmError as exc:
+        return _finish_failed(request, name, successor, exc)
+    if name == system.session_token:
+        credentials.forget(request.session)
+        messages.warning(request, "You revoked the API token this session signed in with.")
+        return redirect_to(request, editing.sign_in_url())
+    if request.htmx:
+        return _next_steps(request, name, successor, "done" if name in listed else "gone")
+    done = f"The API token “{name}” has been revoked."
+    messages.success(request, f"{done} Only “{successor}” works now." if successor else done)
+    return redirect_to(request, table_state(request, system).url(highlight=successor))
+
+
+def _finish_failed(request: TokenRequest, name: str, successor: str, exc: WhmError) -> HttpResponse:
+    """The old token could not be revoked (or may not have been): the panel says so."""
     if isinstance(exc, WhmAuthError):
-        return _signed_out_by_whm(request)
-    messages.error(request, _failure_message(exc))
-    logger.warning("WHM call failed: server=%s kind=%s", request.whm.server, type(exc).__name__)
-    return _render_table(request, tokens, status=status_for(exc))
+        raise exc
+    if request.attempt is not None:  # the read failed: nothing changed
+        trail.record_error(
+            request, Action.REVOKE, exc, changes_state=False, token_names=request.attempt.names
+        )
+    return _next_steps(request, name, successor, "failed", exc=exc, status=status_for(exc))
 
 
-def _failure_message(exc: WhmError) -> str:
-    """What to tell the user; a change that timed out after it was sent may have happened."""
-    if isinstance(exc, WhmTimeout) and exc.may_have_run:
-        return OUTCOME_UNKNOWN
-    return exc.message
+def _steps(request: TokenRequest, old: str, successor: str, step: str) -> dict[str, Any]:
+    system = request.system
+    return {
+        "old": old,
+        "successor": successor,
+        "step": step,
+        "finish_url": system.url("rotate-finish", old),
+        "list_url": table_state(request, system).url(highlight=successor),
+    }
 
 
-def _signed_out_by_whm(request: SignedInRequest) -> HttpResponse:
-    """WHM no longer accepts the credential (revoked, expired, password changed): sign out."""
-    trail.record(request, Action.SIGN_OUT, outcome=Outcome.SUCCEEDED, reason=SIGNED_OUT_BY_WHM)
-    credentials.forget(request.session)
-    messages.error(request, "WHM no longer accepts your credentials. Sign in again.")
-    return redirect_to(request, reverse("accounts:sign-in"))
+def _next_steps(
+    request: TokenRequest,
+    old: str,
+    successor: str,
+    step: str,
+    *,
+    exc: WhmError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The next-steps panel alone (htmx), or a page holding only it (no secret: that was shown
+    once, on the page the user left)."""
+    context = {
+        **page_context(request),
+        **_steps(request, old, successor, step),
+        "error": failure_message(request.system, exc) if exc else "",
+        "outcome_unknown": bool(exc and exc.may_have_run),
+    }
+    template = "tokens/rotated.html#next-steps" if request.htmx else "tokens/rotate_next.html"
+    return render(request, template, context, status=status)

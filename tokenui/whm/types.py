@@ -37,6 +37,31 @@ class Credential:
     kind: Literal["token", "password"]
 
 
+# What a session signed in to: WHM, or a cPanel account's own cPanel.
+WHM_SERVICE = "whm"
+CPANEL_SERVICE = "cpanel"
+
+
+@dataclass(frozen=True, slots=True)
+class WhmSession:
+    """Who is signed in, to which server, and how: what the views need to talk to WHM.
+
+    `service` is "whm" for a WHM user, or "cpanel" for a cPanel user signed in to their own
+    account (the server's cPanel, at CPANEL_PORT): such a session reaches only the cPanel pages.
+    """
+
+    server: str
+    user: str
+    kind: str
+    token_name: str | None
+    credential: Credential = field(repr=False)
+    service: str = WHM_SERVICE
+
+    @property
+    def is_cpanel(self) -> bool:
+        return self.service == CPANEL_SERVICE
+
+
 @dataclass(frozen=True, slots=True)
 class ApiToken:
     """One API token as WHM stores it (times are aware and in UTC; `expires` None = never).

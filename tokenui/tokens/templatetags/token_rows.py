@@ -1,4 +1,4 @@
-"""The API Tokens table's rows, written out in Python: the one loop on the page that is hot.
+"""Every token system's table rows, written out in Python: the one loop on the page that is hot.
 
 Django's template language costs about 70 µs for one of these rows on this project's machines
 (17 variables, 6 conditions, 2 filters), so 50 rows took more than the rest of the page and
@@ -10,6 +10,7 @@ is what Django's own `escape` calls (without its lazy-string wrapper: a third of
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
 
@@ -17,7 +18,8 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from tokenui.tokens.display import RowUrls, TokenRow
+from tokenui.kernel.display import RowUrls, TokenRow, split_around
+from tokenui.systems import TokenSystem
 from tokenui.tokens.templatetags.risk_flags import flags_html
 
 register = template.Library()
@@ -27,11 +29,11 @@ _ROW = (
     '<td class="col-select"><input type="checkbox" name="name" value="{name}" '
     'aria-label="Select {name}"></td>'
     '<th scope="row" class="token-name">{name}{badge}{rotated}</th>'
-    '<td><time datetime="{created_iso}">{created}</time></td>'
-    "<td>{expires}{notice}</td>"
-    '<td class="ips">{ips}</td>'
-    '<td class="risk">{flags}</td>'
-    '<td class="col-actions"><a href="{edit_url}" aria-label="Edit {name}">Edit</a> '
+    '<td data-label="Created"><time datetime="{created_iso}">{created}</time></td>'
+    '<td data-label="Expires">{expires}{notice}</td>'
+    "{fourth}"
+    '<td data-label="Risk" class="risk">{flags}</td>'
+    '<td class="col-actions"><a href="{edit_url}" aria-label="{edit} {name}">{edit}</a> '
     '<a href="{rotate_url}" aria-label="Rotate {name}">Rotate</a> '
     '<a href="{like_url}" aria-label="Generate a token like this: {name}">'
     "Generate a token like this</a> "
@@ -39,6 +41,9 @@ _ROW = (
     'class="danger-link">Revoke</a></td>'
     "</tr>"
 )
+# The fourth column: the IPs where the system has an allow-list (WHM), else the access.
+_IPS = '<td class="ips">{}</td>'
+_ACCESS = '<td data-label="Access">{}</td>'
 _BADGE = ' <span class="badge">this session\'s token</span>'
 # Until the old token of a rotation is revoked: a link to its successor's row, highlighted.
 _ROTATED = (
@@ -54,6 +59,26 @@ _NOTICE = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Links:
+    """What differs between the systems' rows: the URLs around a name, Edit's word (WHM's Edit,
+    cPanel's Manage), and the fourth column (IPs, or cPanel's Access)."""
+
+    rotate: tuple[str, str]
+    like: str
+    edit: str
+    ips: bool
+
+    @classmethod
+    def of(cls, system: TokenSystem | None) -> _Links:
+        if system is None:  # WHM's table, as a bare template draws it
+            rotate = reverse("tokens:rotate", args=[RowUrls.PLACEHOLDER])
+            return cls(split_around(rotate), reverse("tokens:create"), "Edit", True)
+        rotate = system.url("rotate", RowUrls.PLACEHOLDER)
+        edit = system.words.edit
+        return cls(split_around(rotate), system.url("create"), edit, system.caps.ip_allowlist)
+
+
 @register.simple_tag
 def token_rows(
     rows: Sequence[TokenRow],
@@ -61,31 +86,21 @@ def token_rows(
     highlight: str,
     edit_query: str,
     notice_icon: str,
+    system: TokenSystem | None = None,
     successors: Mapping[str, str] | None = None,
     successor_url: str = "",
 ) -> SafeString:
     """Each row: select box, name (and this session's badge, and the rotated mark), created,
-    expires (and a notice in words), allowed IPs (the first few, the rest folded), risk flags,
-    Edit, Rotate, Generate a token like this, and Revoke. `successors` maps a rotated token to
-    its successor, whose row `successor_url` + `?highlight=`/`&highlight=` NAME shows."""
-    icon = escape(notice_icon)
-    rotate = reverse("tokens:rotate", args=[RowUrls.PLACEHOLDER]).rpartition(RowUrls.PLACEHOLDER)
-    like = escape(reverse("tokens:generate")) + "?like="
+    expires (and a notice in words), allowed IPs (the first few, the rest folded) or access,
+    risk flags, Edit (Manage), Rotate, Generate a token like this, and Revoke. `successors` maps
+    a rotated token to its successor, whose row `successor_url` + `?highlight=` NAME shows."""
+    links = _Links.of(system)
     rotated = {
         old: _ROTATED.format(url=escape(_with_highlight(successor_url, new)), new=escape(new))
         for old, new in (successors or {}).items()
     }
-    written = "".join(
-        _row(
-            row,
-            highlight,
-            escape(edit_query),
-            icon,
-            (rotate, like),
-            rotated.get(row.name, ""),
-        )
-        for row in rows
-    )
+    shared = (escape(edit_query), escape(notice_icon), links)
+    written = "".join(_row(row, highlight, shared, rotated.get(row.name, "")) for row in rows)
     return mark_safe(written)  # noqa: S308 - every value in it went through escape()
 
 
@@ -93,16 +108,10 @@ def _with_highlight(url: str, name: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}highlight={quote(name, safe='')}"
 
 
-def _row(
-    row: TokenRow,
-    highlight: str,
-    edit_query: str,
-    icon: str,
-    actions: tuple[tuple[str, str, str], str],
-    rotated: str,
-) -> str:
-    rotate, like = actions
+def _row(row: TokenRow, highlight: str, shared: tuple[str, str, _Links], rotated: str) -> str:
+    edit_query, icon, links = shared
     expires = _EXPIRES.format(escape(row.expires_iso), escape(row.expires)) if row.expires else ""
+    name = quote(row.name, safe="")
     return _ROW.format(
         name=escape(row.name),
         expiry=escape(row.expiry),
@@ -112,14 +121,15 @@ def _row(
         created=escape(row.created),
         expires=expires or "Never",
         notice=_NOTICE.format(icon, escape(row.expiry_words)) if row.expiry_words else "",
-        ips=_ips(row),
+        fourth=_IPS.format(_ips(row)) if links.ips else _ACCESS.format(escape(row.access)),
         flags=flags_html(row.flags),  # the markup every table shares (risk_flags.py)
+        edit=links.edit,
         edit_url=escape(row.edit_url) + edit_query,
         revoke_url=escape(row.revoke_url),
-        rotate_url=escape(quote(row.name, safe="").join(rotate[::2])),
+        rotate_url=escape(name.join(links.rotate)),
         rotated=rotated,
-        # "Generate a token like this": the form reads the token's privileges from WHM.
-        like_url=like + escape(quote(row.name, safe="")),
+        # "Generate a token like this": the form reads the token as the server has it now.
+        like_url=escape(f"{links.like}?like={name}"),
     )
 
 

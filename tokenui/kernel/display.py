@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
 from tokenui.risk import Flag, flags
-from tokenui.tables import Column, TableSpec
 from tokenui.whm.types import LATEST_EPOCH, TokenSummary
 
 # WHM's table format, "MM DD YYYY hh:mm:ss", in WHM's server time zone.
@@ -31,23 +30,30 @@ class Expiry(StrEnum):
     EXPIRED = "expired"
 
 
-@dataclass(frozen=True, slots=True)
-class TokenRow:
-    """One row of the table, everything pre-formatted for the template."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RowTimes:
+    """A row's times as every table shows them, and its expiry state in words (`row_times`)."""
 
-    token: TokenSummary
     created: str
     created_iso: str
     expires: str
     expires_iso: str
     expiry: Expiry
     expiry_words: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenRow(RowTimes):
+    """One row of a token system's table, everything pre-formatted for the template."""
+
+    token: Any  # a system's token: WHM's summary, or a cPanel token
     ips_shown: tuple[str, ...]
     ips_folded: tuple[str, ...]
     is_session_token: bool
     edit_url: str
     revoke_url: str
     flags: tuple[Flag, ...] = ()
+    access: str = ""  # cPanel's Access column: Full access, Read-only, Limited
 
     @property
     def name(self) -> str:
@@ -55,32 +61,31 @@ class TokenRow:
 
 
 def make_row(
-    token: TokenSummary,
+    token: Any,
     *,
     now: datetime,
     zone: ZoneInfo,
     warning_days: int,
     session_token: str | None = None,
     urls: RowUrls,
+    access: str = "",
 ) -> TokenRow:
-    # The times are Unix seconds until here: only the page's rows become datetimes.
-    created, expires = token.created, token.expires
-    state, words = expiry_state(expires, now=now, warning_days=warning_days)
+    """A row of any system's table: its times in WHM's format and server time, the expiry in
+    words, the IPs where the system has them."""
     quoted = quote(token.name, safe="")
+    ips = getattr(token, "whitelist_ips", ())
+    # WHM's times are Unix seconds until here: only the page's rows become datetimes.
+    times = row_times(token.created, token.expires, now=now, zone=zone, warning_days=warning_days)
     return TokenRow(
         token=token,
-        created=server_time(created, zone).strftime(WHM_TIME_FORMAT),
-        created_iso=created.isoformat(),
-        expires=server_time(expires, zone).strftime(WHM_TIME_FORMAT) if expires else "",
-        expires_iso=expires.isoformat() if expires else "",
-        expiry=state,
-        expiry_words=words,
-        ips_shown=tuple(map(compressed_ip, token.whitelist_ips[:IPS_SHOWN])),
-        ips_folded=tuple(map(compressed_ip, token.whitelist_ips[IPS_SHOWN:])),
+        **times,
+        ips_shown=tuple(map(compressed_ip, ips[:IPS_SHOWN])),
+        ips_folded=tuple(map(compressed_ip, ips[IPS_SHOWN:])),
         is_session_token=token.name == session_token,
         edit_url=quoted.join(urls.edit),
         revoke_url=quoted.join(urls.revoke),
         flags=flags(token, now=now),
+        access=access,
     )
 
 
@@ -97,9 +102,35 @@ class RowUrls:
     @classmethod
     def around(cls, edit_url: str, revoke_url: str) -> RowUrls:
         """From the two URLs reversed for PLACEHOLDER."""
-        edit, _, edit_end = edit_url.rpartition(cls.PLACEHOLDER)
-        revoke, _, revoke_end = revoke_url.rpartition(cls.PLACEHOLDER)
-        return cls((edit, edit_end), (revoke, revoke_end))
+        return cls(split_around(edit_url), split_around(revoke_url))
+
+
+def split_around(url: str) -> tuple[str, str]:
+    """A URL reversed for RowUrls.PLACEHOLDER, as the parts before and after the name."""
+    before, _, after = url.rpartition(RowUrls.PLACEHOLDER)
+    return before, after
+
+
+def row_times(
+    created: datetime,
+    expires: datetime | None,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    warning_days: int,
+) -> dict[str, Any]:
+    """A row's times as every table shows them (WHM's format, server time, ISO for <time>) and
+    its expiry state in words: the fields `created`, `created_iso`, `expires`, `expires_iso`,
+    `expiry` and `expiry_words` of a row."""
+    state, words = expiry_state(expires, now=now, warning_days=warning_days)
+    return {
+        "created": server_time(created, zone).strftime(WHM_TIME_FORMAT),
+        "created_iso": created.isoformat(),
+        "expires": server_time(expires, zone).strftime(WHM_TIME_FORMAT) if expires else "",
+        "expires_iso": expires.isoformat() if expires else "",
+        "expiry": state,
+        "expiry_words": words,
+    }
 
 
 def server_time(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -150,32 +181,21 @@ def compressed_ip(entry: str) -> str:
 _NEVER = LATEST_EPOCH + 2  # after every time, even one past year 9999
 
 
-def _never_last(token: TokenSummary) -> tuple[int, str]:
+def never_last(token: TokenSummary) -> tuple[int, str]:
+    """A WHM summary's sort key by expiry: tokens that never expire after every date."""
     return (_NEVER if token.expires_at is None else token.expires_at, token.name)
 
 
-# The WHM tokens table: WHM's own page lists the newest first; tokens that never expire sort
-# after every date. Sorting reads the Unix seconds, not datetimes: thousands of keys a request.
-TOKEN_TABLE = TableSpec(
-    columns=(
-        Column("name", lambda t: (t.name.casefold(), t.name)),
-        Column("created", lambda t: (t.create_time, t.name), descending_first=True),
-        Column("expires", _never_last, descending_first=True),
-    ),
-    default_sort="-created",
-    name=lambda t: t.name,
-    page_size=PAGE_SIZE,
-)
-
-
-def rows(tokens: Iterable[TokenSummary], *, session_token: str | None) -> list[TokenRow]:
+def rows(
+    tokens: Iterable[Any],
+    *,
+    urls: RowUrls,
+    session_token: str | None,
+    access: Callable[[Any], str] | None = None,
+) -> list[TokenRow]:
     """The table's rows for `tokens` (the page shown), in WHM's time zone and words."""
     now = timezone.now()
     zone = ZoneInfo(settings.WHM_TIME_ZONE)
-    placeholder = [RowUrls.PLACEHOLDER]
-    urls = RowUrls.around(
-        reverse("tokens:edit", args=placeholder), reverse("tokens:revoke", args=placeholder)
-    )
     warning_days = settings.EXPIRY_WARNING_DAYS
     return [
         make_row(
@@ -185,6 +205,7 @@ def rows(tokens: Iterable[TokenSummary], *, session_token: str | None) -> list[T
             warning_days=warning_days,
             session_token=session_token,
             urls=urls,
+            access=access(token) if access else "",
         )
         for token in tokens
     ]

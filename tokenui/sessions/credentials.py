@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from dataclasses import dataclass, field
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -21,34 +20,14 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
-from tokenui.whm.types import Credential
+from tokenui.whm.types import CPANEL_SERVICE, WHM_SERVICE, Credential, WhmSession
 
 SESSION_KEY = "whm"  # the server the pages work on
 OTHERS_KEY = "whm_others"  # the other signed-in WHM servers: {server: sealed entry}
 # What a session signed in to (the audit trail's Service holds the same two words).
-WHM = "whm"
-CPANEL = "cpanel"
+WHM = WHM_SERVICE
+CPANEL = CPANEL_SERVICE
 _KDF_INFO = b"tokenui: WHM credential at rest, v1"
-
-
-@dataclass(frozen=True, slots=True)
-class WhmSession:
-    """Who is signed in, to which server, and how: what the views need to talk to WHM.
-
-    `service` is "whm" for a WHM user, or "cpanel" for a cPanel user signed in to their own
-    account (the server's cPanel, at CPANEL_PORT): such a session reaches only the cPanel pages.
-    """
-
-    server: str
-    user: str
-    kind: str
-    token_name: str | None
-    credential: Credential = field(repr=False)
-    service: str = WHM
-
-    @property
-    def is_cpanel(self) -> bool:
-        return self.service == CPANEL
 
 
 def store(

@@ -15,11 +15,11 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
-from tokenui.accounts import credentials
-from tokenui.accounts.credentials import WhmSession
 from tokenui.http import redirect_to
+from tokenui.sessions import credentials
 from tokenui.whm.api import WhmClient
 from tokenui.whm.servers import client_for, configured_servers
+from tokenui.whm.types import WhmSession
 
 View = Callable[..., HttpResponse]
 

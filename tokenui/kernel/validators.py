@@ -236,3 +236,13 @@ def parse_ip_list(text: str) -> list[str]:
         raise ValidationError(errors)
     ordered = sorted(networks, key=lambda n: (n.version, n.network_address, n.prefixlen))
     return [format_ip_network(network) for network in ordered]
+
+
+def is_token_name(name: str) -> bool:
+    """Whether `name` could name a token (WHM's and cPanel's rules): a value from a form or a
+    URL that could not names none, and has no place in the audit trail."""
+    try:
+        validate_token_name(name)
+    except ValidationError:
+        return False
+    return True
