@@ -27,9 +27,11 @@
   }
 
   // ----- Dialogs: confirmations are real pages that htmx loads into the <dialog> ----------------
-  // htmx swaps the page in; opening it as a modal (showModal: focus moves in, on [autofocus],
-  // and back on close) is the one step left to us. The opener is remembered because a menu item
-  // that opened it is hidden with its menu by the time the dialog closes.
+  // Markup cannot open a <dialog> as a modal (showModal: focus moves in, on [autofocus], and back
+  // on close; any open menu closes) and htmx only swaps it in: opening it is the one step left to
+  // us. Closing is the platform's: Cancel and Close submit the question's <form method="dialog">,
+  // Escape cancels. The opener is remembered because a menu item that opened the dialog is hidden
+  // with its menu by the time the dialog closes, so the platform cannot give focus back to it.
   let opener = null;
   const dialog = () => $("#dialog");
 
@@ -39,13 +41,11 @@
 
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
-    if (target.id === "dialog" && !target.open) {
-      $$(":popover-open").forEach((menu) => menu.hidePopover());
-      target.showModal();
-    }
+    if (target.id === "dialog" && !target.open) target.showModal();
   });
 
-  // A successful action inside the dialog (Continue) closes it: htmx swaps the table, not it.
+  // A successful action inside the dialog (Continue) closes it: htmx swaps the table, not it, and
+  // the post cannot also be a <form method="dialog">.
   document.addEventListener("htmx:afterRequest", (event) => {
     const d = dialog();
     if (d && d.open && d.contains(event.detail.elt) && event.detail.successful !== false
@@ -54,24 +54,13 @@
     }
   });
 
-  // Cancel is a link (the confirmation is a page of its own with JavaScript off): in the
-  // dialog it closes the dialog instead.
-  document.addEventListener("click", (event) => {
-    const closer = event.target.closest("[data-close-dialog]");
-    if (closer && dialog() && dialog().open) {
-      event.preventDefault();
-      dialog().close();
-    }
-  });
-
-  // The dialog gives focus back to its opener; when that has gone (its row was revoked, its
-  // menu closed), to the menu's button or the table's, never to <body>.
+  // The platform gives focus back to the opener only while it is there; when it has gone (its
+  // row was revoked, its menu closed), focus goes to the menu's button or the table's, never to
+  // <body>. A closed <dialog> keeps its content: the question, stale now, is emptied.
   document.addEventListener("close", (event) => {
     if (event.target.id !== "dialog") return;
     event.target.replaceChildren();
-    if (lostFocus() || !event.target.contains(document.activeElement)) {
-      focusFirst(opener, popoverInvoker(opener), $("#table-actions"), $("#search-q"), $("main"));
-    }
+    focusFirst(opener, popoverInvoker(opener), $("#table-actions"), $("#search-q"), $("main"));
     opener = null;
   }, true);
 
