@@ -1,13 +1,15 @@
 // TokenUI's behaviour on top of server-rendered pages: only what neither the platform (popover,
-// <dialog>, CSS :has()) nor htmx does. Every flow also works as plain links and forms with
-// JavaScript off. No inline scripts (strict CSP).
+// <dialog> and <form method="dialog">, CSS :has()) nor htmx does, each part saying why. Every flow
+// also works as plain links and forms with JavaScript off. No inline scripts (strict CSP), so no
+// hx-on attributes either: htmx runs them through eval.
 "use strict";
 
 (function () {
   const $ = (selector, root = document) => root.querySelector(selector);
   const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
 
-  // Controls that need this file (.js-only) are revealed by CSS once this class is set.
+  // Controls that need this file (.js-only) are revealed by CSS once this class is set: CSS's
+  // @media (scripting) says that scripts may run, not that this one did.
   document.documentElement.classList.add("js");
 
   // Focus somewhere that can take it: the first of `candidates` that is connected and visible.
@@ -15,9 +17,8 @@
     for (const el of candidates) {
       if (!el || !el.isConnected || !el.checkVisibility()) continue;
       el.focus();
-      if (document.activeElement === el) return true;
+      if (document.activeElement === el) return;
     }
-    return false;
   }
   const lostFocus = () => !document.activeElement || document.activeElement === document.body;
   // The button that opens the popover holding `el`, when `el` is in one.
@@ -27,9 +28,11 @@
   }
 
   // ----- Dialogs: confirmations are real pages that htmx loads into the <dialog> ----------------
-  // htmx swaps the page in; opening it as a modal (showModal: focus moves in, on [autofocus],
-  // and back on close) is the one step left to us. The opener is remembered because a menu item
-  // that opened it is hidden with its menu by the time the dialog closes.
+  // Markup cannot open a <dialog> as a modal (showModal: focus moves in, on [autofocus], and back
+  // on close; any open menu closes) and htmx only swaps it in: opening it is the one step left to
+  // us. Closing is the platform's: Cancel and Close submit the question's <form method="dialog">,
+  // Escape cancels. The opener is remembered because a menu item that opened the dialog is hidden
+  // with its menu by the time the dialog closes, so the platform cannot give focus back to it.
   let opener = null;
   const dialog = () => $("#dialog");
 
@@ -39,13 +42,11 @@
 
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
-    if (target.id === "dialog" && !target.open) {
-      $$(":popover-open").forEach((menu) => menu.hidePopover());
-      target.showModal();
-    }
+    if (target.id === "dialog" && !target.open) target.showModal();
   });
 
-  // A successful action inside the dialog (Continue) closes it: htmx swaps the table, not it.
+  // A successful action inside the dialog (Continue) closes it: htmx swaps the table, not it, and
+  // the post cannot also be a <form method="dialog">.
   document.addEventListener("htmx:afterRequest", (event) => {
     const d = dialog();
     if (d && d.open && d.contains(event.detail.elt) && event.detail.successful !== false
@@ -54,24 +55,13 @@
     }
   });
 
-  // Cancel is a link (the confirmation is a page of its own with JavaScript off): in the
-  // dialog it closes the dialog instead.
-  document.addEventListener("click", (event) => {
-    const closer = event.target.closest("[data-close-dialog]");
-    if (closer && dialog() && dialog().open) {
-      event.preventDefault();
-      dialog().close();
-    }
-  });
-
-  // The dialog gives focus back to its opener; when that has gone (its row was revoked, its
-  // menu closed), to the menu's button or the table's, never to <body>.
+  // The platform gives focus back to the opener only while it is there; when it has gone (its
+  // row was revoked, its menu closed), focus goes to the menu's button or the table's, never to
+  // <body>. A closed <dialog> keeps its content: the question, stale now, is emptied.
   document.addEventListener("close", (event) => {
     if (event.target.id !== "dialog") return;
     event.target.replaceChildren();
-    if (lostFocus() || !event.target.contains(document.activeElement)) {
-      focusFirst(opener, popoverInvoker(opener), $("#table-actions"), $("#search-q"), $("main"));
-    }
+    focusFirst(opener, popoverInvoker(opener), $("#table-actions"), $("#search-q"), $("main"));
     opener = null;
   }, true);
 
@@ -111,7 +101,7 @@
     syncSelection();
   }
 
-  // The menu closes itself (popovertargetaction="hide"); these only tick the boxes.
+  // No markup ticks a set of boxes. The menu closes itself (popovertargetaction="hide").
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-select-visible]")) setAll(true);
     if (event.target.closest("[data-clear-selection]")) setAll(false);
@@ -122,6 +112,7 @@
     else if (event.target.matches("#table-form tbody input[type=checkbox]")) syncSelection();
   });
 
+  // A table htmx swapped in comes with its boxes as the server drew them.
   document.addEventListener("htmx:load", syncSelection);
 
   // ----- Generate / Edit: the calendar, privileges ----------------------------------------------
@@ -163,7 +154,7 @@
     syncAcls();
   });
 
-  // Select all / Select none of one privilege group.
+  // Select all / Select none of one privilege group: no markup ticks a set of boxes.
   document.addEventListener("click", (event) => {
     const tool = event.target.closest("[data-group-select]");
     if (!tool) return;
@@ -177,7 +168,7 @@
     group.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
-  // ----- Generate: role presets and Copy link to this form --------------------------------------
+  // ----- Generate: role presets and the link to this form ---------------------------------------
   // Both are form posts with JavaScript off (the server re-renders the form with the preset's
   // boxes ticked, or redirects to the link); here they happen in the page, without a round trip.
   document.addEventListener("click", (event) => {
@@ -211,50 +202,47 @@
     return new URL(`${path}?${params}`, location.href).href;
   }
 
+  // ----- Copy buttons: the secret page's, and Copy link to this form ---------------------------
+  // Markup cannot reach the clipboard. A [data-copy] button copies the field it names; Copy link
+  // (a form post with JavaScript off) first writes the link into a field of its own, shown, so
+  // that it can be copied by hand where the browser refuses.
+  const copied = {
+    text: "Copied to the clipboard.",
+    link: "Link copied to the clipboard. It opens this form filled in as it is now.",
+  };
+
   document.addEventListener("click", async (event) => {
-    const button = event.target.closest("button[data-copy-link]");
+    const button = event.target.closest("button[data-copy], button[data-copy-link]");
     if (!button) return;
     event.preventDefault();
-    const link = formLink(button.form, button.dataset.copyLink);
-    const box = $("#copied-link");
-    const field = $("#copied-link-url");
-    const status = $("#copy-link-status");
-    field.value = link;
-    box.hidden = false;
+    const what = button.dataset.copyLink ? "link" : "text";
+    const field = $(what === "link" ? "#copied-link-url" : button.dataset.copy);
+    const status = $(what === "link" ? "#copy-link-status" : "#copy-status");
+    if (what === "link") {
+      field.value = formLink(button.form, button.dataset.copyLink);
+      $("#copied-link").hidden = false;
+    }
     status.textContent = "";
     try {
-      await navigator.clipboard.writeText(link);
-      status.textContent = "Link copied to the clipboard. It opens this form filled in as it is now.";
+      await navigator.clipboard.writeText(field.value);
+      status.textContent = copied[what];
     } catch (err) {
       field.focus();
       field.select();
-      status.textContent = "Press Ctrl+C (⌘C on a Mac) to copy the selected link.";
+      status.textContent = `Press Ctrl+C (⌘C on a Mac) to copy the selected ${what}.`;
     }
   });
 
-  // ----- The secret page: copy buttons; never comes back from history ---------------------------
-  document.addEventListener("click", async (event) => {
-    const button = event.target.closest("[data-copy]");
-    if (!button) return;
-    const field = $(button.dataset.copy);
-    const status = $("#copy-status");
-    try {
-      await navigator.clipboard.writeText(field.value);
-      status.textContent = "Copied to the clipboard.";
-    } catch (err) {
-      field.select();
-      status.textContent = "Press Ctrl+C (⌘C on a Mac) to copy the selected text.";
-    }
-  });
-
+  // ----- The secret page never comes back from history ------------------------------------------
+  // No markup makes a link or a form replace the current history entry: the secret page leaves
+  // the history this way, so that Back cannot return to it.
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-replace-history]");
     if (!link) return;
     event.preventDefault();
-    location.replace(link.href); // the secret page leaves the history, so Back cannot return to it
+    location.replace(link.href);
   });
-  // cPanel's "Yes, I Saved My Token" is a GET form (its "Create another token" box goes with it):
-  // it leaves the history the same way.
+  // cPanel's "Yes, I Saved My Token" is a GET form (its "Create another token" box goes with it).
   document.addEventListener("submit", (event) => {
     const form = event.target.closest("form[data-replace-history]");
     if (!form) return;
@@ -263,12 +251,9 @@
     location.replace(form.action + (query ? "?" + query : ""));
   });
 
+  // A page the browser keeps for Back (bfcache) keeps its fields' values: the secret goes first.
   window.addEventListener("pagehide", () => {
     $$("[data-secret]").forEach((field) => { field.value = ""; });
-  });
-  window.addEventListener("pageshow", (event) => {
-    const page = $("[data-secret-page]");
-    if (page && event.persisted) location.replace(page.dataset.leaveUrl);
   });
 
   // ----- Plain form posts to WHM: one at a time, with the busy indicator ------------------------
@@ -288,8 +273,17 @@
     const busy = $("#busy");
     if (busy) busy.classList.add("htmx-request");
   });
-  // Back to a page the browser kept (bfcache): the form may be sent again.
-  window.addEventListener("pageshow", () => {
+
+  // ----- Back to a page the browser kept (bfcache) ---------------------------------------------
+  // The browser shows it as it was left, script state and all: a secret page is left at once
+  // (hx-history="false" keeps it out of htmx's history only), and a form that was on its way may
+  // be sent again.
+  window.addEventListener("pageshow", (event) => {
+    const secretPage = $("[data-secret-page]");
+    if (secretPage && event.persisted) {
+      location.replace(secretPage.dataset.leaveUrl);
+      return;
+    }
     $$("form[data-whm-form]").forEach((form) => {
       delete form.dataset.submitting;
       $$("button[type=submit]", form).forEach((button) => { button.removeAttribute("aria-disabled"); });
@@ -378,6 +372,7 @@
     { capture: true, passive: true });
 
   // ----- Start ---------------------------------------------------------------------------------
+  // Save's state and the header box follow the boxes as drawn (or as the browser restored them).
   function start() {
     syncAcls();
     syncSelection();

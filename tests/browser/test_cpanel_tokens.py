@@ -79,7 +79,7 @@ def create_use_rename_revoke(page: Page, name: str) -> None:
     page.get_by_role("link", name="Revoke The Token").click()
     dialog = page.locator("#dialog")
     expect(dialog.get_by_text(f"revoke the API token, “{name}-2”?")).to_be_visible()
-    expect(dialog.get_by_role("link", name="Cancel")).to_be_focused()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
     check_screen(page)
     dialog.get_by_role("button", name="Yes, Revoke The Token").click()
     expect(page.get_by_text(f"The API token “{name}-2” has been revoked.")).to_be_visible()

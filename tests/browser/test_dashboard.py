@@ -221,7 +221,7 @@ def test_revoke_one_in_a_dialog_without_a_page_reload(page: Page, app_url: str) 
     expect(dialog).to_contain_text(
         "Are you certain that you want to revoke the API token, “reporting”?"
     )
-    expect(dialog.get_by_role("link", name="Cancel")).to_be_focused()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
     dialog.get_by_role("button", name="Continue").click()
     expect(dialog).to_be_hidden()
     expect(row(page, "reporting")).to_have_count(0)

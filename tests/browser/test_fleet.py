@@ -173,7 +173,7 @@ def test_export_and_revoke_expired_on_two_servers_with_the_third_down(
     dialog = page.locator("#dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("revoke 2 expired API tokens on 2 servers?")
-    expect(dialog.get_by_role("link", name="Cancel")).to_be_focused()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
     check_screen(page)
     dialog.get_by_role("button", name="Continue").click()
 

@@ -259,7 +259,7 @@ def test_a_revoke_dialog_opens_on_cancel_and_gives_focus_back(
     dialog = page.locator("dialog#dialog")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("button", name="Continue")).not_to_be_focused()
-    expect(dialog.get_by_role("link", name="Cancel")).to_be_focused()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
     page.keyboard.press("Enter")  # Cancel
     expect(dialog).to_be_hidden()
     expect(opener).to_be_focused()

@@ -117,7 +117,7 @@ def test_revoke_expired_from_the_gear_menu(page: Page, app_url: str, risky: Simu
     expect(dialog).to_contain_text("Are you certain that you want to revoke 2 expired API tokens?")
     expect(dialog.get_by_role("listitem")).to_have_text(["-lapsed", "old-migration"])
     # A destructive dialog opens on Cancel, never on the button that destroys.
-    expect(dialog.get_by_role("link", name="Cancel")).to_be_focused()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
     check_screen(page)
     dialog.get_by_role("button", name="Continue").click()
     expect(page.locator("#token-old-migration")).to_have_count(0)

@@ -93,7 +93,7 @@ def test_a_secret_never_reaches_htmx_history_and_back_never_shows_it_again(
     page.locator(f"#token-{NAME}").get_by_role("link", name="Revoke").click()
     dialog = page.locator("dialog#dialog")
     expect(dialog).to_contain_text(NAME)
-    dialog.get_by_role("link", name="Cancel").click()
+    dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
     assert_not_stored(page, secret)
 
