@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tests.helpers import DEMO_RESELLER, DEMO_ROOT, StubWhm, sign_in_data
+from tests.helpers import CPANEL_ROOTS, DEMO_RESELLER, DEMO_ROOT, StubWhm, sign_in_data
 from tokenui.simulator import Simulator
 
 
@@ -78,6 +78,30 @@ def root_client(client: Client, whm: Simulator, db: None) -> Client:
 def reseller_client(client: Client, whm: Simulator, db: None) -> Client:
     """A Django test client signed in to the simulator as the demo reseller, by password."""
     return _signed_in(client, *DEMO_RESELLER)
+
+
+def _signed_in_with(client: Client, data: dict[str, str]) -> Client:
+    response = client.post("/sign-in/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client
+
+
+@pytest.fixture
+def cp_client(client: Client, cpanel: Simulator, db: None) -> Client:
+    """Signed in to cPanel as a demo account of root's, by password."""
+    return _signed_in_with(client, sign_in_data(*CPANEL_ROOTS[0], cpanel=True))
+
+
+@pytest.fixture
+def operator_client(client: Client, cpanel: Simulator, db: None) -> Client:
+    """Signed in to WHM as the demo reseller, by password."""
+    return _signed_in_with(client, sign_in_data(*DEMO_RESELLER))
+
+
+@pytest.fixture
+def root_operator(client: Client, cpanel: Simulator, db: None) -> Client:
+    """Signed in to WHM as root, by password."""
+    return _signed_in_with(client, sign_in_data(*DEMO_ROOT))
 
 
 @pytest.fixture(autouse=True)

@@ -24,18 +24,6 @@ VIA = f"/cpanel/accounts/{CPANEL_RESELLERS[0][0]}/tokens/"
 NEVER = {"expiry": "never", "expires_on": ""}
 
 
-@pytest.mark.parametrize(("mode", "status"), [("http-500", 502), ("garbage", 502), ("close", 503)])
-def test_a_broken_cpanel_is_named_on_the_table(
-    cp_client: Client, cpanel: Simulator, mode: str, status: int
-) -> None:
-    cpanel.set_fault(mode, functions=["Tokens::list"])
-    response = cp_client.get(OWN)
-    page = text(response.content.decode())
-    assert response.status_code == status
-    assert "The API tokens could not be loaded." in page
-    assert 'class="message message-error"' in page
-
-
 def test_a_create_cpanel_fails_keeps_the_form_and_is_not_retried(
     cp_client: Client, cpanel: Simulator
 ) -> None:
@@ -77,15 +65,6 @@ def test_a_revoked_cpanel_credential_ends_the_session(cp_client: Client, cpanel:
     assert response.status_code == 302
     assert response["Location"] == "/sign-in/"
     assert AuditEvent.objects.filter(action="sign-out", account=user).exists()
-
-
-def test_whm_failing_through_uapi_cpanel_is_named(
-    operator_client: Client, cpanel: Simulator
-) -> None:
-    cpanel.set_fault("http-503", functions=["uapi_cpanel"])
-    response = operator_client.get(VIA)
-    assert response.status_code == 502
-    assert "The API tokens could not be loaded." in text(response.content.decode())
 
 
 def test_the_accounts_page_names_a_listaccts_failure(
