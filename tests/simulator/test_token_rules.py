@@ -58,7 +58,6 @@ def future() -> str:
         ),
         ({"token_name": "t", "expires_at": "abc"}, "“abc” is not a valid UNIX epoch timestamp."),
         ({"token_name": "t", "expires_at": "-5"}, "“-5” is not a valid UNIX epoch timestamp."),
-        ({"token_name": "t", "expires_at": ""}, "“” is not a valid UNIX epoch timestamp."),
         ({"token_name": "t", "expires_at": PAST}, f"The “{PAST}” value must be a future date."),
         # Past what a signed 64-bit integer (SQLite's, Perl's) holds.
         (
@@ -109,6 +108,19 @@ def future() -> str:
 )
 def test_create_refuses_with_whms_reason(root: Whm, params: Params, reason: str) -> None:
     assert root.reason("api_token_create", params) == CREATE_FAILED + reason
+
+
+def test_an_empty_expiry_is_kept_as_whm_keeps_it_and_never_expires(
+    root: Whm, connect: Callable[..., Whm]
+) -> None:
+    # Validate.pm:104-105 returns at once for a value without length; Tokens.pm:591 passes it on.
+    params = {"token_name": "blank", "acl-0": "list-accts", "expires_at": ""}
+    created = root.ok("api_token_create", params)
+    assert created["expires_at"] == ""
+    assert root.ok("api_token_list")["tokens"]["blank"]["expires_at"] == ""
+    assert connect(token=("root", created["token"])).ok("listaccts")["acct"]
+    updated = root.ok("api_token_update", {"token_name": "reporting", "expires_at": ""})
+    assert updated["expires_at"] == ""
 
 
 def test_create_rejects_name_over_50_chars_and_accepts_50(root: Whm) -> None:

@@ -280,7 +280,8 @@ def test_list_reads_full_access_and_read_only_loosely(
 
 
 @pytest.mark.parametrize(
-    "record", [{}, {"expires_at": None}, {"expires_at": 0}, {"features": None}]
+    "record",
+    [{}, {"expires_at": None}, {"expires_at": 0}, {"expires_at": ""}, {"features": None}],
 )
 def test_list_reads_absent_or_null_fields_as_never_and_none(
     answer: Answer, record: dict[str, object]

@@ -26,6 +26,8 @@ EPOCH = re.compile(r"[0-9]+")
 # The largest expires_at stored: a signed 64-bit integer, as SQLite's INTEGER and Perl's IV hold.
 MAX_EPOCH = 2**63 - 1
 MAX_EPOCH_DIGITS = len(str(MAX_EPOCH))
+# An `expires_at=` sent empty: stored and listed as it came, and it never expires.
+EMPTY_EXPIRY = ""
 CIDR_PREFIX = re.compile(r"[0-9]{1,3}")
 MAX_WHITELIST_IPS = 100
 # api_token_update's way of saying "no IP restriction".
@@ -415,8 +417,15 @@ def _and_list(items: list[str]) -> str:
     return f"{', '.join(items[:-1])}, and {items[-1]}"
 
 
-def expiry(raw: str, now: int) -> int | None:
-    """`expires_at` as stored: None for 0 (never), else a time strictly in the future."""
+def expiry(raw: str, now: int) -> int | str | None:
+    """`expires_at` as stored: None for 0 (never), else a time strictly in the future.
+
+    An empty value skips the check and is kept as it came, `""` (WHM's and cPanel's
+    `_validate_expires_at` return at once for a value without length, Validate.pm:104-105, and
+    Tokens.pm:591 passes it on): every reader takes it for never.
+    """
+    if raw == EMPTY_EXPIRY:
+        return EMPTY_EXPIRY
     digits = raw.lstrip("0") or "0"
     # A number past 64 bits is no epoch WHM can keep (nor SQLite, which would fail the call with
     # an OverflowError); the length test comes first because int() refuses 4,300+ digits.

@@ -108,8 +108,8 @@ def tokens_list(call: UapiCall) -> list[Result]:
 def tokens_create_full_access(call: UapiCall) -> Result:
     name = _length_required(call.params, "name")
     raw_expiry = call.params.first("expires_at")
-    # cPanel skips the expiry check for an empty value: the token then never expires.
-    expires_at = expiry(raw_expiry, call.now) if raw_expiry else None
+    # Sent empty, the value skips the check and is kept as "", which never expires (as WHM's).
+    expires_at = None if raw_expiry is None else expiry(raw_expiry, call.now)
     token_name(name)
     try:
         secret = call.store.add_cpanel_token(

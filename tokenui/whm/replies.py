@@ -341,8 +341,10 @@ def _expiry(value: object) -> datetime | None:
 
 
 def _expiry_seconds(value: object) -> int | None:
-    # null, absent and 0 all mean "never expires".
-    if value is None or value == 0 or value == "0":
+    # null, absent and 0 all mean "never expires"; so does "", which WHM and cPanel keep as it
+    # came when a client sends `expires_at=` (Validate.pm:104-105), and which one such token,
+    # made by another tool, must not turn into an unreadable table.
+    if value is None or value == 0 or value == "0" or value == "":
         return None
     return _seconds(value, "expires_at")
 
