@@ -119,6 +119,8 @@ def new_token(caller: Uapi, name: str = "new-token", **params: str) -> str:
 def test_list_is_the_bare_result_with_each_token_in_cpanels_shape(acme: Uapi) -> None:
     body = acme.result("Tokens", "list")
     assert body["status"] == 1
+    # An array result is transformed (filters, sorts, paging) and says so (Cpanel/API.pm:416).
+    assert body["metadata"] == {"transformed": 1}
     assert (body["errors"], body["messages"], body["warnings"]) == (None, None, None)
     tokens = {token["name"]: token for token in body["data"]}
     assert set(tokens) == DEMO_CPANEL_TOKENS
@@ -152,8 +154,11 @@ def test_list_answers_get_as_well_as_post(acme: Uapi) -> None:
 
 def test_create_returns_only_create_time_and_a_secret_shown_once(acme: Uapi) -> None:
     before = int(time.time())
-    data = acme.ok("Tokens", "create_full_access", {"name": "ci-deploy"})
+    body = acme.result("Tokens", "create_full_access", {"name": "ci-deploy"})
+    data = body["data"]
     assert set(data) == {"create_time", "token"}
+    # Only an array result is transformed (Cpanel/API.pm:267).
+    assert body["metadata"] == {}
     assert before <= data["create_time"] <= time.time()
     assert len(data["token"]) == 32
     assert data["token"].isalnum()

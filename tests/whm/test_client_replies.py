@@ -511,6 +511,24 @@ def test_create_token_reads_the_references_example(answer: Answer) -> None:
     assert SECRET not in repr(created)
 
 
+@pytest.mark.parametrize(
+    "expiry",
+    [{"expires_at": None}, {"expires_at": ""}, {}],
+    ids=["null", "empty", "absent"],
+)
+def test_create_token_reads_every_form_of_no_expiry_as_never(
+    answer: Answer, expiry: dict[str, object]
+) -> None:
+    # WHM sends null (its record is a key slice, Write.pm:249-254), "" when expires_at= was sent
+    # empty; an older or other server may leave the key out.
+    record = {"name": "t", "create_time": 1732312345, **expiry, "token": SECRET}
+    whm = answer(_ok("api_token_create", record))
+
+    created = whm.create_token("t", acls=["list-accts"], expires=None)
+
+    assert created.token.expires is None
+
+
 def _created_with_secret(answer: Answer, secret: object) -> object:
     record = {"name": "t", "create_time": 1732312345, "acls": ["list-accts"], "token": secret}
     return answer(_ok("api_token_create", record)).create_token(

@@ -46,13 +46,14 @@ def http(stub: StubWhm, sent: list[httpx.Request]) -> Iterator[httpx.Client]:
 
 
 def _result(data: object, *, status: object = 1, errors: object = None) -> dict[str, object]:
-    """UAPI's bare result object, as cPanel's port sends it."""
+    """UAPI's bare result object, as cPanel's port sends it: an array result is marked
+    `transformed` (Cpanel/API.pm:416)."""
     return {
         "status": status,
         "errors": errors,
         "messages": None,
         "warnings": None,
-        "metadata": {},
+        "metadata": {"transformed": 1} if isinstance(data, list) else {},
         "data": data,
     }
 

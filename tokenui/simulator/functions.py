@@ -157,10 +157,9 @@ def api_token_create(call: Call) -> Data:
         raise FunctionFailed(
             f"A conflicting API token with the name “{name}” already exists."
         ) from None
-    data: Data = {"name": name, "create_time": call.now}
-    # A token that never expires comes back without the key (a real WHM sends no null here).
-    if expires_at is not None:
-        data["expires_at"] = expires_at
+    # WHM builds the record with a key slice (Write.pm:249-254), so expires_at is always there,
+    # null when none was sent (or 0, Write/whostmgr.pm:100-102); the lists only when given.
+    data: Data = {"name": name, "create_time": call.now, "expires_at": expires_at}
     if acls is not None:
         data["acls"] = list(acls)
     if whitelist:

@@ -51,13 +51,17 @@ class UapiFunction:
 
 def result(status: int, data: Any = None, errors: list[str] | None = None) -> Result:
     """UAPI's result object, as `/execute/` sends it bare (no apiversion/module/func wrapper:
-    that is only the `uapi` command line's output)."""
+    that is only the `uapi` command line's output).
+
+    An array result goes through UAPI's filters, sorts and paging, which mark it
+    `transformed` even when none was asked for (Cpanel/API.pm:267-276, 416).
+    """
     return {
         "status": status,
         "errors": errors,
         "messages": None,
         "warnings": None,
-        "metadata": {},
+        "metadata": {"transformed": 1} if isinstance(data, list) else {},
         "data": data,
     }
 
