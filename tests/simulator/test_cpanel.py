@@ -132,7 +132,7 @@ def test_list_is_the_bare_result_with_each_token_in_cpanels_shape(acme: Uapi) ->
         "features": [],
     }
     assert tokens["stats-reader"]["readonly"] == 1
-    assert tokens["stats-reader"]["has_full_access"] == 0
+    assert tokens["stats-reader"]["has_full_access"] == 1
     assert all("readonly" not in t for n, t in tokens.items() if n != "stats-reader")
 
 
@@ -456,8 +456,36 @@ def test_an_unknown_uapi_function_is_a_status_0_result(acme: Uapi) -> None:
     ]
 
 
+READ_ONLY = "This API token is read-only. It cannot run this function."
+
+
+def test_create_full_access_with_readonly_1_makes_a_read_only_token(
+    acme: Uapi, cpanel: Any
+) -> None:
+    secret = new_token(acme, "reader", readonly="1")
+    listed = {t["name"]: t for t in acme.ok("Tokens", "list")}["reader"]
+    # 11.137's spec: readonly is orthogonal to has_full_access, present only when 1.
+    assert (listed["has_full_access"], listed["readonly"]) == (1, 1)
+    reader = cpanel(token=("acme", secret))
+    assert {t["name"] for t in reader.ok("Tokens", "list")} >= {"reader"}
+    for function, params in [
+        ("create_full_access", {"name": "more"}),
+        ("rename", {"name": "reader", "new_name": "writer"}),
+        ("revoke", {"name": "deploy-script"}),
+    ]:
+        assert reader.errors("Tokens", function, params) == [READ_ONLY]
+    assert {t["name"] for t in acme.ok("Tokens", "list")} == DEMO_CPANEL_TOKENS | {"reader"}
+
+
+@pytest.mark.parametrize("readonly", ["0", ""])
+def test_create_full_access_with_readonly_0_or_empty_makes_an_ordinary_token(
+    acme: Uapi, readonly: str
+) -> None:
+    new_token(acme, "writer", readonly=readonly)
+    assert "readonly" not in {t["name"]: t for t in acme.ok("Tokens", "list")}["writer"]
+
+
 def test_a_read_only_token_may_read_but_not_write(simulator: Simulator, cpanel: Any) -> None:
-    # The API makes only full-access tokens: a read-only one is stored directly.
     secret = simulator.store.add_cpanel_token(
         "acme", "reader", create_time=int(time.time()), expires_at=None, read_only=True
     )

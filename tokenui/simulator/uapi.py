@@ -80,7 +80,8 @@ def run_uapi(call: UapiCall, module: str, function: str) -> Result:
             # _needs_feature check), as real servers answer them.
             raise UapiFailed(f"You do not have the feature “{found.feature}”.")
         if found.writes and call.read_only:
-            # Inferred: the text a read-only token gets for a call that changes something.
+            # Inferred, not cPanel's words: the Perl at hand predates read-only tokens, and the
+            # 11.137 spec says only that "write operations are rejected server-side".
             raise UapiFailed("This API token is read-only. It cannot run this function.")
         return result(1, found.run(call))
     except UapiFailed as failed:
@@ -100,9 +101,12 @@ def tokens_list(call: UapiCall) -> list[Result]:
             "name": token.name,
             "create_time": token.create_time,
             "expires_at": token.expires_at,
-            "has_full_access": 0 if token.read_only else 1,
+            # Every token here is create_full_access's; read-only is orthogonal to it (11.137's
+            # spec: a read-only token "retains full access to the account's features").
+            "has_full_access": 1,
             "features": [],
         }
+        # The spec: present and 1 only for read-only tokens.
         if token.read_only:
             entry["readonly"] = 1
         listed.append(entry)
@@ -115,9 +119,16 @@ def tokens_create_full_access(call: UapiCall) -> Result:
     # Sent empty, the value skips the check and is kept as "", which never expires (as WHM's).
     expires_at = None if raw_expiry is None else expiry(raw_expiry, call.now)
     token_name(name)
+    # 11.137 and later: readonly=1 makes a token that may only read (the spec's enum is 1 and 0;
+    # as Perl reads a flag, any other value with length but "0" counts as set).
+    read_only = call.params.first("readonly") not in (None, "", "0")
     try:
         secret = call.store.add_cpanel_token(
-            call.account.user, name, create_time=call.now, expires_at=expires_at
+            call.account.user,
+            name,
+            create_time=call.now,
+            expires_at=expires_at,
+            read_only=read_only,
         )
     except TokenNameTaken:
         raise UapiFailed(

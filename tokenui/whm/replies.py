@@ -237,9 +237,10 @@ def cpanel_tokens(data: object) -> list[CpanelToken]:
 
 
 def created_cpanel_token(
-    name: str, expires: datetime | None
+    name: str, expires: datetime | None, *, read_only: bool = False
 ) -> Callable[[object], CreatedCpanelToken]:
-    """Tokens::create_full_access: `{create_time, token}`, read with what was asked for."""
+    """Tokens::create_full_access: `{create_time, token}`, read with what was asked for (the
+    reply says nothing of `readonly`: as asked, which a server before 11.137 ignores)."""
 
     def parse(data: object) -> CreatedCpanelToken:
         record = _object(data, "data")
@@ -255,7 +256,7 @@ def created_cpanel_token(
             created=_unix_time(record.get("create_time"), "create_time"),
             expires=expiry,
             full_access=True,
-            read_only=False,
+            read_only=read_only,
             features=(),
         )
         return CreatedCpanelToken(token=token, secret=secret)
