@@ -408,7 +408,7 @@ def test_a_cpanel_token_gets_the_scope_refusal_on_whms_port(
 
 
 @pytest.mark.parametrize(
-    "path", ["/json-api/listaccts?api.version=1", "/frontend/jupiter/index.html", "/execute/Tokens"]
+    "path", ["/json-api/listaccts?api.version=1", "/frontend/jupiter/index.html"]
 )
 def test_a_cpanel_token_gets_the_scope_refusal_off_uapi_on_cpanels_port(
     acme: Uapi, simulator: Simulator, path: str
@@ -418,6 +418,38 @@ def test_a_cpanel_token_gets_the_scope_refusal_off_uapi_on_cpanels_port(
         f"{simulator.cpanel_url}{path}", headers={"Authorization": f"cpanel {ACME[0]}:{secret}"}
     )
     assert (response.status_code, response.text) == (403, TOKEN_SCOPE)
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        (
+            "/execute/Tokens",
+            "Failed to load module “”: “Cpanel::API::” is not a valid name for a Perl module.",
+        ),
+        ("/execute/Tokens/list/extra", "Illegal function name: list/extra"),
+    ],
+)
+def test_a_cpanel_token_is_admitted_to_any_execute_path(
+    acme: Uapi, simulator: Simulator, path: str, error: str
+) -> None:
+    # cpsrvd admits a token to every ./execute/ path (Auth/HTTP.pm:65); UAPI judges the rest,
+    # reading the names as Handlers/Api.pm:171 does.
+    response = cpanel_call(simulator, "acme", new_token(acme), path)
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["errors"]) == (0, [error])
+
+
+@pytest.mark.parametrize("port", ["whm", "cpanel"])
+@pytest.mark.parametrize("header", ["cpanel acme:", "cpanel :ABC", "cpanel acme"])
+def test_a_cpanel_header_without_a_user_or_token_is_a_bad_password_on_any_path(
+    simulator: Simulator, port: str, header: str
+) -> None:
+    # Auth/HTTP.pm's _handle calls badpass before the path is looked at.
+    base = simulator.url if port == "whm" else simulator.cpanel_url
+    for path in ["/execute/Tokens/list", "/json-api/listaccts?api.version=1"]:
+        response = get(f"{base}{path}", headers={"Authorization": header})
+        assert (response.status_code, response.text) == (403, ACCESS_DENIED)
 
 
 def test_the_scope_refusal_comes_before_the_token_is_checked(simulator: Simulator) -> None:
@@ -450,9 +482,57 @@ def test_a_password_reaches_cpanels_port_but_not_whms_api_there(simulator: Simul
     assert response.status_code == 404
 
 
-def test_an_unknown_uapi_function_is_a_status_0_result(acme: Uapi) -> None:
+def test_an_unknown_uapi_function_is_a_status_0_result_in_cpanels_words(acme: Uapi) -> None:
+    # Cpanel/API.pm:377.
     assert acme.errors("Tokens", "create_limited", {"name": "x"}) == [
-        "Could not find function “create_limited” in module “Tokens”."
+        "The system could not find the function “create_limited” in the module “Tokens”."
+    ]
+
+
+def test_an_unknown_uapi_module_is_a_status_0_result_in_cpanels_words(acme: Uapi) -> None:
+    # Cpanel/API.pm:342 around Cpanel::Exception::ModuleLoadError and perl's own message.
+    (error,) = acme.errors("Nosuch", "list")
+    assert error.startswith(
+        "Failed to load module “Nosuch”: The system failed to load the module "
+        "“Cpanel::API::Nosuch” because of an error: Can't locate Cpanel/API/Nosuch.pm in @INC "
+        "(you may need to install the Cpanel::API::Nosuch module) (@INC contains: "
+    )
+    assert error.endswith("BEGIN failed--compilation aborted at (eval 1) line 1.\n")
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "error"),
+    [
+        ("Tokens", "_private", "Illegal function name: _private"),
+        ("Tokens", "li-st", "Illegal function name: li-st"),
+        (
+            "To-kens",
+            "list",
+            (
+                "Failed to load module “To-kens”: "
+                "“Cpanel::API::To-kens” is not a valid name for a Perl module."
+            ),
+        ),
+        (
+            "To'kens",
+            "list",
+            (
+                "Failed to load module “To'kens”: "
+                "Module names with single-quotes are prohibited. (Cpanel::API::To'kens)"
+            ),
+        ),
+    ],
+)
+def test_names_cpanel_will_not_look_up_are_refused_in_its_words(
+    acme: Uapi, module: str, function: str, error: str
+) -> None:
+    assert acme.errors(module, function) == [error]
+
+
+def test_the_feature_is_checked_before_the_function_exists(cpanel: Any) -> None:
+    # Cpanel::API::execute checks the module's _needs_feature before it looks for the function.
+    assert cpanel(password=BAKERY).errors("Tokens", "create_limited") == [
+        "You do not have the feature “apitokens”."
     ]
 
 

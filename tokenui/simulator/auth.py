@@ -90,6 +90,17 @@ def _allowed_from(token: StoredToken, peer: IPAddress) -> bool:
     return any(peer in ipaddress.ip_network(item) for item in token.whitelist_ips)
 
 
+def cpanel_header_refused(authorization: str | None) -> bool:
+    """Whether a `cpanel USER:TOKEN` header is refused as a bad password before anything else,
+    the request's path included: cpsrvd does so for a header without a token or a user name
+    (Cpanel/Server/Auth/HTTP.pm, _handle, before handle_cpanel_api_token's path check)."""
+    if scheme(authorization) != CPANEL_SCHEME:
+        return False
+    _, _, credentials = (authorization or "").strip().partition(" ")
+    user, _, token = credentials.strip().partition(":")
+    return not user or not token
+
+
 def authenticate_cpanel(store: Store, authorization: str | None, now: int) -> CpanelCaller | None:
     """The cPanel account an Authorization header names (`cpanel USER:TOKEN`, or Basic with the
     account's password), or None for anything cPanel refuses, without saying why."""

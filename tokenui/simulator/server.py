@@ -7,6 +7,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import re
 import socket
 import ssl
 import sys
@@ -28,6 +29,7 @@ from .auth import (
     IPAddress,
     authenticate,
     authenticate_cpanel,
+    cpanel_header_refused,
     scheme,
 )
 from .controls import Controls, LoggedRequest, TakenFault
@@ -43,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/json-api/"
 UAPI_PREFIX = "/execute/"
+UAPI_PATH = re.compile(r"/execute/([^/]+)/(.+)")
 # cPanel API 2 (and the older API 1) on the cPanel port, told apart by cpanel_jsonapi_apiversion.
 CPANEL_JSON_API = "/json-api/cpanel"
 WHM = "whm"
@@ -341,6 +344,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(BAD_BODY)
         elif url.path.startswith(CONTROL_PREFIX):
             self._send(self._control(url.path.removeprefix(CONTROL_PREFIX), body))
+        elif cpanel_header_refused(self.headers.get("Authorization")):
+            # A bad password, whatever the path: cpsrvd says so before it looks at the path.
+            self._finish(url.path, Params([]), None, None, ACCESS_DENIED)
         elif self.server.service == CPANEL:
             self._route_cpanel(url.path, url.query, body)
         elif scheme(self.headers.get("Authorization")) == CPANEL_SCHEME:
@@ -451,8 +457,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route_cpanel(self, path: str, query: str, body: bytes) -> None:
         token = scheme(self.headers.get("Authorization")) == CPANEL_SCHEME
-        module, _, function = path.removeprefix(UAPI_PREFIX).partition("/")
-        if path.startswith(UAPI_PREFIX) and module and function and "/" not in function:
+        if path.startswith(UAPI_PREFIX):
+            # cpsrvd admits a token to any ./execute/ path (Auth/HTTP.pm:65) and reads the
+            # module and function as Handlers/Api.pm:171 does; UAPI judges the names.
+            match = UAPI_PATH.match(path)
+            module, function = match.groups() if match else ("", "")
             self._uapi(module, function, self._params(query, body))
         elif path == CPANEL_JSON_API:
             self._api_2(self._params(query, body), token=token)

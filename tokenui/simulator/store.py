@@ -126,8 +126,9 @@ class SimUser:
 
 
 def expired(expires_at: Expiry, now: int) -> bool:
-    """Whether a token with this expiry no longer works at `now`: None and "" never expire."""
-    return isinstance(expires_at, int) and expires_at <= now
+    """Whether a token with this expiry no longer works at `now`: None and "" never expire,
+    and a token still works in its last second (`$expires_at < time()`, APITokens.pm:142)."""
+    return isinstance(expires_at, int) and expires_at < now
 
 
 def holds(acls: Collection[str], acl: str) -> bool:
