@@ -110,13 +110,16 @@ def authenticate_cpanel(store: Store, authorization: str | None, now: int) -> Cp
             name, found, secret = credentials.strip().partition(":")
             token = store.cpanel_token_by_secret(name, secret) if found else None
             account = store.account(name) if token and not token.expired(now) else None
-            if token is None or account is None:
+            # cPanel lets no one into a suspended account, by token or password.
+            if token is None or account is None or account.suspend_reason is not None:
                 return None
             return CpanelCaller(account, "token", token.name, token.read_only)
         case "basic":
             user, password = _basic_credentials(credentials.strip())
             account = store.check_cpanel_password(user, password) if user else None
-            return CpanelCaller(account, "password") if account else None
+            if account is None or account.suspend_reason is not None:
+                return None
+            return CpanelCaller(account, "password")
         case _:
             return None
 

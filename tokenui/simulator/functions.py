@@ -346,6 +346,41 @@ def _creation_log(account: Account) -> str:
     return "\n".join(lines) + "\n"
 
 
+def suspendacct(call: Call) -> None:
+    """Whostmgr/API/1/Accounts.pm:1083-1099: access first; then scripts/suspendacct, whose
+    printout is the reply's `output.raw` (and which answers OK for an account already suspended,
+    saying so there)."""
+    user = call.params.first("user") or ""
+    account = account_access(call, user)
+    if call.store.suspend_account(account.user, call.params.first("reason") or ""):
+        log = "".join(
+            [
+                "Changing Shell to /bin/false...Done\n",
+                "Locking Password...Done\n",
+                "Suspending websites...\n",
+                "Suspending outgoing email....Done\n",
+                f"{user}'s account has been suspended\n",
+            ]
+        )
+    else:
+        log = (
+            f"User '{user}' is already suspended. "
+            "Provide '--force' argument if you wish to do this.\n"
+        )
+    call.metadata["output"] = {"raw": log}
+
+
+def removeacct(call: Call) -> None:
+    """Whostmgr/API/1/Accounts.pm:785-811: `user` (or `username`), access, then the removal,
+    whose reason is "USER account removed" (Whostmgr/Accounts/Remove.pm:678). The account's
+    cPanel tokens, sign-in and mailboxes go with it."""
+    user = call.params.first("user") or call.params.first("username") or ""
+    account = account_access(call, user)
+    call.store.remove_account(account.user)
+    call.metadata["reason"] = f"{user} account removed"
+    call.metadata["output"] = {"raw": f"User: {user}\nDomain: {account.domain}\n"}
+
+
 def uapi_cpanel(call: Call) -> Data:
     """A UAPI function run as one of the caller's cPanel accounts; its result in `data.uapi`
     (Whostmgr/API/1/Cpanel.pm:768-816): the three parameters first, then the account."""
@@ -400,6 +435,8 @@ FUNCTIONS: dict[str, WhmFunction] = {
         WhmFunction("listaccts", listaccts, "list-accts"),
         WhmFunction("createacct", createacct, "create-acct"),
         WhmFunction("uapi_cpanel", uapi_cpanel, CPANEL_API),
+        WhmFunction("suspendacct", suspendacct, "suspend-acct"),
+        WhmFunction("removeacct", removeacct, "kill-acct"),
     )
 }
 
@@ -587,7 +624,9 @@ def _account_data(account: Account) -> Data:
         "owner": account.owner,
         "ip": account.ip,
         "suspended": int(account.suspend_reason is not None),
-        "suspendreason": account.suspend_reason or "not suspended",
+        "suspendreason": (
+            "not suspended" if account.suspend_reason is None else account.suspend_reason
+        ),
         "unix_startdate": account.create_time,
         "startdate": time.strftime("%y %b %d %H:%M", time.gmtime(account.create_time)),
         "partition": "home",

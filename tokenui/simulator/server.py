@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import ACCESS_DENIED, JSON, Reply, answer, encode_json
+from .api2 import api_2_reply, cpanel_through_whm
 from .auth import (
     CPANEL_SCHEME,
     Caller,
@@ -352,6 +353,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif scheme(self.headers.get("Authorization")) == CPANEL_SCHEME:
             # A cPanel token opens no door on WHM's port.
             self._refuse_token_scope(url.path)
+        elif url.path == CPANEL_JSON_API:
+            self._cpanel_through_whm(self._params(url.query, body))
         elif url.path.startswith(API_PREFIX) and url.path != API_PREFIX:
             self._api(url.path.removeprefix(API_PREFIX), url.query, body)
         else:
@@ -448,6 +451,21 @@ class _Handler(BaseHTTPRequestHandler):
             time=time.time(),
         )
 
+    def _cpanel_through_whm(self, params: Params) -> None:
+        """WHM's `cpanel` function: a cPanel API 2 call run as one of the caller's accounts."""
+        simulator = self.server.simulator
+        now = int(time.time())
+        caller: Caller | None = None
+        try:
+            caller = authenticate(
+                simulator.store, self.headers.get("Authorization"), self._peer(), now
+            )
+            reply = cpanel_through_whm(simulator.store, caller, params)
+        except Exception:
+            logger.exception("cpanel failed")
+            reply = INTERNAL_ERROR
+        self._finish("cpanel", params, caller, None, reply)
+
     def _refuse_token_scope(self, path: str) -> None:
         """A cPanel token off UAPI and API 2: refused before the token is even looked at, as
         cpsrvd does (it checks the path while it reads the headers)."""
@@ -510,7 +528,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif caller is None:
             reply = ACCESS_DENIED
         else:
-            reply = _api_2_reply(simulator.store, caller, module, function)
+            reply = api_2_reply(simulator.store, caller.account.user, module, function)
         self._finish(f"{module}::{function}", params, caller, None, reply)
 
     def _hang(self, cleared: int) -> None:
@@ -578,24 +596,3 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, TypeError) as exc:
             return Reply(400, "text/plain", f"{exc}\n".encode())
         return Reply(200, JSON, encode_json(spec))
-
-
-def _api_2_reply(store: Store, caller: CpanelCaller, module: str, function: str) -> Reply:
-    """API 2's `cpanelresult` for Email::listpops; any other function is an API 2 error (its
-    wording inferred)."""
-    base = {"apiversion": 2, "module": module, "func": function}
-    if (module, function) == ("Email", "listpops"):
-        data = [
-            {"email": f"{local}@{domain}", "login": f"{local}@{domain}"}
-            for local, domain in store.pops(caller.account.user)
-        ]
-        payload = {**base, "data": data, "event": {"result": 1}}
-        return Reply(200, JSON, encode_json({"cpanelresult": payload}), 1)
-    error = f"Could not find function “{function}” in module “{module}”."
-    payload = {
-        **base,
-        "data": {"reason": error, "result": 0},
-        "error": error,
-        "event": {"result": 0},
-    }
-    return Reply(200, JSON, encode_json({"cpanelresult": payload}), 0)

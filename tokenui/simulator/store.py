@@ -415,6 +415,22 @@ class Store:
             ).fetchone()
         return Account(*row) if row else None
 
+    def suspend_account(self, user: str, reason: str) -> bool:
+        """Suspend the account; False when it was suspended already (and is left as it was)."""
+        with self._db.connection() as conn:
+            cursor = conn.execute(
+                "UPDATE accounts SET suspend_reason = ? WHERE user = ? AND suspend_reason IS NULL",
+                (reason, user),
+            )
+        return cursor.rowcount > 0
+
+    def remove_account(self, user: str) -> None:
+        """Remove the account and all it had: its cPanel sign-in, tokens and mailboxes (WHM
+        revokes a removed account's API tokens)."""
+        with self._db.transaction() as conn:
+            for table in ("accounts", "cpanel_logins", "cpanel_tokens", "pops"):
+                conn.execute(f"DELETE FROM {table} WHERE user = ?", (user,))  # noqa: S608
+
     # --- cPanel accounts -----------------------------------------------------------------------
 
     def check_cpanel_password(self, user: str, password: str) -> Account | None:

@@ -243,6 +243,11 @@ def email_list_pops(call: UapiCall) -> list[Result]:
     return boxes
 
 
+def email_count_pops(call: UapiCall) -> int:
+    # The account's mailboxes, not its main account (Cpanel::Email::Count::__count_pops).
+    return len(call.store.pops(call.account.user))
+
+
 def _length_required(params: Params, key: str) -> str:
     """cPanel's Cpanel::Args::get_length_required, in its words."""
     value = params.first(key)
@@ -260,4 +265,5 @@ FUNCTIONS: dict[tuple[str, str], UapiFunction] = {
     ("Tokens", "revoke"): UapiFunction(tokens_revoke, writes=True),
     ("Email", "add_pop"): UapiFunction(email_add_pop, writes=True),
     ("Email", "list_pops"): UapiFunction(email_list_pops, writes=False),
+    ("Email", "count_pops"): UapiFunction(email_count_pops, writes=False),
 }
