@@ -211,5 +211,7 @@ def test_applist_names_only_the_functions_the_caller_may_call(
         "createacct",
         "listaccts",
         "myprivs",
+        "removeacct",
+        "suspendacct",
         "uapi_cpanel",
     ]

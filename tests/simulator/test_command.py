@@ -228,8 +228,8 @@ def test_command_seeds_the_given_cpanel_accounts_instead_of_the_demo_passwords(
     created = post(f"{cpanel_url}/execute/Tokens/create_full_access", data={"name": "t"}, auth=shop)
     assert created.json()["status"] == 1
     assert get(f"{cpanel_url}/execute/Tokens/list", auth=("acme", "new-acme-pass")).json() == {
-        "status": 1, "errors": None, "messages": None, "warnings": None, "metadata": {},
-        "data": [],
+        "status": 1, "errors": None, "messages": None, "warnings": None,
+        "metadata": {"transformed": 1}, "data": [],
     }  # fmt: skip
     garage = next(a for a in DEMO_CPANEL_ACCOUNTS if a.user == "garage")
     refused = get(f"{cpanel_url}/execute/Tokens/list", auth=(garage.user, garage.password))

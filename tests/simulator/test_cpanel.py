@@ -12,7 +12,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import ACCESS_DENIED, DEMO_RESELLER, DEMO_ROOT, SYSTEM_TRUST, get, post
+from tests.helpers import (
+    ACCESS_DENIED,
+    DEMO_RESELLER,
+    DEMO_ROOT,
+    SYSTEM_TRUST,
+    cpanel_call,
+    get,
+    post,
+)
 from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, Simulator
 
 DAY = 86400
@@ -111,6 +119,8 @@ def new_token(caller: Uapi, name: str = "new-token", **params: str) -> str:
 def test_list_is_the_bare_result_with_each_token_in_cpanels_shape(acme: Uapi) -> None:
     body = acme.result("Tokens", "list")
     assert body["status"] == 1
+    # An array result is transformed (filters, sorts, paging) and says so (Cpanel/API.pm:416).
+    assert body["metadata"] == {"transformed": 1}
     assert (body["errors"], body["messages"], body["warnings"]) == (None, None, None)
     tokens = {token["name"]: token for token in body["data"]}
     assert set(tokens) == DEMO_CPANEL_TOKENS
@@ -122,7 +132,7 @@ def test_list_is_the_bare_result_with_each_token_in_cpanels_shape(acme: Uapi) ->
         "features": [],
     }
     assert tokens["stats-reader"]["readonly"] == 1
-    assert tokens["stats-reader"]["has_full_access"] == 0
+    assert tokens["stats-reader"]["has_full_access"] == 1
     assert all("readonly" not in t for n, t in tokens.items() if n != "stats-reader")
 
 
@@ -144,8 +154,11 @@ def test_list_answers_get_as_well_as_post(acme: Uapi) -> None:
 
 def test_create_returns_only_create_time_and_a_secret_shown_once(acme: Uapi) -> None:
     before = int(time.time())
-    data = acme.ok("Tokens", "create_full_access", {"name": "ci-deploy"})
+    body = acme.result("Tokens", "create_full_access", {"name": "ci-deploy"})
+    data = body["data"]
     assert set(data) == {"create_time", "token"}
+    # Only an array result is transformed (Cpanel/API.pm:267).
+    assert body["metadata"] == {}
     assert before <= data["create_time"] <= time.time()
     assert len(data["token"]) == 32
     assert data["token"].isalnum()
@@ -168,10 +181,16 @@ def test_create_with_a_future_expiry_keeps_it(acme: Uapi) -> None:
     assert listed["expires_at"] == expires_at
 
 
-@pytest.mark.parametrize("expires_at", ["0", ""])
-def test_create_with_zero_or_empty_expiry_never_expires(acme: Uapi, expires_at: str) -> None:
-    acme.ok("Tokens", "create_full_access", {"name": "forever", "expires_at": expires_at})
-    assert {t["name"]: t for t in acme.ok("Tokens", "list")}["forever"]["expires_at"] is None
+@pytest.mark.parametrize(("expires_at", "listed"), [("0", None), ("", "")])
+def test_create_with_zero_or_empty_expiry_never_expires(
+    acme: Uapi, simulator: Simulator, expires_at: str, listed: str | None
+) -> None:
+    # An empty value skips the check and is kept as it came (Validate.pm:104-105).
+    secret = acme.ok("Tokens", "create_full_access", {"name": "forever", "expires_at": expires_at})[
+        "token"
+    ]
+    assert {t["name"]: t for t in acme.ok("Tokens", "list")}["forever"]["expires_at"] == listed
+    assert cpanel_call(simulator, "acme", secret).json()["status"] == 1
 
 
 @pytest.mark.parametrize(
@@ -389,7 +408,7 @@ def test_a_cpanel_token_gets_the_scope_refusal_on_whms_port(
 
 
 @pytest.mark.parametrize(
-    "path", ["/json-api/listaccts?api.version=1", "/frontend/jupiter/index.html", "/execute/Tokens"]
+    "path", ["/json-api/listaccts?api.version=1", "/frontend/jupiter/index.html"]
 )
 def test_a_cpanel_token_gets_the_scope_refusal_off_uapi_on_cpanels_port(
     acme: Uapi, simulator: Simulator, path: str
@@ -399,6 +418,38 @@ def test_a_cpanel_token_gets_the_scope_refusal_off_uapi_on_cpanels_port(
         f"{simulator.cpanel_url}{path}", headers={"Authorization": f"cpanel {ACME[0]}:{secret}"}
     )
     assert (response.status_code, response.text) == (403, TOKEN_SCOPE)
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        (
+            "/execute/Tokens",
+            "Failed to load module “”: “Cpanel::API::” is not a valid name for a Perl module.",
+        ),
+        ("/execute/Tokens/list/extra", "Illegal function name: list/extra"),
+    ],
+)
+def test_a_cpanel_token_is_admitted_to_any_execute_path(
+    acme: Uapi, simulator: Simulator, path: str, error: str
+) -> None:
+    # cpsrvd admits a token to every ./execute/ path (Auth/HTTP.pm:65); UAPI judges the rest,
+    # reading the names as Handlers/Api.pm:171 does.
+    response = cpanel_call(simulator, "acme", new_token(acme), path)
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["errors"]) == (0, [error])
+
+
+@pytest.mark.parametrize("port", ["whm", "cpanel"])
+@pytest.mark.parametrize("header", ["cpanel acme:", "cpanel :ABC", "cpanel acme"])
+def test_a_cpanel_header_without_a_user_or_token_is_a_bad_password_on_any_path(
+    simulator: Simulator, port: str, header: str
+) -> None:
+    # Auth/HTTP.pm's _handle calls badpass before the path is looked at.
+    base = simulator.url if port == "whm" else simulator.cpanel_url
+    for path in ["/execute/Tokens/list", "/json-api/listaccts?api.version=1"]:
+        response = get(f"{base}{path}", headers={"Authorization": header})
+        assert (response.status_code, response.text) == (403, ACCESS_DENIED)
 
 
 def test_the_scope_refusal_comes_before_the_token_is_checked(simulator: Simulator) -> None:
@@ -431,14 +482,90 @@ def test_a_password_reaches_cpanels_port_but_not_whms_api_there(simulator: Simul
     assert response.status_code == 404
 
 
-def test_an_unknown_uapi_function_is_a_status_0_result(acme: Uapi) -> None:
+def test_an_unknown_uapi_function_is_a_status_0_result_in_cpanels_words(acme: Uapi) -> None:
+    # Cpanel/API.pm:377.
     assert acme.errors("Tokens", "create_limited", {"name": "x"}) == [
-        "Could not find function “create_limited” in module “Tokens”."
+        "The system could not find the function “create_limited” in the module “Tokens”."
     ]
 
 
+def test_an_unknown_uapi_module_is_a_status_0_result_in_cpanels_words(acme: Uapi) -> None:
+    # Cpanel/API.pm:342 around Cpanel::Exception::ModuleLoadError and perl's own message.
+    (error,) = acme.errors("Nosuch", "list")
+    assert error.startswith(
+        "Failed to load module “Nosuch”: The system failed to load the module "
+        "“Cpanel::API::Nosuch” because of an error: Can't locate Cpanel/API/Nosuch.pm in @INC "
+        "(you may need to install the Cpanel::API::Nosuch module) (@INC contains: "
+    )
+    assert error.endswith("BEGIN failed--compilation aborted at (eval 1) line 1.\n")
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "error"),
+    [
+        ("Tokens", "_private", "Illegal function name: _private"),
+        ("Tokens", "li-st", "Illegal function name: li-st"),
+        (
+            "To-kens",
+            "list",
+            (
+                "Failed to load module “To-kens”: "
+                "“Cpanel::API::To-kens” is not a valid name for a Perl module."
+            ),
+        ),
+        (
+            "To'kens",
+            "list",
+            (
+                "Failed to load module “To'kens”: "
+                "Module names with single-quotes are prohibited. (Cpanel::API::To'kens)"
+            ),
+        ),
+    ],
+)
+def test_names_cpanel_will_not_look_up_are_refused_in_its_words(
+    acme: Uapi, module: str, function: str, error: str
+) -> None:
+    assert acme.errors(module, function) == [error]
+
+
+def test_the_feature_is_checked_before_the_function_exists(cpanel: Any) -> None:
+    # Cpanel::API::execute checks the module's _needs_feature before it looks for the function.
+    assert cpanel(password=BAKERY).errors("Tokens", "create_limited") == [
+        "You do not have the feature “apitokens”."
+    ]
+
+
+READ_ONLY = "This API token is read-only. It cannot run this function."
+
+
+def test_create_full_access_with_readonly_1_makes_a_read_only_token(
+    acme: Uapi, cpanel: Any
+) -> None:
+    secret = new_token(acme, "reader", readonly="1")
+    listed = {t["name"]: t for t in acme.ok("Tokens", "list")}["reader"]
+    # 11.137's spec: readonly is orthogonal to has_full_access, present only when 1.
+    assert (listed["has_full_access"], listed["readonly"]) == (1, 1)
+    reader = cpanel(token=("acme", secret))
+    assert {t["name"] for t in reader.ok("Tokens", "list")} >= {"reader"}
+    for function, params in [
+        ("create_full_access", {"name": "more"}),
+        ("rename", {"name": "reader", "new_name": "writer"}),
+        ("revoke", {"name": "deploy-script"}),
+    ]:
+        assert reader.errors("Tokens", function, params) == [READ_ONLY]
+    assert {t["name"] for t in acme.ok("Tokens", "list")} == DEMO_CPANEL_TOKENS | {"reader"}
+
+
+@pytest.mark.parametrize("readonly", ["0", ""])
+def test_create_full_access_with_readonly_0_or_empty_makes_an_ordinary_token(
+    acme: Uapi, readonly: str
+) -> None:
+    new_token(acme, "writer", readonly=readonly)
+    assert "readonly" not in {t["name"]: t for t in acme.ok("Tokens", "list")}["writer"]
+
+
 def test_a_read_only_token_may_read_but_not_write(simulator: Simulator, cpanel: Any) -> None:
-    # The API makes only full-access tokens: a read-only one is stored directly.
     secret = simulator.store.add_cpanel_token(
         "acme", "reader", create_time=int(time.time()), expires_at=None, read_only=True
     )

@@ -9,9 +9,17 @@ import pytest
 
 from tests.helpers import Params, Whm, numbered_params
 from tokenui.simulator import Simulator
+from tokenui.simulator.functions import FunctionFailed, expiry
 
 PAST = "1609372800"
-TOO_BIG = str(2**63)  # one past the largest signed 64-bit integer
+# Cpanel/Validate/Time.pm:64: "the largest value that will not cause EOVERFLOW on most systems".
+MAX_EPOCH = "67767976233521999"
+TOO_BIG = "67767976233522000"
+# Validate.pm:157-158: MissingParameters names the validator it was raised in.
+MISSING_NAME = (
+    "Provide the “name” parameter for the "
+    "“Cpanel::Security::Authn::APITokens::Validate::validate_creation” function."
+)
 BAD_NAME = (
     "“{}” is not a valid API token name. An API token name must not be longer than 50 "
     "characters and may only contain the following characters: a-z A-Z 0-9 _ -"
@@ -33,7 +41,7 @@ def future() -> str:
     ("params", "reason"),
     [
         ({}, "The parameter “token_name” is required."),
-        ({"token_name": ""}, "The parameter “token_name” is required."),
+        ({"token_name": ""}, MISSING_NAME),
         ({"token_name": "has space"}, BAD_NAME.format("has space")),
         ({"token_name": "dot.ted"}, BAD_NAME.format("dot.ted")),
         ({"token_name": "ünïcode"}, BAD_NAME.format("ünïcode")),
@@ -58,9 +66,7 @@ def future() -> str:
         ),
         ({"token_name": "t", "expires_at": "abc"}, "“abc” is not a valid UNIX epoch timestamp."),
         ({"token_name": "t", "expires_at": "-5"}, "“-5” is not a valid UNIX epoch timestamp."),
-        ({"token_name": "t", "expires_at": ""}, "“” is not a valid UNIX epoch timestamp."),
         ({"token_name": "t", "expires_at": PAST}, f"The “{PAST}” value must be a future date."),
-        # Past what a signed 64-bit integer (SQLite's, Perl's) holds.
         (
             {"token_name": "t", "expires_at": TOO_BIG},
             f"“{TOO_BIG}” is not a valid UNIX epoch timestamp.",
@@ -101,14 +107,28 @@ def future() -> str:
             {"token_name": "t", **numbered_params("whitelist_ip", ["192.0.2.1", ""])},
             "The “whitelist_ip” arguments cannot be empty.",
         ),
+        # Only a value without length is empty (Utils.pm:97): a space is a bad address.
         (
             {"token_name": "t", "whitelist_ip": " "},
-            "The “whitelist_ip” arguments cannot be empty.",
+            "Invalid IP address or CIDR range specified:  ",
         ),
     ],
 )
 def test_create_refuses_with_whms_reason(root: Whm, params: Params, reason: str) -> None:
     assert root.reason("api_token_create", params) == CREATE_FAILED + reason
+
+
+def test_an_empty_expiry_is_kept_as_whm_keeps_it_and_never_expires(
+    root: Whm, connect: Callable[..., Whm]
+) -> None:
+    # Validate.pm:104-105 returns at once for a value without length; Tokens.pm:591 passes it on.
+    params = {"token_name": "blank", "acl-0": "list-accts", "expires_at": ""}
+    created = root.ok("api_token_create", params)
+    assert created["expires_at"] == ""
+    assert root.ok("api_token_list")["tokens"]["blank"]["expires_at"] == ""
+    assert connect(token=("root", created["token"])).ok("listaccts")["acct"]
+    updated = root.ok("api_token_update", {"token_name": "reporting", "expires_at": ""})
+    assert updated["expires_at"] == ""
 
 
 def test_create_rejects_name_over_50_chars_and_accepts_50(root: Whm) -> None:
@@ -120,10 +140,10 @@ def test_create_rejects_name_over_50_chars_and_accepts_50(root: Whm) -> None:
 
 @pytest.mark.parametrize(
     "expires_at",
-    ["300000000000", str(2**63 - 1), "00300000000000"],
-    ids=["year-11476", "max", "zeros"],
+    ["300000000000", MAX_EPOCH, "00300000000000", f"0{MAX_EPOCH}"],
+    ids=["year-11476", "max", "zeros", "max-with-a-zero"],
 )
-def test_create_and_update_keep_any_future_expiry_that_fits_64_bits(
+def test_create_and_update_keep_any_future_expiry_up_to_whms_cap(
     root: Whm, expires_at: str
 ) -> None:
     stored = int(expires_at)
@@ -134,12 +154,54 @@ def test_create_and_update_keep_any_future_expiry_that_fits_64_bits(
     assert updated["expires_at"] == stored
 
 
-def test_create_rejects_expiry_of_now(root: Whm) -> None:
-    # Strictly in the future: this second is already too late.
-    now = str(int(time.time()))
-    assert root.reason("api_token_create", {"token_name": "t", "expires_at": now}) == (
-        f"{CREATE_FAILED}The “{now}” value must be a future date."
+def test_an_expiry_of_now_is_accepted_and_the_second_before_refused(root: Whm) -> None:
+    # Validate.pm:109 refuses only `$time < time()`: this very second is still accepted. Over
+    # HTTP the server's clock may have ticked on, so "now" is checked at the rule itself.
+    assert expiry("1732312345", 1732312345) == 1732312345
+    with pytest.raises(FunctionFailed, match="must be a future date"):
+        expiry("1732312344", 1732312345)
+    before = str(int(time.time()) - 1)
+    assert root.reason("api_token_create", {"token_name": "t", "expires_at": before}) == (
+        f"{CREATE_FAILED}The “{before}” value must be a future date."
     )
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        # The ACLs are checked before anything but the name's presence (Tokens.pm:573)…
+        (
+            {"token_name": "", "acl": "foo", "whitelist_ip": "", "expires_at": "x"},
+            "Invalid or unauthorized ACL specified: foo",
+        ),
+        # …then empty IPs (Tokens.pm:574)…
+        (
+            {"token_name": "", "whitelist_ip": "", "expires_at": "x"},
+            "The “whitelist_ip” arguments cannot be empty.",
+        ),
+        # …then an empty name (Validate.pm:157)…
+        ({"token_name": "", "expires_at": "x", "whitelist_ip": "bad"}, MISSING_NAME),
+        # …then expiry, name and IPs, in the order of their keys (Validate.pm:180).
+        (
+            {"token_name": "bad name", "expires_at": "x", "whitelist_ip": "bad"},
+            "“x” is not a valid UNIX epoch timestamp.",
+        ),
+        (
+            {"token_name": "bad name", "whitelist_ip": "bad"},
+            BAD_NAME.format("bad name"),
+        ),
+    ],
+    ids=["acls", "empty-ips", "empty-name", "expiry", "name"],
+)
+def test_create_checks_in_whms_order(root: Whm, params: Params, reason: str) -> None:
+    assert root.reason("api_token_create", params) == CREATE_FAILED + reason
+
+
+def test_any_among_the_ips_clears_the_list(root: Whm) -> None:
+    # Tokens.pm:579-582: `any` anywhere in the list wins over the addresses beside it.
+    params = {"token_name": "anywhere", **numbered_params("whitelist_ip", ["192.0.2.1", "any"])}
+    assert "whitelist_ips" not in root.ok("api_token_create", params)
+    assert "whitelist_ips" not in root.ok("api_token_list")["tokens"]["anywhere"]
 
 
 @pytest.mark.parametrize("acl", ["kill-acct", "all", "software-other-plugin"])
@@ -223,6 +285,15 @@ def test_create_normalises_the_ip_list(
         ({"new_name": "x"}, "The parameter “token_name” is required."),
         ({"token_name": "reporting"}, "Specify a new name, updated ACLs, or IPs."),
         ({"token_name": "nope", "new_name": "x"}, "The API token “nope” does not exist."),
+        # The token is looked up before anything else is checked (Write.pm:423-452).
+        ({"token_name": "nope"}, "The API token “nope” does not exist."),
+        ({"token_name": "nope", "expires_at": "soon"}, "The API token “nope” does not exist."),
+        ({"token_name": ""}, "The API token “” does not exist."),
+        # An expiry is checked before the new name, both before "nothing to change".
+        (
+            {"token_name": "reporting", "new_name": "bad name", "expires_at": "soon"},
+            "“soon” is not a valid UNIX epoch timestamp.",
+        ),
         (
             {"token_name": "reporting", "new_name": "monitoring"},
             "An API token with the name “monitoring” already exists.",
@@ -281,19 +352,41 @@ def test_update_cannot_reach_another_users_token(root: Whm, reseller: Whm) -> No
     )
 
 
-@pytest.mark.parametrize(
-    "params", [{}, {"token_name": ""}, numbered_params("token_name", ["", ""])], ids=str
-)
-def test_revoke_without_names_is_refused(root: Whm, params: Params) -> None:
-    assert root.reason("api_token_revoke", params) == (
+def test_revoke_without_names_is_refused(root: Whm) -> None:
+    assert root.reason("api_token_revoke", {}) == (
         f"{REVOKE_FAILED}Provide at least one “token_name” argument."
     )
 
 
-def test_get_details_requires_the_token(root: Whm) -> None:
-    assert (
-        root.reason("api_token_get_details") == f"{READ_FAILED}The parameter “token” is required."
-    )
+@pytest.mark.parametrize(
+    "params", [{"token_name": ""}, numbered_params("token_name", ["", ""])], ids=str
+)
+def test_revoke_of_an_empty_name_succeeds_and_revokes_nothing(root: Whm, params: Params) -> None:
+    # Tokens.pm:461-463 refuses only when no token_name key was sent at all.
+    before = set(root.ok("api_token_list")["tokens"])
+    assert root.ok("api_token_revoke", params) == {}
+    assert set(root.ok("api_token_list")["tokens"]) == before
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        (
+            {},
+            (
+                "Provide the “token” parameter for the "
+                "“Whostmgr::API::1::Tokens::api_token_get_details” function."
+            ),
+        ),
+        ({"token": ""}, "The value of “token” may not be empty."),
+    ],
+    ids=["missing", "empty"],
+)
+def test_get_details_requires_the_token_without_the_prefix(
+    root: Whm, params: Params, reason: str
+) -> None:
+    # Tokens.pm:184 reads `token` outside the try that adds "The system failed to …".
+    assert root.reason("api_token_get_details", params) == reason
 
 
 @pytest.mark.parametrize(

@@ -37,9 +37,12 @@ def test_create_returns_the_record_and_the_secret_once(root: Whm) -> None:
     assert re.fullmatch(r"[A-Z0-9]{32}", data["token"])
 
 
-def test_create_without_acls_ips_or_expiry_leaves_them_out(root: Whm) -> None:
+def test_create_without_acls_or_ips_leaves_them_out_and_sends_a_null_expiry(root: Whm) -> None:
+    # WHM builds the record with a key slice (Write.pm:249-254): expires_at is always there,
+    # null when not sent; acls and whitelist_ips are deleted when empty (Write/whostmgr.pm).
     data = root.ok("api_token_create", {"token_name": "bare"})
-    assert list(data) == ["name", "create_time", "token"]
+    assert list(data) == ["name", "create_time", "expires_at", "token"]
+    assert data["expires_at"] is None
     assert root.ok("api_token_list")["tokens"]["bare"]["expires_at"] is None
 
 
@@ -47,7 +50,8 @@ def test_create_with_expires_at_0_never_expires(root: Whm) -> None:
     data = root.ok(
         "api_token_create", {"token_name": "forever", "acl": "list-accts", "expires_at": "0"}
     )
-    assert "expires_at" not in data
+    # Write/whostmgr.pm:100-102 turns 0 into undef: null in the reply.
+    assert data["expires_at"] is None
     assert root.ok("api_token_list")["tokens"]["forever"]["expires_at"] is None
 
 

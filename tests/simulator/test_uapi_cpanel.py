@@ -112,10 +112,36 @@ def test_accounts_made_by_createacct_belong_to_their_maker(reseller: Whm) -> Non
 
 
 @pytest.mark.parametrize("missing", ["cpanel.user", "cpanel.module", "cpanel.function"])
-def test_each_cpanel_parameter_is_required(root: Whm, missing: str) -> None:
+def test_each_cpanel_parameter_is_required_in_whms_words(root: Whm, missing: str) -> None:
     params = {"cpanel.user": "acme", "cpanel.module": "Tokens", "cpanel.function": "list"}
     del params[missing]
-    assert root.reason("uapi_cpanel", params) == f"The parameter “{missing}” is required."
+    # Utils.pm:46-55: MissingParameter names the API function it was raised for.
+    assert root.reason("uapi_cpanel", params) == (
+        f"Provide the “{missing}” parameter for the “Whostmgr::API::1::Cpanel::uapi_cpanel” "
+        "function."
+    )
+    # Utils.pm:57-66: Cpanel::Exception::Empty.
+    assert root.reason("uapi_cpanel", {**params, missing: ""}) == (
+        f"The value of “{missing}” may not be empty."
+    )
+
+
+def test_root_is_told_an_account_does_not_exist(root: Whm) -> None:
+    # Whostmgr::Authz::verify_account_access: hasroot() gets UserNotFound.
+    params = {"cpanel.user": "nosuchuser", "cpanel.module": "Tokens", "cpanel.function": "list"}
+    assert root.reason("uapi_cpanel", params) == "You do not have a user named “nosuchuser”."
+
+
+def test_a_root_token_without_all_reaches_only_roots_own_accounts(
+    root_token: Callable[..., Whm],
+) -> None:
+    # hasroot() is the `all` ACL of the call (Whostmgr/ACLS.pm), not the user's name.
+    narrow = root_token("cpanel-api", name="narrow")
+    assert nested(narrow, "acme", "Tokens", "list")["status"] == 1
+    assert narrow.reason(
+        "uapi_cpanel",
+        {"cpanel.user": "garage", "cpanel.module": "Tokens", "cpanel.function": "list"},
+    ) == ("You do not have access to an account named “garage”.")
 
 
 def test_the_cpanel_parameters_are_not_passed_to_the_function(

@@ -42,7 +42,6 @@ def test_function_failure_is_http_200_with_result_0_and_empty_data(root: Whm) ->
         ("api_token_create", {"token_name": "bad name"}, "create the API token"),
         ("api_token_update", {"token_name": "reporting"}, "update the API token"),
         ("api_token_revoke", {}, "revoke the API token"),
-        ("api_token_get_details", {}, "read the API tokens"),
     ],
 )
 def test_every_token_function_reason_carries_whms_prefix(

@@ -132,9 +132,10 @@ def test_list_tokens_reads_the_accounts_tokens_newest_first(
         "old-backup",
     ]
     by_name = {t.name: t for t in tokens}
+    # Read-only is orthogonal to full access (11.137's spec).
     assert by_name["stats-reader"].read_only
-    assert not by_name["stats-reader"].full_access
-    assert all(t.full_access and not t.read_only for t in tokens if t.name != "stats-reader")
+    assert all(t.full_access for t in tokens)
+    assert not any(t.read_only for t in tokens if t.name != "stats-reader")
     assert by_name["deploy-script"].expires is None
     assert by_name["old-backup"].expires < now < by_name["site-monitor"].expires
     assert all(t.created.tzinfo is UTC and t.features == () for t in tokens)
@@ -176,6 +177,34 @@ def test_create_token_without_an_expiry_never_expires(connect: Connect, way: Way
 
     assert created.token.expires is None
     assert {t.name: t.expires for t in cpanel.list_tokens()}["forever"] is None
+
+
+def test_create_token_read_only_makes_a_token_that_may_read_but_not_write(
+    connect: Connect, way: Way, simulator: Simulator
+) -> None:
+    sent: list[httpx.Request] = []
+    cpanel = connect(way, sent=sent)
+
+    created = cpanel.create_token("reader", expires=None, read_only=True)
+
+    assert b"readonly=1" in sent[-1].content
+    assert (created.token.full_access, created.token.read_only) == (True, True)
+    assert {t.name: t for t in cpanel.list_tokens()}["reader"] == created.token
+    assert _works(simulator, "garage", created.secret)
+    with make_http_client(simulator.cpanel_url) as http:
+        reader = CpanelClient.direct(http, Credential("garage", created.secret, "token"))
+        with pytest.raises(WhmApiError, match="read-only"):
+            reader.create_token("more", expires=None)
+    assert "more" not in _names(cpanel)
+
+
+def test_create_token_sends_no_readonly_unless_asked(connect: Connect, way: Way) -> None:
+    sent: list[httpx.Request] = []
+
+    created = connect(way, sent=sent).create_token("writer", expires=None)
+
+    assert b"readonly" not in sent[-1].content
+    assert not created.token.read_only
 
 
 def test_create_token_sends_the_expiry_as_whole_unix_seconds(connect: Connect, way: Way) -> None:

@@ -46,13 +46,14 @@ def http(stub: StubWhm, sent: list[httpx.Request]) -> Iterator[httpx.Client]:
 
 
 def _result(data: object, *, status: object = 1, errors: object = None) -> dict[str, object]:
-    """UAPI's bare result object, as cPanel's port sends it."""
+    """UAPI's bare result object, as cPanel's port sends it: an array result is marked
+    `transformed` (Cpanel/API.pm:416)."""
     return {
         "status": status,
         "errors": errors,
         "messages": None,
         "warnings": None,
-        "metadata": {},
+        "metadata": {"transformed": 1} if isinstance(data, list) else {},
         "data": data,
     }
 
@@ -280,7 +281,8 @@ def test_list_reads_full_access_and_read_only_loosely(
 
 
 @pytest.mark.parametrize(
-    "record", [{}, {"expires_at": None}, {"expires_at": 0}, {"features": None}]
+    "record",
+    [{}, {"expires_at": None}, {"expires_at": 0}, {"expires_at": ""}, {"features": None}],
 )
 def test_list_reads_absent_or_null_fields_as_never_and_none(
     answer: Answer, record: dict[str, object]

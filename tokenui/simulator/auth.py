@@ -90,6 +90,17 @@ def _allowed_from(token: StoredToken, peer: IPAddress) -> bool:
     return any(peer in ipaddress.ip_network(item) for item in token.whitelist_ips)
 
 
+def cpanel_header_refused(authorization: str | None) -> bool:
+    """Whether a `cpanel USER:TOKEN` header is refused as a bad password before anything else,
+    the request's path included: cpsrvd does so for a header without a token or a user name
+    (Cpanel/Server/Auth/HTTP.pm, _handle, before handle_cpanel_api_token's path check)."""
+    if scheme(authorization) != CPANEL_SCHEME:
+        return False
+    _, _, credentials = (authorization or "").strip().partition(" ")
+    user, _, token = credentials.strip().partition(":")
+    return not user or not token
+
+
 def authenticate_cpanel(store: Store, authorization: str | None, now: int) -> CpanelCaller | None:
     """The cPanel account an Authorization header names (`cpanel USER:TOKEN`, or Basic with the
     account's password), or None for anything cPanel refuses, without saying why."""
@@ -99,13 +110,16 @@ def authenticate_cpanel(store: Store, authorization: str | None, now: int) -> Cp
             name, found, secret = credentials.strip().partition(":")
             token = store.cpanel_token_by_secret(name, secret) if found else None
             account = store.account(name) if token and not token.expired(now) else None
-            if token is None or account is None:
+            # cPanel lets no one into a suspended account, by token or password.
+            if token is None or account is None or account.suspend_reason is not None:
                 return None
             return CpanelCaller(account, "token", token.name, token.read_only)
         case "basic":
             user, password = _basic_credentials(credentials.strip())
             account = store.check_cpanel_password(user, password) if user else None
-            return CpanelCaller(account, "password") if account else None
+            if account is None or account.suspend_reason is not None:
+                return None
+            return CpanelCaller(account, "password")
         case _:
             return None
 

@@ -23,9 +23,12 @@ type Data = dict[str, Any]
 ALL = "all"
 TOKEN_NAME = re.compile(r"[A-Za-z0-9_-]{1,50}")
 EPOCH = re.compile(r"[0-9]+")
-# The largest expires_at stored: a signed 64-bit integer, as SQLite's INTEGER and Perl's IV hold.
-MAX_EPOCH = 2**63 - 1
+# The largest expires_at WHM and cPanel take, "the largest value that will not cause EOVERFLOW on
+# most systems" (Cpanel/Validate/Time.pm:60-64).
+MAX_EPOCH = 67767976233521999
 MAX_EPOCH_DIGITS = len(str(MAX_EPOCH))
+# An `expires_at=` sent empty: stored and listed as it came, and it never expires.
+EMPTY_EXPIRY = ""
 CIDR_PREFIX = re.compile(r"[0-9]{1,3}")
 MAX_WHITELIST_IPS = 100
 # api_token_update's way of saying "no IP restriction".
@@ -46,6 +49,11 @@ class FunctionFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class BareFailure(FunctionFailed):
+    """WHM said no before a token function's own `try` (its reasons' prefix is set there), as
+    api_token_get_details reads `token`: the reason goes out without the prefix."""
 
 
 class Params:
@@ -118,6 +126,8 @@ def call_function(function: WhmFunction, call: Call) -> Data | None:
     """
     try:
         return function.run(call)
+    except BareFailure:
+        raise
     except FunctionFailed as failed:
         if function.failure is None:
             raise
@@ -133,12 +143,16 @@ def call_function(function: WhmFunction, call: Call) -> Data | None:
 
 
 def api_token_create(call: Call) -> Data:
-    name = token_name(_required(call.params, "token_name"))
-    sent_acls = call.params.values("acl")
-    acls = None if sent_acls is None else _grantable_acls(call.caller, sent_acls)
+    # WHM's order (Tokens.pm:564-597, Validate.pm:155-189): the name's presence, the ACLs, empty
+    # IPs; then the name's length, and expiry, name and IPs in the order of their keys' names.
+    name = _token_name_sent(call.params)
+    acls = _sent_acls(call)
+    sent_ips = _sent_ips(call.params)
+    if not name:
+        raise FunctionFailed(_missing_name("validate_creation"))
     raw_expiry = call.params.first("expires_at")
     expires_at = None if raw_expiry is None else expiry(raw_expiry, call.now)
-    sent_ips = call.params.values("whitelist_ip")
+    token_name(name)
     whitelist = () if sent_ips is None else _whitelist(sent_ips)
     try:
         secret = call.store.add_token(
@@ -155,10 +169,9 @@ def api_token_create(call: Call) -> Data:
         raise FunctionFailed(
             f"A conflicting API token with the name “{name}” already exists."
         ) from None
-    data: Data = {"name": name, "create_time": call.now}
-    # A token that never expires comes back without the key (a real WHM sends no null here).
-    if expires_at is not None:
-        data["expires_at"] = expires_at
+    # WHM builds the record with a key slice (Write.pm:249-254), so expires_at is always there,
+    # null when none was sent (or 0, Write/whostmgr.pm:100-102); the lists only when given.
+    data: Data = {"name": name, "create_time": call.now, "expires_at": expires_at}
     if acls is not None:
         data["acls"] = list(acls)
     if whitelist:
@@ -190,25 +203,27 @@ def api_token_list(call: Call) -> Data:
 
 
 def api_token_update(call: Call) -> Data:
+    # WHM's order: the name's presence, ACLs and empty IPs (Tokens.pm:564-597); then the token
+    # is looked up (an unknown one "does not exist" whatever else was sent, Write.pm:416-452);
+    # then expiry, new name and IPs (Validate.pm:180), and only then "nothing to change".
     params = call.params
-    name = _required(params, "token_name")
-    new_name = params.first("new_name")
-    sent_acls = params.values("acl")
-    raw_expiry = params.first("expires_at")
-    sent_ips = params.values("whitelist_ip")
-    if new_name is None and sent_acls is None and raw_expiry is None and sent_ips is None:
-        raise FunctionFailed("Specify a new name, updated ACLs, or IPs.")
+    name = _token_name_sent(params)
+    acls = _sent_acls(call)
+    sent_ips = _sent_ips(params)
     token = call.store.token(call.caller.user.name, name)
     if token is None:
         raise FunctionFailed(f"The API token “{name}” does not exist.")
-    if new_name is not None:
-        token = replace(token, name=token_name(new_name))
-    if sent_acls is not None:
-        token = replace(token, acls=_grantable_acls(call.caller, sent_acls), full_access=False)
+    new_name, raw_expiry = params.first("new_name"), params.first("expires_at")
     if raw_expiry is not None:
         token = replace(token, expires_at=expiry(raw_expiry, call.now))
+    if new_name is not None:
+        token = replace(token, name=token_name(new_name))
     if sent_ips is not None:
         token = replace(token, whitelist_ips=_whitelist(sent_ips))
+    if new_name is None and acls is None and raw_expiry is None and sent_ips is None:
+        raise FunctionFailed("Specify a new name, updated ACLs, or IPs.")
+    if acls is not None:
+        token = replace(token, acls=acls, full_access=False)
     try:
         call.store.replace_token(name, token)
     except TokenNameTaken:
@@ -217,8 +232,9 @@ def api_token_update(call: Call) -> Data:
 
 
 def api_token_revoke(call: Call) -> Data:
-    names = [name for name in call.params.values("token_name") or () if name]
-    if not names:
+    names = call.params.values("token_name")
+    # Only no token_name at all is refused (Tokens.pm:461-463): an empty one names no token.
+    if names is None:
         raise FunctionFailed("Provide at least one “token_name” argument.")
     # Unknown names are ignored, as WHM does: the caller re-lists to see what is left.
     call.store.revoke_tokens(call.caller.user.name, names)
@@ -226,7 +242,11 @@ def api_token_revoke(call: Call) -> Data:
 
 
 def api_token_get_details(call: Call) -> Data | None:
-    secret = _required(call.params, "token")
+    # Read before any `try` (Tokens.pm:184): a refusal here carries no "The system failed" prefix.
+    try:
+        secret = length_required(call.params, "token", f"{_TOKENS_PM}::api_token_get_details")
+    except FunctionFailed as failed:
+        raise BareFailure(failed.reason) from None
     token = call.store.token_by_secret(call.caller.user.name, secret)
     if token is None or token.expired(call.now):
         return None
@@ -326,26 +346,72 @@ def _creation_log(account: Account) -> str:
     return "\n".join(lines) + "\n"
 
 
-def uapi_cpanel(call: Call) -> Data:
-    """A UAPI function run as one of the caller's cPanel accounts; its result in `data.uapi`.
+def suspendacct(call: Call) -> None:
+    """Whostmgr/API/1/Accounts.pm:1083-1099: access first; then scripts/suspendacct, whose
+    printout is the reply's `output.raw` (and which answers OK for an account already suspended,
+    saying so there)."""
+    user = call.params.first("user") or ""
+    account = account_access(call, user)
+    if call.store.suspend_account(account.user, call.params.first("reason") or ""):
+        log = "".join(
+            [
+                "Changing Shell to /bin/false...Done\n",
+                "Locking Password...Done\n",
+                "Suspending websites...\n",
+                "Suspending outgoing email....Done\n",
+                f"{user}'s account has been suspended\n",
+            ]
+        )
+    else:
+        log = (
+            f"User '{user}' is already suspended. "
+            "Provide '--force' argument if you wish to do this.\n"
+        )
+    call.metadata["output"] = {"raw": log}
 
-    Ownership is inferred, not read from cPanel: root (a user holding `all`) reaches every
-    account, anyone else only those whose listaccts `owner` they are. The refusal's text is
-    inferred too, and the same for an account that does not exist, so that it tells a reseller
-    nothing about other people's accounts.
-    """
+
+def removeacct(call: Call) -> None:
+    """Whostmgr/API/1/Accounts.pm:785-811: `user` (or `username`), access, then the removal,
+    whose reason is "USER account removed" (Whostmgr/Accounts/Remove.pm:678). The account's
+    cPanel tokens, sign-in and mailboxes go with it."""
+    user = call.params.first("user") or call.params.first("username") or ""
+    account = account_access(call, user)
+    call.store.remove_account(account.user)
+    call.metadata["reason"] = f"{user} account removed"
+    call.metadata["output"] = {"raw": f"User: {user}\nDomain: {account.domain}\n"}
+
+
+def uapi_cpanel(call: Call) -> Data:
+    """A UAPI function run as one of the caller's cPanel accounts; its result in `data.uapi`
+    (Whostmgr/API/1/Cpanel.pm:768-816): the three parameters first, then the account."""
     # uapi.py builds on this module's rules (names, expiry), so it is imported here, late.
     from .uapi import UapiCall, run_uapi
 
-    user = _required(call.params, "cpanel.user")
-    module = _required(call.params, "cpanel.module")
-    function = _required(call.params, "cpanel.function")
-    account = call.store.account(user)
-    caller = call.caller.user
-    if account is None or not (ALL in caller.acls or account.owner == caller.name):
-        raise FunctionFailed(f"You do not have access to an account named “{user}”.")
+    caller = "Whostmgr::API::1::Cpanel::uapi_cpanel"
+    user = length_required(call.params, "cpanel.user", caller)
+    module = length_required(call.params, "cpanel.module", caller)
+    function = length_required(call.params, "cpanel.function", caller)
+    account = account_access(call, user)
     params = call.params.without("api.version", prefix="cpanel.")
     return {"uapi": run_uapi(UapiCall(call.store, account, params, call.now), module, function)}
+
+
+def account_access(call: Call, user: str) -> Account:
+    """Whostmgr::Authz::verify_account_access: the account `user`, if the caller may act on it.
+
+    "Root" is hasroot(), the `all` ACL of this call (a token's, when a token is used), not the
+    user's name: it reaches every account, and is told when one does not exist. Anyone else
+    reaches the accounts they own, and hears the same about others' and missing ones alike.
+    """
+    account = call.store.account(user)
+    if call.caller.holds(ALL):
+        if account is None:
+            # Cpanel::Exception::UserNotFound.
+            raise FunctionFailed(f"You do not have a user named “{user}”.")
+        return account
+    if account is None or account.owner != call.caller.user.name:
+        raise FunctionFailed(f"You do not have access to an account named “{user}”.")
+    return account
 
 
 MANAGE_TOKENS = "manage-api-tokens"
@@ -369,6 +435,8 @@ FUNCTIONS: dict[str, WhmFunction] = {
         WhmFunction("listaccts", listaccts, "list-accts"),
         WhmFunction("createacct", createacct, "create-acct"),
         WhmFunction("uapi_cpanel", uapi_cpanel, CPANEL_API),
+        WhmFunction("suspendacct", suspendacct, "suspend-acct"),
+        WhmFunction("removeacct", removeacct, "kill-acct"),
     )
 }
 
@@ -381,6 +449,55 @@ def _required(params: Params, key: str) -> str:
     if not value:
         raise FunctionFailed(f"The parameter “{key}” is required.")
     return value
+
+
+def length_required(params: Params, key: str, caller: str) -> str:
+    """Whostmgr::API::1::Utils::get_length_required_argument, in its words (Utils.pm:46-66).
+
+    Missing: Cpanel::Exception::MissingParameter names the API function it was raised for (the
+    first caller on the stack that is neither private nor one of the get_*argument helpers,
+    Cpanel/Exception/Caller.pm), `caller` here. Empty: Cpanel::Exception::Empty."""
+    value = params.first(key)
+    if value is None:
+        raise FunctionFailed(f"Provide the “{key}” parameter for the “{caller}” function.")
+    if not value:
+        raise FunctionFailed(f"The value of “{key}” may not be empty.")
+    return value
+
+
+_TOKENS_PM = "Whostmgr::API::1::Tokens"
+
+
+def _token_name_sent(params: Params) -> str:
+    """`token_name`, which must be sent (Tokens.pm:570); an empty one is caught later."""
+    name = params.first("token_name")
+    if name is None:
+        raise FunctionFailed("The parameter “token_name” is required.")
+    return name
+
+
+def _missing_name(validator: str) -> str:
+    # Validate.pm:157-158 raises MissingParameters for an empty name, which names the first
+    # public caller on the stack: the validator's own entry point.
+    caller = f"Cpanel::Security::Authn::APITokens::Validate::{validator}"
+    return f"Provide the “name” parameter for the “{caller}” function."
+
+
+def _sent_acls(call: Call) -> tuple[str, ...] | None:
+    """The `acl-N` sent, checked (None: none sent, the token inherits everything)."""
+    sent = call.params.values("acl")
+    return None if sent is None else _grantable_acls(call.caller, sent)
+
+
+def _sent_ips(params: Params) -> list[str] | None:
+    """The `whitelist_ip-N` sent: none may be empty (Utils.pm:90-102); any `any` among them
+    clears the list (Tokens.pm:579-582). None: none sent."""
+    sent = params.values("whitelist_ip")
+    if sent is None:
+        return None
+    if any(item == "" for item in sent):
+        raise FunctionFailed("The “whitelist_ip” arguments cannot be empty.")
+    return [] if ANY_IP in sent else sent
 
 
 def token_name(name: str) -> str:
@@ -415,33 +532,37 @@ def _and_list(items: list[str]) -> str:
     return f"{', '.join(items[:-1])}, and {items[-1]}"
 
 
-def expiry(raw: str, now: int) -> int | None:
-    """`expires_at` as stored: None for 0 (never), else a time strictly in the future."""
+def expiry(raw: str, now: int) -> int | str | None:
+    """`expires_at` as stored: None for 0 (never), else a time not in the past.
+
+    An empty value skips the check and is kept as it came, `""` (WHM's and cPanel's
+    `_validate_expires_at` return at once for a value without length, Validate.pm:104-105, and
+    Tokens.pm:591 passes it on): every reader takes it for never.
+    """
+    if raw == EMPTY_EXPIRY:
+        return EMPTY_EXPIRY
     digits = raw.lstrip("0") or "0"
-    # A number past 64 bits is no epoch WHM can keep (nor SQLite, which would fail the call with
-    # an OverflowError); the length test comes first because int() refuses 4,300+ digits.
+    # Cpanel/Validate/Time.pm:64: ASCII digits, at most MAX_EPOCH; the length test comes first
+    # because int() refuses 4,300+ digits.
     if not EPOCH.fullmatch(raw) or len(digits) > MAX_EPOCH_DIGITS or int(digits) > MAX_EPOCH:
         raise FunctionFailed(f"“{raw}” is not a valid UNIX epoch timestamp.")
     expires_at = int(digits)
     if expires_at == 0:
         return None
-    if expires_at <= now:
+    # Validate.pm:109: only a time before now is refused; this very second is accepted.
+    if expires_at < now:
         raise FunctionFailed(f"The “{raw}” value must be a future date.")
     return expires_at
 
 
 def _whitelist(sent: list[str]) -> tuple[str, ...]:
     """The IP list as WHM stores it: deduplicated, IPv4 before IPv6, numeric order, bare
-    addresses without /32 or /128, IPv6 fully expanded. `any` alone means no restriction."""
-    if sent == [ANY_IP]:
-        return ()
+    addresses without /32 or /128, IPv6 fully expanded. Empty means no restriction."""
     if len(sent) > MAX_WHITELIST_IPS:
         raise FunctionFailed(
             f"You have entered “{len(sent)}” IP addresses, which is above the limit of "
             f"{MAX_WHITELIST_IPS}."
         )
-    if any(not item.strip() for item in sent):
-        raise FunctionFailed("The “whitelist_ip” arguments cannot be empty.")
     networks = {_network(item) for item in sent}
     ordered = sorted(networks, key=lambda n: (n.version, int(n.network_address), n.prefixlen))
     return tuple(_format_network(network) for network in ordered)
@@ -503,7 +624,9 @@ def _account_data(account: Account) -> Data:
         "owner": account.owner,
         "ip": account.ip,
         "suspended": int(account.suspend_reason is not None),
-        "suspendreason": account.suspend_reason or "not suspended",
+        "suspendreason": (
+            "not suspended" if account.suspend_reason is None else account.suspend_reason
+        ),
         "unix_startdate": account.create_time,
         "startdate": time.strftime("%y %b %d %H:%M", time.gmtime(account.create_time)),
         "partition": "home",

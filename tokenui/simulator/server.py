@@ -7,6 +7,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import re
 import socket
 import ssl
 import sys
@@ -21,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import ACCESS_DENIED, JSON, Reply, answer, encode_json
+from .api2 import api_2_reply, cpanel_through_whm
 from .auth import (
     CPANEL_SCHEME,
     Caller,
@@ -28,6 +30,7 @@ from .auth import (
     IPAddress,
     authenticate,
     authenticate_cpanel,
+    cpanel_header_refused,
     scheme,
 )
 from .controls import Controls, LoggedRequest, TakenFault
@@ -43,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/json-api/"
 UAPI_PREFIX = "/execute/"
+UAPI_PATH = re.compile(r"/execute/([^/]+)/(.+)")
 # cPanel API 2 (and the older API 1) on the cPanel port, told apart by cpanel_jsonapi_apiversion.
 CPANEL_JSON_API = "/json-api/cpanel"
 WHM = "whm"
@@ -341,11 +345,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(BAD_BODY)
         elif url.path.startswith(CONTROL_PREFIX):
             self._send(self._control(url.path.removeprefix(CONTROL_PREFIX), body))
+        elif cpanel_header_refused(self.headers.get("Authorization")):
+            # A bad password, whatever the path: cpsrvd says so before it looks at the path.
+            self._finish(url.path, Params([]), None, None, ACCESS_DENIED)
         elif self.server.service == CPANEL:
             self._route_cpanel(url.path, url.query, body)
         elif scheme(self.headers.get("Authorization")) == CPANEL_SCHEME:
             # A cPanel token opens no door on WHM's port.
             self._refuse_token_scope(url.path)
+        elif url.path == CPANEL_JSON_API:
+            self._cpanel_through_whm(self._params(url.query, body))
         elif url.path.startswith(API_PREFIX) and url.path != API_PREFIX:
             self._api(url.path.removeprefix(API_PREFIX), url.query, body)
         else:
@@ -442,6 +451,21 @@ class _Handler(BaseHTTPRequestHandler):
             time=time.time(),
         )
 
+    def _cpanel_through_whm(self, params: Params) -> None:
+        """WHM's `cpanel` function: a cPanel API 2 call run as one of the caller's accounts."""
+        simulator = self.server.simulator
+        now = int(time.time())
+        caller: Caller | None = None
+        try:
+            caller = authenticate(
+                simulator.store, self.headers.get("Authorization"), self._peer(), now
+            )
+            reply = cpanel_through_whm(simulator.store, caller, params)
+        except Exception:
+            logger.exception("cpanel failed")
+            reply = INTERNAL_ERROR
+        self._finish("cpanel", params, caller, None, reply)
+
     def _refuse_token_scope(self, path: str) -> None:
         """A cPanel token off UAPI and API 2: refused before the token is even looked at, as
         cpsrvd does (it checks the path while it reads the headers)."""
@@ -451,8 +475,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route_cpanel(self, path: str, query: str, body: bytes) -> None:
         token = scheme(self.headers.get("Authorization")) == CPANEL_SCHEME
-        module, _, function = path.removeprefix(UAPI_PREFIX).partition("/")
-        if path.startswith(UAPI_PREFIX) and module and function and "/" not in function:
+        if path.startswith(UAPI_PREFIX):
+            # cpsrvd admits a token to any ./execute/ path (Auth/HTTP.pm:65) and reads the
+            # module and function as Handlers/Api.pm:171 does; UAPI judges the names.
+            match = UAPI_PATH.match(path)
+            module, function = match.groups() if match else ("", "")
             self._uapi(module, function, self._params(query, body))
         elif path == CPANEL_JSON_API:
             self._api_2(self._params(query, body), token=token)
@@ -501,7 +528,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif caller is None:
             reply = ACCESS_DENIED
         else:
-            reply = _api_2_reply(simulator.store, caller, module, function)
+            reply = api_2_reply(simulator.store, caller.account.user, module, function)
         self._finish(f"{module}::{function}", params, caller, None, reply)
 
     def _hang(self, cleared: int) -> None:
@@ -569,24 +596,3 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, TypeError) as exc:
             return Reply(400, "text/plain", f"{exc}\n".encode())
         return Reply(200, JSON, encode_json(spec))
-
-
-def _api_2_reply(store: Store, caller: CpanelCaller, module: str, function: str) -> Reply:
-    """API 2's `cpanelresult` for Email::listpops; any other function is an API 2 error (its
-    wording inferred)."""
-    base = {"apiversion": 2, "module": module, "func": function}
-    if (module, function) == ("Email", "listpops"):
-        data = [
-            {"email": f"{local}@{domain}", "login": f"{local}@{domain}"}
-            for local, domain in store.pops(caller.account.user)
-        ]
-        payload = {**base, "data": data, "event": {"result": 1}}
-        return Reply(200, JSON, encode_json({"cpanelresult": payload}), 1)
-    error = f"Could not find function “{function}” in module “{module}”."
-    payload = {
-        **base,
-        "data": {"reason": error, "result": 0},
-        "error": error,
-        "event": {"result": 0},
-    }
-    return Reply(200, JSON, encode_json({"cpanelresult": payload}), 0)

@@ -22,6 +22,10 @@ from .database import Database
 SECRET_ALPHABET = string.ascii_uppercase + string.digits
 SECRET_LENGTH = 32
 
+# A token's `expires_at` as WHM and cPanel keep it: Unix seconds, None for never, or "" when it
+# was sent empty (`expires_at=`), which is kept as it came and never expires either.
+type Expiry = int | str | None
+
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS users (
         name TEXT PRIMARY KEY,
@@ -121,6 +125,12 @@ class SimUser:
     acls: tuple[str, ...]
 
 
+def expired(expires_at: Expiry, now: int) -> bool:
+    """Whether a token with this expiry no longer works at `now`: None and "" never expire,
+    and a token still works in its last second (`$expires_at < time()`, APITokens.pm:142)."""
+    return isinstance(expires_at, int) and expires_at < now
+
+
 def holds(acls: Collection[str], acl: str) -> bool:
     """Whether `acls` grant `acl`: WHM's `all` grants everything."""
     return "all" in acls or acl in acls
@@ -140,13 +150,13 @@ class StoredToken:
     user: str
     name: str
     create_time: int
-    expires_at: int | None
+    expires_at: Expiry
     full_access: bool
     acls: tuple[str, ...]
     whitelist_ips: tuple[str, ...]  # empty: any IP
 
     def expired(self, now: int) -> bool:
-        return self.expires_at is not None and self.expires_at <= now
+        return expired(self.expires_at, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,11 +196,11 @@ class StoredCpanelToken:
     user: str
     name: str
     create_time: int
-    expires_at: int | None
+    expires_at: Expiry
     read_only: bool = False
 
     def expired(self, now: int) -> bool:
-        return self.expires_at is not None and self.expires_at <= now
+        return expired(self.expires_at, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +322,7 @@ class Store:
         *,
         acls: Iterable[str],
         create_time: int,
-        expires_at: int | None,
+        expires_at: Expiry,
         whitelist_ips: Iterable[str] = (),
         full_access: bool = False,
     ) -> str:
@@ -405,6 +415,22 @@ class Store:
             ).fetchone()
         return Account(*row) if row else None
 
+    def suspend_account(self, user: str, reason: str) -> bool:
+        """Suspend the account; False when it was suspended already (and is left as it was)."""
+        with self._db.connection() as conn:
+            cursor = conn.execute(
+                "UPDATE accounts SET suspend_reason = ? WHERE user = ? AND suspend_reason IS NULL",
+                (reason, user),
+            )
+        return cursor.rowcount > 0
+
+    def remove_account(self, user: str) -> None:
+        """Remove the account and all it had: its cPanel sign-in, tokens and mailboxes (WHM
+        revokes a removed account's API tokens)."""
+        with self._db.transaction() as conn:
+            for table in ("accounts", "cpanel_logins", "cpanel_tokens", "pops"):
+                conn.execute(f"DELETE FROM {table} WHERE user = ?", (user,))  # noqa: S608
+
     # --- cPanel accounts -----------------------------------------------------------------------
 
     def check_cpanel_password(self, user: str, password: str) -> Account | None:
@@ -441,7 +467,7 @@ class Store:
         name: str,
         *,
         create_time: int,
-        expires_at: int | None,
+        expires_at: Expiry,
         read_only: bool = False,
     ) -> str:
         """Store a cPanel token as given, unchecked, and return its new secret.

@@ -10,6 +10,7 @@ rename to the same name is refused.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,23 @@ from .store import Account, Store, TokenNameTaken
 type Result = dict[str, Any]
 
 APITOKENS = "apitokens"
+# The modules the simulator has, and the feature each needs of the account (Cpanel::API::Tokens
+# sets _needs_feature; Email checks per function, none of which the simulator models).
+MODULE_FEATURES: dict[str, str | None] = {"Tokens": APITOKENS, "Email": None}
+# Cpanel/API.pm's _function_is_safe, and Cpanel::LoadModule::Utils::is_valid_module_name.
+MAX_FUNCTION_NAME = 1024
+UNSAFE = re.compile(r"[^a-zA-Z0-9_]")
+PERL_MODULE = re.compile(r"[A-Za-z_]\w*(?:(?:'|::)\w+)*", re.ASCII)
+# A cPanel server's @INC, as its perl (5.36, under 3rdparty/) lists it.
+PERL_INC = " ".join(
+    [
+        "/usr/local/cpanel",
+        "/usr/local/cpanel/3rdparty/perl/536/cpanel-lib/x86_64-linux",
+        "/usr/local/cpanel/3rdparty/perl/536/cpanel-lib",
+        "/usr/local/cpanel/3rdparty/perl/536/lib/x86_64-linux",
+        "/usr/local/cpanel/3rdparty/perl/536/lib",
+    ]
+)
 # Seed 004's example account password, "12345luggage", must pass: no strength rule here.
 MAIN_ACCOUNT = "Main Account"
 
@@ -46,37 +64,46 @@ class UapiCall:
 class UapiFunction:
     run: Callable[[UapiCall], Any]
     writes: bool
-    feature: str | None = None
 
 
 def result(status: int, data: Any = None, errors: list[str] | None = None) -> Result:
     """UAPI's result object, as `/execute/` sends it bare (no apiversion/module/func wrapper:
-    that is only the `uapi` command line's output)."""
+    that is only the `uapi` command line's output).
+
+    An array result goes through UAPI's filters, sorts and paging, which mark it
+    `transformed` even when none was asked for (Cpanel/API.pm:267-276, 416).
+    """
     return {
         "status": status,
         "errors": errors,
         "messages": None,
         "warnings": None,
-        "metadata": {},
+        "metadata": {"transformed": 1} if isinstance(data, list) else {},
         "data": data,
     }
 
 
 def run_uapi(call: UapiCall, module: str, function: str) -> Result:
-    """Call MODULE::FUNCTION as the account; a failure is a `status: 0` result, never raised."""
-    found = FUNCTIONS.get((module, function))
+    """Call MODULE::FUNCTION as the account; a failure is a `status: 0` result, never raised.
+
+    Cpanel::API::execute's order: the function's name, the module, the module's feature, and
+    only then whether the module has the function.
+    """
     try:
+        _check_names(module, function)
+        feature = MODULE_FEATURES[module]
+        if feature is not None and not call.store.has_feature(call.account.user, feature):
+            # Cpanel::API's _needs_feature check, in the words real servers answer it with.
+            raise UapiFailed(f"You do not have the feature “{feature}”.")
+        found = FUNCTIONS.get((module, function))
         if found is None:
-            # Inferred: cPanel's wording for a module or function it does not have.
-            raise UapiFailed(f"Could not find function “{function}” in module “{module}”.")
-        if found.feature is not None and not call.store.has_feature(
-            call.account.user, found.feature
-        ):
-            # cPanel's words for a module whose feature the account lacks (Cpanel::API's
-            # _needs_feature check), as real servers answer them.
-            raise UapiFailed(f"You do not have the feature “{found.feature}”.")
+            # Cpanel/API.pm:377.
+            raise UapiFailed(
+                f"The system could not find the function “{function}” in the module “{module}”."
+            )
         if found.writes and call.read_only:
-            # Inferred: the text a read-only token gets for a call that changes something.
+            # Inferred, not cPanel's words: the Perl at hand predates read-only tokens, and the
+            # 11.137 spec says only that "write operations are rejected server-side".
             raise UapiFailed("This API token is read-only. It cannot run this function.")
         return result(1, found.run(call))
     except UapiFailed as failed:
@@ -84,6 +111,33 @@ def run_uapi(call: UapiCall, module: str, function: str) -> Result:
     except FunctionFailed as failed:
         # The validators WHM and cPanel share word the name and expiry rules alike.
         return result(0, None, [failed.reason])
+
+
+def _check_names(module: str, function: str) -> None:
+    """Cpanel/API.pm's _init_execute: a function name it will not look up, or a module it
+    cannot load, in its words (:342, :349)."""
+    if len(function) > MAX_FUNCTION_NAME or function.startswith("_") or UNSAFE.search(function):
+        raise UapiFailed(f"Illegal function name: {function}")
+    if module not in MODULE_FEATURES:
+        raise UapiFailed(f"Failed to load module “{module}”: {_load_error(module)}")
+
+
+def _load_error(module: str) -> str:
+    """Why Cpanel::LoadModule::load_perl_module cannot load Cpanel::API::MODULE."""
+    perl_module = f"Cpanel::API::{module}"
+    if "'" in perl_module:
+        return f"Module names with single-quotes are prohibited. ({perl_module})"
+    if not PERL_MODULE.fullmatch(perl_module):
+        return f"“{perl_module}” is not a valid name for a Perl module."
+    # Cpanel::Exception::ModuleLoadError around perl's own message for `use` of a missing
+    # file; @INC and the eval's number are a server's own, so clients match on the start.
+    path = perl_module.replace("::", "/") + ".pm"
+    return (
+        f"The system failed to load the module “{perl_module}” because of an error: "
+        f"Can't locate {path} in @INC (you may need to install the {perl_module} module) "
+        f"(@INC contains: {PERL_INC}) at (eval 1) line 1.\n"
+        "BEGIN failed--compilation aborted at (eval 1) line 1.\n"
+    )
 
 
 # --- Tokens ------------------------------------------------------------------------------------
@@ -96,9 +150,12 @@ def tokens_list(call: UapiCall) -> list[Result]:
             "name": token.name,
             "create_time": token.create_time,
             "expires_at": token.expires_at,
-            "has_full_access": 0 if token.read_only else 1,
+            # Every token here is create_full_access's; read-only is orthogonal to it (11.137's
+            # spec: a read-only token "retains full access to the account's features").
+            "has_full_access": 1,
             "features": [],
         }
+        # The spec: present and 1 only for read-only tokens.
         if token.read_only:
             entry["readonly"] = 1
         listed.append(entry)
@@ -108,12 +165,19 @@ def tokens_list(call: UapiCall) -> list[Result]:
 def tokens_create_full_access(call: UapiCall) -> Result:
     name = _length_required(call.params, "name")
     raw_expiry = call.params.first("expires_at")
-    # cPanel skips the expiry check for an empty value: the token then never expires.
-    expires_at = expiry(raw_expiry, call.now) if raw_expiry else None
+    # Sent empty, the value skips the check and is kept as "", which never expires (as WHM's).
+    expires_at = None if raw_expiry is None else expiry(raw_expiry, call.now)
     token_name(name)
+    # 11.137 and later: readonly=1 makes a token that may only read (the spec's enum is 1 and 0;
+    # as Perl reads a flag, any other value with length but "0" counts as set).
+    read_only = call.params.first("readonly") not in (None, "", "0")
     try:
         secret = call.store.add_cpanel_token(
-            call.account.user, name, create_time=call.now, expires_at=expires_at
+            call.account.user,
+            name,
+            create_time=call.now,
+            expires_at=expires_at,
+            read_only=read_only,
         )
     except TokenNameTaken:
         raise UapiFailed(
@@ -179,6 +243,11 @@ def email_list_pops(call: UapiCall) -> list[Result]:
     return boxes
 
 
+def email_count_pops(call: UapiCall) -> int:
+    # The account's mailboxes, not its main account (Cpanel::Email::Count::__count_pops).
+    return len(call.store.pops(call.account.user))
+
+
 def _length_required(params: Params, key: str) -> str:
     """cPanel's Cpanel::Args::get_length_required, in its words."""
     value = params.first(key)
@@ -190,12 +259,11 @@ def _length_required(params: Params, key: str) -> str:
 
 
 FUNCTIONS: dict[tuple[str, str], UapiFunction] = {
-    ("Tokens", "list"): UapiFunction(tokens_list, writes=False, feature=APITOKENS),
-    ("Tokens", "create_full_access"): UapiFunction(
-        tokens_create_full_access, writes=True, feature=APITOKENS
-    ),
-    ("Tokens", "rename"): UapiFunction(tokens_rename, writes=True, feature=APITOKENS),
-    ("Tokens", "revoke"): UapiFunction(tokens_revoke, writes=True, feature=APITOKENS),
+    ("Tokens", "list"): UapiFunction(tokens_list, writes=False),
+    ("Tokens", "create_full_access"): UapiFunction(tokens_create_full_access, writes=True),
+    ("Tokens", "rename"): UapiFunction(tokens_rename, writes=True),
+    ("Tokens", "revoke"): UapiFunction(tokens_revoke, writes=True),
     ("Email", "add_pop"): UapiFunction(email_add_pop, writes=True),
     ("Email", "list_pops"): UapiFunction(email_list_pops, writes=False),
+    ("Email", "count_pops"): UapiFunction(email_count_pops, writes=False),
 }

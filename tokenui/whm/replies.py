@@ -237,9 +237,10 @@ def cpanel_tokens(data: object) -> list[CpanelToken]:
 
 
 def created_cpanel_token(
-    name: str, expires: datetime | None
+    name: str, expires: datetime | None, *, read_only: bool = False
 ) -> Callable[[object], CreatedCpanelToken]:
-    """Tokens::create_full_access: `{create_time, token}`, read with what was asked for."""
+    """Tokens::create_full_access: `{create_time, token}`, read with what was asked for (the
+    reply says nothing of `readonly`: as asked, which a server before 11.137 ignores)."""
 
     def parse(data: object) -> CreatedCpanelToken:
         record = _object(data, "data")
@@ -255,7 +256,7 @@ def created_cpanel_token(
             created=_unix_time(record.get("create_time"), "create_time"),
             expires=expiry,
             full_access=True,
-            read_only=False,
+            read_only=read_only,
             features=(),
         )
         return CreatedCpanelToken(token=token, secret=secret)
@@ -341,8 +342,10 @@ def _expiry(value: object) -> datetime | None:
 
 
 def _expiry_seconds(value: object) -> int | None:
-    # null, absent and 0 all mean "never expires".
-    if value is None or value == 0 or value == "0":
+    # null, absent and 0 all mean "never expires"; so does "", which WHM and cPanel keep as it
+    # came when a client sends `expires_at=` (Validate.pm:104-105), and which one such token,
+    # made by another tool, must not turn into an unreadable table.
+    if value is None or value == 0 or value == "0" or value == "":
         return None
     return _seconds(value, "expires_at")
 

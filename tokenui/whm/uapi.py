@@ -43,9 +43,14 @@ class CpanelClient:
             "Tokens::list", (), changes_state=False, parse=replies.cpanel_tokens
         )
 
-    def create_token(self, name: str, *, expires: datetime | None) -> CreatedCpanelToken:
+    def create_token(
+        self, name: str, *, expires: datetime | None, read_only: bool = False
+    ) -> CreatedCpanelToken:
         """Create a full-access token (`Tokens::create_full_access`); the result holds its
-        secret, shown only once. `expires` None: the token never expires."""
+        secret, shown only once. `expires` None: the token never expires. `read_only` sends
+        `readonly=1` (cPanel 11.137 and later): the token may read but never change anything.
+        An older server ignores the parameter and makes an ordinary token, so after creating a
+        read-only one, list to confirm it is (`CpanelToken.read_only`)."""
         # Reference: https://api.docs.cpanel.net/openapi/cpanel/operation/create_full_access/
         params = [("name", name)]
         sent = None
@@ -53,11 +58,13 @@ class CpanelClient:
             epoch = expiry_epoch(expires)
             params.append(("expires_at", epoch))
             sent = datetime.fromtimestamp(int(epoch), UTC)  # to the second, as cPanel keeps it
+        if read_only:
+            params.append(("readonly", "1"))
         return self._transport.call(
             "Tokens::create_full_access",
             params,
             changes_state=True,
-            parse=replies.created_cpanel_token(name, sent),
+            parse=replies.created_cpanel_token(name, sent, read_only=read_only),
         )
 
     def rename_token(self, name: str, new_name: str) -> None:
