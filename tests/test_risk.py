@@ -158,3 +158,12 @@ def test_a_token_with_every_privilege_but_all_is_not_full_access_for_root() -> N
     held = frozenset({"all", "list-accts", "manage-api-tokens"})
     token = whm_token(acls=frozenset({"list-accts", "manage-api-tokens"}))
     assert keys(token, held_acls=held) == {"bypass"}
+
+
+def test_a_read_only_cpanel_token_is_not_flagged_full_access() -> None:
+    # cPanel 11.137 lists a read-only token with has_full_access: 1 as well; it changes nothing.
+    now = datetime.now(UTC)
+    token = CpanelToken("stats-reader", now, None, full_access=True, read_only=True, features=())
+    assert risk.FULL_ACCESS_FLAG not in risk.flags(token, now=now)
+    writable = CpanelToken("deploy", now, None, full_access=True, read_only=False, features=())
+    assert risk.FULL_ACCESS_FLAG in risk.flags(writable, now=now)

@@ -81,7 +81,8 @@ def flags(
     that way: the list cannot tell the two apart, and both can do all the owner can).
     """
     if isinstance(token, CpanelToken):
-        full, bypass, ips = token.full_access, False, None
+        # A read-only token lists has_full_access too (11.137), but it can change nothing.
+        full, bypass, ips = token.full_access and not token.read_only, False, None
     elif isinstance(token, TokenSummary):
         full, bypass, ips = token.full_access, token.bypass, token.whitelist_ips
     else:
