@@ -342,3 +342,21 @@ def test_over_tls_the_curl_shown_names_the_ca_and_works(
     status, body = run_curl(curl)
     assert status == 200, body
     assert json.loads(body)["status"] == 1
+
+
+def test_create_offers_read_only_and_makes_a_token_that_cannot_write(
+    cp_client: Client, cpanel: Simulator
+) -> None:
+    page = cp_client.get(f"{OWN}create/").content.decode()
+    assert "<strong>Read-only</strong>" in page
+    data = {"name": "reader", "expiry": "never", "expires_on": "", "read_only": "on"}
+    response = form_post(cp_client, f"{OWN}create/", data)
+    made = response.content.decode()
+    assert response.status_code == 200
+    assert "It is read-only" in text(made)
+    assert "does not support read-only tokens" not in text(made)
+    user = cp_client.session["whm"]["user"]
+    assert cpanel.store.cpanel_token(user, "reader").read_only
+    secret = re.search(r'id="secret"[^>]*value="([A-Z0-9]{32})"', made).group(1)
+    refused = cpanel_call(cpanel, user, secret, "/execute/Tokens/create_full_access?name=more")
+    assert refused.json()["status"] == 0

@@ -4,6 +4,7 @@ or an account a WHM operator owns, reached through WHM's `uapi_cpanel`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -92,8 +93,20 @@ class CpanelTokens(TokenSystem):
     def _list(self) -> list[CpanelToken]:
         return self.client.list_tokens()
 
-    def create(self, name: str, expires: datetime | None, **extra: Any) -> CreatedCpanelToken:
-        return self.client.create_token(name, expires=expires)
+    def create(
+        self, name: str, expires: datetime | None, *, read_only: bool = False, **extra: Any
+    ) -> CreatedCpanelToken:
+        """A full-access token, or a read-only one (cPanel 11.137 and later). An older server
+        ignores `readonly` and makes a full-access token: so a read-only one is listed after,
+        and the page shows the token as the server made it."""
+        created = self.client.create_token(name, expires=expires, read_only=read_only)
+        if not read_only:
+            return created
+        try:
+            made = next((t for t in self.client.list_tokens() if t.name == name), None)
+        except WhmError:  # made, but not confirmed: say what was asked, not what is unknown
+            return created
+        return created if made is None else replace(created, token=made)
 
     def edit(self, name: str, args: dict[str, Any]) -> str:
         """cPanel's Manage: a rename, the one change cPanel makes to a token."""

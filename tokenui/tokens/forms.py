@@ -481,12 +481,18 @@ class TokenForm(NameExpiryForm):
 
 
 class CreateForm(NameExpiryForm):
-    """cPanel's *Create API Token*: API Token Name, Should the API Token Expire?, its date.
-    cPanel's tokens have no IP allow-list and no privileges: the form has neither."""
+    """cPanel's *Create API Token*: API Token Name, Should the API Token Expire?, its date, and
+    **Read-only** (cPanel 11.137 and later). cPanel's tokens have no IP allow-list and no
+    privileges: the form has neither."""
+
+    read_only = forms.BooleanField(label="Read-only", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].label = "API Token Name"
+
+    def create_args(self) -> dict[str, Any]:
+        return super().create_args() | {"read_only": self.cleaned_data["read_only"]}
 
 
 class RenameForm(forms.Form):

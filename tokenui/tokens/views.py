@@ -129,7 +129,10 @@ def create(request: TokenRequest) -> HttpResponse:
     except WhmError as exc:
         return kit.failed(form, exc)
     logger.info("token created: server=%s owner=%s", request.system.server, request.system.owner)
-    return render(request, "tokens/created.html", created_context(request, created))
+    context = created_context(request, created)
+    # Asked for read-only, made full access: a server before cPanel 11.137 ignores `readonly`.
+    context["read_only_ignored"] = args.get("read_only") and not created.token.read_only
+    return render(request, "tokens/created.html", context)
 
 
 def created_context(request: TokenRequest, created: Any) -> dict[str, Any]:
