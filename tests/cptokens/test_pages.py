@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from django.test import Client
@@ -360,3 +361,24 @@ def test_create_offers_read_only_and_makes_a_token_that_cannot_write(
     secret = re.search(r'id="secret"[^>]*value="([A-Z0-9]{32})"', made).group(1)
     refused = cpanel_call(cpanel, user, secret, "/execute/Tokens/create_full_access?name=more")
     assert refused.json()["status"] == 0
+
+
+def test_a_refused_privilege_is_named_and_the_session_kept(client: Client, cpanel: Simulator):
+    """WHM answers a missing privilege as it answers a dead credential (403): a WHM user
+    without cpanel-api who follows a link to an account's tokens is told what is missing,
+    and stays signed in (issue 17 item 2)."""
+    secret = cpanel.store.add_token(
+        "root",
+        "no-cpanel-api",
+        acls=("manage-api-tokens", "list-accts"),
+        create_time=int(time.time()),
+        expires_at=None,
+    )
+    client.post("/sign-in/", sign_in_data("root", secret, token=True))
+    response = client.get(f"/cpanel/accounts/{CPANEL_ROOTS[0][0]}/tokens/")
+    page = text(response.content.decode())
+    assert response.status_code == 403
+    assert "does not hold the “Perform cPanel API and UAPI functions through the WHM API”" in page
+    assert "You are still signed in." in page
+    assert client.get("/tokens/").status_code == 200
+    assert not AuditEvent.objects.filter(action="sign-out").exists()

@@ -222,6 +222,18 @@ class TokenSystem(ABC):
     @abstractmethod
     def example(self, created: Created) -> Example: ...
 
+    #: The privilege WHM must grant for these tokens: (key, WHM's label).
+    privilege: ClassVar[tuple[str, str]] = ("manage-api-tokens", "Manage API Tokens")
+
+    def refused_words(self) -> str:
+        """What to say when WHM refuses these pages a privilege (not the credential)."""
+        key, label = self.privilege
+        return (
+            f"WHM refused this: your WHM user does not hold the “{label}” privilege ({key}) "
+            "that these API tokens need. You are still signed in. Ask your server's "
+            "administrator to grant it."
+        )
+
     # --- the audit trail's and the rotation marks' view of it --------------------------------
     def marks_scope(self) -> dict[str, str]:
         """How audit/rotations.py finds this system's rotations."""

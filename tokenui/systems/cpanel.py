@@ -62,6 +62,9 @@ class CpanelTokens(TokenSystem):
         super().__init__(session, session_key, account or session.user)
         self._through_whm = not session.is_cpanel
 
+    # An operator reaches an account's tokens through WHM's uapi_cpanel.
+    privilege = ("cpanel-api", "Perform cPanel API and UAPI functions through the WHM API")
+
     @property
     def via_whm(self) -> bool:
         return self._through_whm

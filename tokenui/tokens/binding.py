@@ -24,6 +24,7 @@ from tokenui.sessions.auth import SignedInRequest, signed_in_any
 from tokenui.systems import SYSTEMS, CpanelTokens, TokenSystem, WhmTokens
 from tokenui.tokens.table import render_table
 from tokenui.whm.errors import WhmAuthError, WhmError, WhmTimeout
+from tokenui.whm.servers import client_for
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +128,14 @@ def answer_failure(request: TokenRequest, exc: WhmError) -> HttpResponse:
             request, attempt.action, exc, changes_state=False, token_names=attempt.names
         )
     if isinstance(exc, WhmAuthError):
-        return sign_out(request)
+        # WHM answers a privilege the user lacks as it answers a dead credential (403,
+        # "Access denied"). On WHM's own pages the session's credential lost what it signed in
+        # with; through WHM (an account's tokens) it may only lack cpanel-api: if it still
+        # works, say what is missing and keep the session.
+        if not (request.system.via_whm and credential_works(request)):
+            return sign_out(request)
+        messages.error(request, request.system.refused_words())
+        return render_table(request, None, status=403)
     messages.error(request, failure_message(request.system, exc))
     log_failure(request, exc)
     return render_table(request, getattr(request, "listed", None), status=status_for(exc))
@@ -141,6 +149,22 @@ def not_listed(request: TokenRequest, gone: NotListed) -> HttpResponse:
         )
     messages.error(request, message)
     return render_table(request, gone.tokens, status=404)
+
+
+def credential_works(request: TokenRequest) -> bool:
+    """Whether the session's credential still opens WHM (myprivs needs no privilege): a 403
+    from WHM is a dead credential or a privilege the user lacks, and only this tells which.
+    cPanel refuses a missing feature in words, so a cPanel session's 403 is its credential."""
+    session = request.whm
+    if session.is_cpanel:
+        return False
+    try:
+        client_for(session.server, session.credential).my_privileges()
+    except WhmAuthError:
+        return False
+    except WhmError:  # WHM cannot say now: the credential is not known to be dead
+        return True
+    return True
 
 
 def failure_message(system: TokenSystem, exc: WhmError) -> str:
