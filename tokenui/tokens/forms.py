@@ -16,7 +16,7 @@ from django.forms.boundfield import BoundWidget
 from django.http import QueryDict
 from django.utils.functional import cached_property
 
-from tokenui.acls import ACLS_BY_KEY, Acl, AclGroup
+from tokenui.acls import ACLS_BY_KEY, Acl, AclGroup, AclSection
 from tokenui.kernel.display import server_time
 from tokenui.kernel.links import (
     EXPIRY_DATE,
@@ -184,18 +184,6 @@ class AclChoice:
     @property
     def checked(self) -> bool:
         return bool(self.checkbox.data["selected"])
-
-
-@dataclass(frozen=True, slots=True)
-class AclChoiceSection:
-    title: str
-    choices: tuple[AclChoice, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AclChoiceGroup:
-    title: str
-    sections: tuple[AclChoiceSection, ...]
 
 
 class NameExpiryForm(forms.Form):
@@ -377,7 +365,7 @@ class TokenForm(NameExpiryForm):
 
     def __init__(self, *args: Any, held_acls: Iterable[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.held_groups: tuple[AclGroup, ...] = held_acl_groups(held_acls)
+        self.held_groups: tuple[AclGroup[Acl], ...] = held_acl_groups(held_acls)
         choices = [(acl.key, acl.label) for acl in iter_acls(self.held_groups)]
         self.fields["acls"].choices = choices
         # WHM's Generate form starts with every held privilege ticked except `all`; an Edit
@@ -451,14 +439,14 @@ class TokenForm(NameExpiryForm):
         }
 
     @cached_property
-    def acl_groups(self) -> tuple[AclChoiceGroup, ...]:
+    def acl_groups(self) -> tuple[AclGroup[AclChoice], ...]:
         """The held ACLs in WHM's groups, each paired with its checkbox."""
         checkboxes = {widget.data["value"]: widget for widget in self["acls"].subwidgets}
         return tuple(
-            AclChoiceGroup(
+            AclGroup(
                 group.title,
                 tuple(
-                    AclChoiceSection(
+                    AclSection(
                         section.title,
                         tuple(AclChoice(acl, checkboxes[acl.key]) for acl in section.acls),
                     )
