@@ -310,39 +310,36 @@ class NameExpiryForm(forms.Form):
 
     def _expires(self, day: datetime.date | None) -> datetime.datetime | None:
         """The expiry instant for day (23:59:59 in WHM's zone), adding an error if day won't do."""
+        error = self._expiry_error(day)
+        if error is None:
+            return datetime.datetime.combine(day, EXPIRES_AT, tzinfo=self.time_zone)
+        # A date the field could not read has its own error already: one is enough.
+        if day is not None or "expires_on" not in self.errors:
+            self.add_error("expires_on", error)
+        return None
+
+    def _expiry_error(self, day: datetime.date | None) -> ValidationError | None:
+        """Why day cannot be the expiry date (none given, past, too far off), or None."""
         if day is None:
-            if "expires_on" not in self.errors:
-                self.add_error(
-                    "expires_on",
-                    ValidationError(
-                        "Enter the date the API token should expire, or choose "
-                        "“The API Token will not expire.”",
-                        code="required",
-                    ),
-                )
-            return None
+            return ValidationError(
+                "Enter the date the API token should expire, or choose "
+                "“The API Token will not expire.”",
+                code="required",
+            )
         if day < self.today:
-            self.add_error(
-                "expires_on",
-                ValidationError(
-                    "The expiration date must be today (%(today)s) or later.",
-                    code="past",
-                    params={"today": self.today.isoformat()},
-                ),
+            return ValidationError(
+                "The expiration date must be today (%(today)s) or later.",
+                code="past",
+                params={"today": self.today.isoformat()},
             )
-            return None
         if day > self.latest_expiry:
-            self.add_error(
-                "expires_on",
-                ValidationError(
-                    "The expiration date must be within %(years)s years, by %(latest)s. For a "
-                    "token that does not expire, choose “The API Token will not expire.”",
-                    code="too_far",
-                    params={"years": MAX_EXPIRY_YEARS, "latest": self.latest_expiry.isoformat()},
-                ),
+            return ValidationError(
+                "The expiration date must be within %(years)s years, by %(latest)s. For a "
+                "token that does not expire, choose “The API Token will not expire.”",
+                code="too_far",
+                params={"years": MAX_EXPIRY_YEARS, "latest": self.latest_expiry.isoformat()},
             )
-            return None
-        return datetime.datetime.combine(day, EXPIRES_AT, tzinfo=self.time_zone)
+        return None
 
 
 class TokenForm(NameExpiryForm):
