@@ -30,23 +30,25 @@ class Acl:
     warning: str = ""
 
 
+# Generic in what a section lists: the catalogue's `Acl`s, or the token form's checkboxes for
+# them (`tokenui.tokens.forms.AclChoice`), grouped alike.
 @dataclass(frozen=True, slots=True)
-class AclSection:
+class AclSection[T]:
     title: str
-    acls: tuple[Acl, ...]
+    acls: tuple[T, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class AclGroup:
+class AclGroup[T]:
     title: str
-    sections: tuple[AclSection, ...]
+    sections: tuple[AclSection[T], ...]
 
 
-def _section(title: str, *acls: Acl) -> AclSection:
+def _section(title: str, *acls: Acl) -> AclSection[Acl]:
     return AclSection(title, acls)
 
 
-CATALOGUE: tuple[AclGroup, ...] = (
+CATALOGUE: tuple[AclGroup[Acl], ...] = (
     AclGroup(
         "Basic Privileges",
         (

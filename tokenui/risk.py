@@ -80,15 +80,7 @@ def flags(
     token that holds every one of them (WHM lists a reseller's token made without privileges
     that way: the list cannot tell the two apart, and both can do all the owner can).
     """
-    if isinstance(token, CpanelToken):
-        # A read-only token lists has_full_access too (11.137), but it can change nothing.
-        full, bypass, ips = token.full_access and not token.read_only, False, None
-    elif isinstance(token, TokenSummary):
-        full, bypass, ips = token.full_access, token.bypass, token.whitelist_ips
-    else:
-        full = token.has_full_access or _holds_all(token.acls, held_acls)
-        bypass = not full and not BYPASS_ACLS.isdisjoint(token.acls)
-        ips = token.whitelist_ips
+    full, bypass, ips = _access(token, held_acls)
     expires_at = _expiry_seconds(token)
     found = []
     if full:
@@ -105,6 +97,20 @@ def flags(
     if expires_at is not None and expires_at <= now.timestamp():
         found.append(EXPIRED_FLAG)
     return tuple(found)
+
+
+def _access(
+    token: Token, held_acls: Iterable[str] | None
+) -> tuple[bool, bool, tuple[str, ...] | None]:
+    """Whether the token has full access, whether it can bypass its limits, and its IP
+    allow-list (None for cPanel's tokens, which have none)."""
+    if isinstance(token, CpanelToken):
+        # A read-only token lists has_full_access too (11.137), but it can change nothing.
+        return token.full_access and not token.read_only, False, None
+    if isinstance(token, TokenSummary):
+        return token.full_access, token.bypass, token.whitelist_ips
+    full = token.has_full_access or _holds_all(token.acls, held_acls)
+    return full, not full and not BYPASS_ACLS.isdisjoint(token.acls), token.whitelist_ips
 
 
 def is_wide_range(entry: str) -> bool:

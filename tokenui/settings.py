@@ -117,16 +117,20 @@ def _service(
         raise invalid from None
     if parts.scheme not in schemes:
         raise ImproperlyConfigured(f"{name}: unknown scheme {parts.scheme!r}; {example}")
-    # Redis and memcached URLs may list several hosts; the cache client reads their ports only
-    # when it first connects, so a typo such as redis://host:xx/0 would pass start-up.
-    hosts = parts.netloc.rpartition("@")[2].split(",")
     try:
         if parts.scheme not in _LOCAL_CACHES:
-            for host in hosts:
-                urlsplit(f"//{host}").port  # noqa: B018 - raises ValueError on a bad port
+            _check_ports(parts.netloc)
         return config(url)
     except (ImproperlyConfigured, ValueError, KeyError):
         raise invalid from None
+
+
+def _check_ports(netloc: str) -> None:
+    """Raise ValueError unless every host's port is a port number."""
+    # Redis and memcached URLs may list several hosts; the cache client reads their ports only
+    # when it first connects, so a typo such as redis://host:xx/0 would pass start-up.
+    for host in netloc.rpartition("@")[2].split(","):
+        urlsplit(f"//{host}").port  # noqa: B018 - raises ValueError on a bad port
 
 
 def _is_loopback(host: str) -> bool:
@@ -149,30 +153,35 @@ def _whm_servers() -> tuple[dict[str, str], bool]:
     if url:
         base = _whm_url("WHM_URL", url)
         return {urlsplit(base).hostname or "whm": base}, False
-    if listed:
-        servers: dict[str, str] = {}
-        for item in listed.replace("\n", ",").split(","):
-            if not item.strip():
-                continue
-            name, sep, value = item.partition("=")
-            name = name.strip()
-            if not sep or not name or not value.strip():
-                raise ImproperlyConfigured(
-                    f"WHM_SERVERS: {_shown(item.strip())} is not NAME=URL "
-                    "(e.g. WHM_SERVERS=main=https://whm1.example.com:2087,"
-                    "eu=https://whm2.example.com:2087)."
-                )
-            if name in servers:
-                raise ImproperlyConfigured(f"WHM_SERVERS names {name!r} twice.")
-            servers[name] = _whm_url(f"WHM_SERVERS ({name})", value)
-        if servers:
-            return servers, False
+    servers = _listed_servers(listed)
+    if servers:
+        return servers, False
     if DEBUG:
         return {"simulator": f"https://127.0.0.1:{WHM_SIMULATOR_PORT}"}, True
     raise ImproperlyConfigured(
         "WHM_URL is not set: name your WHM server (https://whm.example.com:2087), or set "
         "WHM_SERVERS for several. Only DEBUG=true falls back to the embedded WHM simulator."
     )
+
+
+def _listed_servers(listed: str) -> dict[str, str]:
+    """WHM_SERVERS (NAME=URL, separated by commas or line breaks) as {name: base URL}."""
+    servers: dict[str, str] = {}
+    for item in listed.replace("\n", ",").split(","):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not value.strip():
+            raise ImproperlyConfigured(
+                f"WHM_SERVERS: {_shown(item.strip())} is not NAME=URL "
+                "(e.g. WHM_SERVERS=main=https://whm1.example.com:2087,"
+                "eu=https://whm2.example.com:2087)."
+            )
+        if name in servers:
+            raise ImproperlyConfigured(f"WHM_SERVERS names {name!r} twice.")
+        servers[name] = _whm_url(f"WHM_SERVERS ({name})", value)
+    return servers
 
 
 # ---------------------------------------------------------------------------------------------

@@ -570,7 +570,7 @@ def test_held_plugin_acl_is_accepted() -> None:
 def test_acl_groups_pair_each_held_acl_with_its_checkbox() -> None:
     form = make_form(post(acls=["passwd", "status"]), held=[*RESELLER, "software-cloudlinux"])
     assert [
-        (group.title, section.title, [(c.key, c.label, c.checked) for c in section.choices])
+        (group.title, section.title, [(c.key, c.label, c.checked) for c in section.acls])
         for group in form.acl_groups
         for section in group.sections
     ] == [
@@ -592,7 +592,7 @@ def test_acl_groups_pair_each_held_acl_with_its_checkbox() -> None:
 
 def test_acl_checkbox_renders_with_its_value_state_and_id() -> None:
     form = make_form(post(acls=["passwd"]), held=["passwd", "list-accts"])
-    choices = {c.key: c for g in form.acl_groups for s in g.sections for c in s.choices}
+    choices = {c.key: c for g in form.acl_groups for s in g.sections for c in s.acls}
     assert choices["passwd"].checkbox.tag() == (
         '<input type="checkbox" name="acls" value="passwd" id="id_acls_1" checked>'
     )
@@ -603,11 +603,7 @@ def test_acl_checkbox_renders_with_its_value_state_and_id() -> None:
 def test_acl_groups_carry_whms_warnings() -> None:
     form = make_form(held=["all"])
     warned = {
-        c.key: c.warning
-        for g in form.acl_groups
-        for s in g.sections
-        for c in s.choices
-        if c.warning
+        c.key: c.warning for g in form.acl_groups for s in g.sections for c in s.acls if c.warning
     }
     assert warned["manage-api-tokens"] == BYPASS_WARNING
     assert warned["create-user-session"] == BYPASS_WARNING
@@ -616,7 +612,7 @@ def test_acl_groups_carry_whms_warnings() -> None:
 
 def test_unbound_generate_form_shows_every_acl_but_all_checked() -> None:
     form = make_form(held=["all"])
-    checked = {c.key: c.checked for g in form.acl_groups for s in g.sections for c in s.choices}
+    checked = {c.key: c.checked for g in form.acl_groups for s in g.sections for c in s.acls}
     assert len(checked) == 64
     assert checked.pop("all") is False
     assert set(checked.values()) == {True}

@@ -8,7 +8,18 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 
-from tokenui.audit.models import Action, AuditEvent, Outcome
+from tokenui.audit.models import Action, AuditEvent, Outcome, narrowed
+
+
+def _search_field(label: str, *, max_length: int, pattern: str, message: str) -> forms.CharField:
+    """An optional search box for a name; text that does not match `pattern` names nothing."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=max_length,
+        validators=[RegexValidator(pattern, message)],
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
 
 
 class AuditFilterForm(forms.Form):
@@ -18,33 +29,20 @@ class AuditFilterForm(forms.Form):
     outcome = forms.ChoiceField(
         label="Outcome", required=False, choices=[("", "Any outcome"), *Outcome.choices]
     )
-    token = forms.CharField(
-        label="Token name",
-        required=False,
+    # WHM's name alphabet: anything else matches no name, and a substring search must not match
+    # the JSON list's own quotes and commas.
+    token = _search_field(
+        "Token name",
         max_length=50,
-        # WHM's name alphabet: anything else matches no name, and a substring search must not
-        # match the JSON list's own quotes and commas.
-        validators=[
-            RegexValidator(
-                r"\A[A-Za-z0-9_-]*\Z",
-                "Token names hold only letters, numbers, dashes (-) and underscores (_).",
-            )
-        ],
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        pattern=r"\A[A-Za-z0-9_-]*\Z",
+        message="Token names hold only letters, numbers, dashes (-) and underscores (_).",
     )
-
-    account = forms.CharField(
-        label="cPanel account",
-        required=False,
+    # cPanel's user names: anything else names no account.
+    account = _search_field(
+        "cPanel account",
         max_length=64,
-        # cPanel's user names: anything else names no account.
-        validators=[
-            RegexValidator(
-                r"\A[A-Za-z0-9._-]*\Z",
-                "cPanel account names hold only letters, numbers, dots, dashes and underscores.",
-            )
-        ],
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        pattern=r"\A[A-Za-z0-9._-]*\Z",
+        message="cPanel account names hold only letters, numbers, dots, dashes and underscores.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -55,16 +53,14 @@ class AuditFilterForm(forms.Form):
         """Narrow `events` to the valid form's filters (a token name matches as a substring,
         ignoring case, like the tokens table's search; a rename matches either name)."""
         data = self.cleaned_data
-        if data["action"]:
-            events = events.filter(action=data["action"])
-        if data["outcome"]:
-            events = events.filter(outcome=data["outcome"])
-        if data["token"]:
-            events = events.filter(token_names__icontains=data["token"])
-        if data["account"]:
+        return narrowed(
+            events,
+            action=data["action"],
+            outcome=data["outcome"],
+            token_names__icontains=data["token"],
             # One account, exactly: "bob" must not pick out "bobby"'s entries.
-            events = events.filter(account=data["account"])
-        return events
+            account=data["account"],
+        )
 
     @property
     def active(self) -> bool:

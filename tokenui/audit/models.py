@@ -4,6 +4,7 @@ a cPanel account's tokens."""
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 
 
@@ -108,3 +109,9 @@ class AuditEvent(models.Model):
         if self.account:
             return f"WHM user {self.whm_user} on cPanel account {self.account}"
         return f"WHM user {self.whm_user}"
+
+
+def narrowed(events: QuerySet[AuditEvent], **lookups: object) -> QuerySet[AuditEvent]:
+    """`events` filtered by each of `lookups` that has a value: a filter left blank (an empty
+    field of the audit page's form, an option not given to a command) is no filter."""
+    return events.filter(**{lookup: value for lookup, value in lookups.items() if value})

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest
@@ -46,10 +47,8 @@ def record(
     actor: Actor | WhmSession | None = None,
     account: str | None = None,
 ) -> AuditEvent | None:
-    """Record one action by `actor` (by default the signed-in session, `request.whm`).
-
-    `account` is the cPanel account whose tokens were acted on; by default the one the request
-    works on (`request.cpanel_account`, set by the cPanel token pages), none for WHM's tokens.
+    """Record one action by `actor` (by default the signed-in session, `request.whm`) on
+    `account` (see `_who`).
 
     `reason` is WHM's reason or TokenUI's own message, both free of secrets by construction
     (the WHM client strips anything it sent from what it reports). Returns the row, or None
@@ -59,21 +58,37 @@ def record(
     if actor is None:
         logger.warning("audit: %s not recorded: no signed-in user", action)
         return None
-    if account is None:
-        account = getattr(request, "cpanel_account", None) or ""
     event = AuditEvent(
-        server=actor.server[:100],
-        service=actor.service,
-        account=account[:64],
-        whm_user=actor.user[:64],
-        auth_kind=actor.kind,
-        session_token_name=actor.token_name or "",
-        client_address=_address(request),
+        **_who(request, actor, account),
         action=action,
         token_names=list(token_names),
         outcome=outcome,
         reason=reason[:REASON_LIMIT],
     )
+    return event if _saved(event, actor) else None
+
+
+def _who(request: HttpRequest, actor: Actor | WhmSession, account: str | None) -> dict[str, Any]:
+    """An event's fields that say who acted, from where, on which cPanel account.
+
+    `account` is the cPanel account whose tokens were acted on; by default the one the request
+    works on (`request.cpanel_account`, set by the cPanel token pages), none for WHM's tokens.
+    """
+    if account is None:
+        account = getattr(request, "cpanel_account", None) or ""
+    return {
+        "server": actor.server[:100],
+        "service": actor.service,
+        "account": account[:64],
+        "whm_user": actor.user[:64],
+        "auth_kind": actor.kind,
+        "session_token_name": actor.token_name or "",
+        "client_address": _address(request),
+    }
+
+
+def _saved(event: AuditEvent, actor: Actor | WhmSession) -> bool:
+    """Write `event`; when it cannot be written, log that and say so."""
     try:
         # A savepoint: on PostgreSQL a failed INSERT must not poison an enclosing transaction.
         with transaction.atomic():
@@ -82,13 +97,13 @@ def record(
         # The exception's text can quote the row; its class is enough to go on.
         logger.warning(
             "audit: %s by %s on %s not recorded: %s",
-            action,
+            event.action,
             actor.user,
             actor.server,
             type(exc).__name__,
         )
-        return None
-    return event
+        return False
+    return True
 
 
 def record_error(

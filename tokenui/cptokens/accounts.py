@@ -4,6 +4,7 @@ an **API Tokens** link to that account's tokens (reached through WHM's `uapi_cpa
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -81,18 +82,10 @@ def _render(
     table = Table.from_request(request, ACCOUNT_TABLE, reverse("cptokens:accounts"))
     matching = table.matching(accounts or ())
     page = table.page(matching)
-    user = request.whm.user
-    rows = []
-    for account in page.object_list:
-        owned = user == ROOT or account.owner == user
-        url = reverse("cptokens:index", kwargs={"account": account.user})
-        rows.append(
-            AccountRow(account, url if owned and may_call else "", "" if owned else NOT_OWNED)
-        )
     context = {
         "whm": request.whm,
         "table": table,
-        "rows": rows,
+        "rows": _rows(page.object_list, request.whm.user, may_call=may_call),
         "page": page,
         "query": table.query,
         "sort": table.sort,
@@ -108,3 +101,16 @@ def _render(
     if htmx and not htmx.boosted and not htmx.history_restore_request:
         template += "#account-table"
     return render(request, template, context, status=status)
+
+
+def _rows(accounts: Iterable[Account], user: str, *, may_call: bool) -> list[AccountRow]:
+    """The page's accounts, each with its API Tokens link where `user` owns it (root owns
+    every one) and may reach its tokens."""
+    rows = []
+    for account in accounts:
+        owned = user == ROOT or account.owner == user
+        url = reverse("cptokens:index", kwargs={"account": account.user})
+        rows.append(
+            AccountRow(account, url if owned and may_call else "", "" if owned else NOT_OWNED)
+        )
+    return rows

@@ -12,10 +12,11 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from django.http import StreamingHttpResponse
 
+from tokenui.kernel.display import Expiry, expiry_state
 from tokenui.risk import Flag, flags
 from tokenui.whm.types import FULL_ACCESS, ApiToken, CpanelToken, TokenSummary
 
@@ -31,6 +32,8 @@ COLUMNS = (
     "privileges",
     "flags",
 )
+# The export's words for the table's expiry states; any other is "valid".
+_STATES = {Expiry.EXPIRED: "expired", Expiry.SOON: "expiring"}
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list): a token
 # name may begin with "-". Such a cell is written with a leading apostrophe, read as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -59,33 +62,31 @@ def export_row(
     held_acls: Iterable[str] | None = None,
 ) -> ExportRow:
     """A token as a row of the export, its state and flags as of `now`."""
-    if isinstance(token, ApiToken):
-        privileges = (FULL_ACCESS,) if token.has_full_access else tuple(sorted(token.acls))
-        ips = token.whitelist_ips
-    elif isinstance(token, CpanelToken):
-        privileges = (FULL_ACCESS,) if token.full_access else token.features
-        ips = ()
-    else:
-        privileges = (FULL_ACCESS,) if token.full_access else ()
-        ips = token.whitelist_ips
-    expires = token.expires
-    if expires is not None and expires <= now:
-        state = "expired"
-    elif expires is not None and expires - now <= timedelta(days=warning_days):
-        state = "expiring"
-    else:
-        state = "valid"
+    privileges, ips = _privileges_and_ips(token)
+    expiry, _ = expiry_state(token.expires, now=now, warning_days=warning_days)
     return ExportRow(
         server=server,
         user=user,
         name=token.name,
         created=token.created,
-        expires=expires,
-        state=state,
+        expires=token.expires,
+        state=_STATES.get(expiry, "valid"),
         ips=ips,
         privileges=privileges,
         flags=flags(token, held_acls=held_acls, now=now),
     )
+
+
+def _privileges_and_ips(
+    token: ApiToken | TokenSummary | CpanelToken,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The row's privileges and IPs: a summary's list was not read, cPanel's tokens have none."""
+    if isinstance(token, ApiToken):
+        privileges = (FULL_ACCESS,) if token.has_full_access else tuple(sorted(token.acls))
+        return privileges, token.whitelist_ips
+    if isinstance(token, CpanelToken):
+        return ((FULL_ACCESS,) if token.full_access else token.features), ()
+    return ((FULL_ACCESS,) if token.full_access else ()), token.whitelist_ips
 
 
 def response(rows: Iterable[ExportRow], *, kind: str, servers: Sequence[str], today: date):

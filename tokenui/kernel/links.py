@@ -92,11 +92,16 @@ def link_prefill(
     if "name" in query:
         prefill.given.add("name")
     _link_expiry(prefill, query.get("expires"), today)
-    if not privileges:
-        if any(key in query for key in ("preset", "acl", "ip")):
-            prefill.notes.append(NO_PRIVILEGES_ON_CPANEL)
-        return prefill
-    data["whitelist_ips"] = "\n".join(query.getlist("ip"))
+    if privileges:
+        _link_privileges(prefill, query, offered)
+    elif any(key in query for key in ("preset", "acl", "ip")):
+        prefill.notes.append(NO_PRIVILEGES_ON_CPANEL)
+    return prefill
+
+
+def _link_privileges(prefill: Prefill, query: QueryDict, offered: Sequence[str]) -> None:
+    """The link's IPs, and its privileges: its ACLs, else its preset's, else the form's own."""
+    prefill.data["whitelist_ips"] = "\n".join(query.getlist("ip"))
     if "ip" in query:
         prefill.given.add("whitelist_ips")
     preset_key = query.get("preset", "")
@@ -110,8 +115,7 @@ def link_prefill(
         apply_preset(prefill, prefill.preset, offered)
     else:
         # The form's own default, as WHM's: every held privilege but `all`.
-        data.setlist("acls", [key for key in offered if key != "all"])
-    return prefill
+        prefill.data.setlist("acls", [key for key in offered if key != "all"])
 
 
 def _unknown_preset(key: str) -> str:

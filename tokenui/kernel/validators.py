@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 
@@ -94,34 +94,47 @@ def _any_ip_error(item: str, what: str) -> ValidationError:
 def _parse_ip_item(item: str) -> IPNetwork:
     """Parse one address or CIDR range, raising a ValidationError that says what to type."""
     if not item.isascii():
-        odd = dict.fromkeys(char for char in item if not char.isascii())
-        raise ValidationError(
-            "“%(item)s” is not an IP address or CIDR range: it contains %(chars)s.",
-            code="invalid_ip",
-            params={"item": item, "chars": join_words([describe_character(c) for c in odd])},
-        )
+        raise _non_ascii_error(item)
     address, slash, prefix = item.partition("/")
     if "%" in address:
-        # A zone ID (fe80::1%eth0) names an interface on one machine; WHM compares the
-        # caller's address without one, so the entry could never match.
-        bare = address.split("%", 1)[0] + slash + prefix
-        try:
-            network = ipaddress.ip_network(bare, strict=False)
-        except ValueError:
-            raise _unparsable(item, bare) from None
-        # Suggest the bare entry only if it would be accepted; else say why it would not.
-        _check_usable(item, network)
-        raise ValidationError(
-            "“%(item)s” has a zone ID, which only means something on one machine. "
-            "Did you mean %(bare)s?",
-            code="invalid_ip",
-            params={"item": item, "bare": format_ip_network(network)},
-        )
+        raise _zone_id_error(item, address.split("%", 1)[0] + slash + prefix)
     try:
         network = ipaddress.ip_network(item)
     except ValueError:
         raise _unparsable(item, item) from None
     return _check_usable(item, network)
+
+
+def _non_ascii_error(item: str) -> ValidationError:
+    odd = dict.fromkeys(char for char in item if not char.isascii())
+    return ValidationError(
+        "“%(item)s” is not an IP address or CIDR range: it contains %(chars)s.",
+        code="invalid_ip",
+        params={"item": item, "chars": join_words([describe_character(c) for c in odd])},
+    )
+
+
+def _zone_id_error(item: str, bare: str) -> ValidationError:
+    """The error for an item with a zone ID (fe80::1%eth0); `bare` is the item without it.
+
+    A zone ID names an interface on one machine; WHM compares the caller's address without
+    one, so the entry could never match.
+    """
+    try:
+        network = ipaddress.ip_network(bare, strict=False)
+    except ValueError:
+        return _unparsable(item, bare)
+    # Suggest the bare entry only if it would be accepted; else say why it would not.
+    try:
+        _check_usable(item, network)
+    except ValidationError as error:
+        return error
+    return ValidationError(
+        "“%(item)s” has a zone ID, which only means something on one machine. "
+        "Did you mean %(bare)s?",
+        code="invalid_ip",
+        params={"item": item, "bare": format_ip_network(network)},
+    )
 
 
 def _check_usable(item: str, network: IPNetwork) -> IPNetwork:
@@ -149,39 +162,48 @@ def _check_usable(item: str, network: IPNetwork) -> IPNetwork:
 def _unparsable(item: str, text: str) -> ValidationError:
     """The error for an item whose text (item, or item without its zone ID) ipaddress refused:
     host bits set, bad prefix, or not an address."""
-    address, slash, _ = text.partition("/")
     try:
         loose = ipaddress.ip_network(text, strict=False)
     except ValueError:
         loose = None
     if loose is not None:
-        # With its host bits cleared, would the entry do? 1.2.3.4/0 would allow everyone, and
-        # ::ffff:1.2.3.4/120 is IPv4: say that rather than suggest what would be refused next.
-        try:
-            _check_usable(item, loose)
-        except ValidationError as error:
-            return error
+        return _host_bits_error(item, loose)
+    address, slash, _ = text.partition("/")
+    version = _address_version(address) if slash else None
+    if version is not None:
+        bits = 32 if version == 4 else 128
         return ValidationError(
-            "“%(item)s” has host bits set. Did you mean %(network)s?",
-            code="host_bits",
-            params={"item": item, "network": format_ip_network(loose)},
+            "“%(item)s” is not a valid CIDR range: an IPv%(version)s prefix length is "
+            "a number from 1 to %(bits)s.",
+            code="invalid_ip",
+            params={"item": item, "version": version, "bits": bits},
         )
-    if slash:
-        try:
-            version = ipaddress.ip_address(address).version
-        except ValueError:
-            version = None
-        if version is not None:
-            bits = 32 if version == 4 else 128
-            return ValidationError(
-                "“%(item)s” is not a valid CIDR range: an IPv%(version)s prefix length is "
-                "a number from 1 to %(bits)s.",
-                code="invalid_ip",
-                params={"item": item, "version": version, "bits": bits},
-            )
     return ValidationError(
         "“%(item)s” is not an IP address or CIDR range.", code="invalid_ip", params={"item": item}
     )
+
+
+def _host_bits_error(item: str, loose: IPNetwork) -> ValidationError:
+    """The error for an item that is a network once its host bits are cleared (`loose`)."""
+    # With its host bits cleared, would the entry do? 1.2.3.4/0 would allow everyone, and
+    # ::ffff:1.2.3.4/120 is IPv4: say that rather than suggest what would be refused next.
+    try:
+        _check_usable(item, loose)
+    except ValidationError as error:
+        return error
+    return ValidationError(
+        "“%(item)s” has host bits set. Did you mean %(network)s?",
+        code="host_bits",
+        params={"item": item, "network": format_ip_network(loose)},
+    )
+
+
+def _address_version(address: str) -> int | None:
+    """4 or 6 for an IP address, None for anything else."""
+    try:
+        return ipaddress.ip_address(address).version
+    except ValueError:
+        return None
 
 
 def parse_ip_list(text: str) -> list[str]:
@@ -201,7 +223,19 @@ def parse_ip_list(text: str) -> list[str]:
             code="too_long",
             params={"length": f"{len(text):,}", "limit": f"{MAX_IP_TEXT_LENGTH:,}"},
         )
-    items = [item for item in _IP_SEPARATORS.split(text) if item]
+    networks, bad = _parse_ip_items(item for item in _IP_SEPARATORS.split(text) if item)
+    errors = _listed(list(bad.values()))
+    entries = len(networks) + len(bad)
+    if entries > MAX_IPS:
+        errors.insert(0, _too_many(entries))
+    if errors:
+        raise ValidationError(errors)
+    ordered = sorted(networks, key=lambda n: (n.version, n.network_address, n.prefixlen))
+    return [format_ip_network(network) for network in ordered]
+
+
+def _parse_ip_items(items: Iterable[str]) -> tuple[set[IPNetwork], dict[str, ValidationError]]:
+    """The networks the good items name, and each bad item with its error (once)."""
     networks: set[IPNetwork] = set()
     bad: dict[str, ValidationError] = {}
     for item in items:
@@ -211,31 +245,27 @@ def parse_ip_list(text: str) -> list[str]:
             networks.add(_parse_ip_item(item))
         except ValidationError as error:
             bad[item] = error
-    errors = list(bad.values())
-    if len(errors) > MAX_LISTED_BAD_IPS:
-        more = len(errors) - MAX_LISTED_BAD_IPS
-        errors = errors[:MAX_LISTED_BAD_IPS]
-        errors.append(
-            ValidationError(
-                "%(count)s more entries are not valid either.",
-                code="invalid_ip",
-                params={"count": f"{more:,}"},
-            )
-        )
-    entries = len(networks) + len(bad)
-    if entries > MAX_IPS:
-        errors.insert(
-            0,
-            ValidationError(
-                "You entered %(count)s IP addresses or ranges. The limit is %(limit)s.",
-                code="too_many",
-                params={"count": entries, "limit": MAX_IPS},
-            ),
-        )
-    if errors:
-        raise ValidationError(errors)
-    ordered = sorted(networks, key=lambda n: (n.version, n.network_address, n.prefixlen))
-    return [format_ip_network(network) for network in ordered]
+    return networks, bad
+
+
+def _listed(errors: list[ValidationError]) -> list[ValidationError]:
+    """The first MAX_LISTED_BAD_IPS errors, and a line that counts the rest."""
+    if len(errors) <= MAX_LISTED_BAD_IPS:
+        return errors
+    more = ValidationError(
+        "%(count)s more entries are not valid either.",
+        code="invalid_ip",
+        params={"count": f"{len(errors) - MAX_LISTED_BAD_IPS:,}"},
+    )
+    return [*errors[:MAX_LISTED_BAD_IPS], more]
+
+
+def _too_many(entries: int) -> ValidationError:
+    return ValidationError(
+        "You entered %(count)s IP addresses or ranges. The limit is %(limit)s.",
+        code="too_many",
+        params={"count": entries, "limit": MAX_IPS},
+    )
 
 
 def is_token_name(name: str) -> bool:

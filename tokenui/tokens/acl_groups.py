@@ -18,7 +18,7 @@ from tokenui.acls import (
 SOFTWARE_AFTER = "Package Privileges"
 
 
-def held_acl_groups(held: Iterable[str]) -> tuple[AclGroup, ...]:
+def held_acl_groups(held: Iterable[str]) -> tuple[AclGroup[Acl], ...]:
     """The catalogue's groups and sections holding only ACLs in held, in WHM's order.
 
     Holding `all` means holding every catalogue ACL. Keys the catalogue does not know (plugin
@@ -28,7 +28,7 @@ def held_acl_groups(held: Iterable[str]) -> tuple[AclGroup, ...]:
     keys = {key for key in held if key} - NOT_AN_ACL
     everything = "all" in keys
     extra = sorted(key for key in keys if key not in ACLS_BY_KEY)
-    groups: list[AclGroup] = []
+    groups: list[AclGroup[Acl]] = []
     for group in CATALOGUE:
         sections = []
         for section in group.sections:
@@ -42,12 +42,12 @@ def held_acl_groups(held: Iterable[str]) -> tuple[AclGroup, ...]:
     return tuple(groups)
 
 
-def _additional_software(keys: list[str]) -> AclGroup:
+def _additional_software(keys: list[str]) -> AclGroup[Acl]:
     # One untitled section: WHM lists plugin ACLs directly under the group's heading.
     return AclGroup(ADDITIONAL_SOFTWARE, (AclSection("", tuple(Acl(key, key) for key in keys)),))
 
 
-def iter_acls(groups: Iterable[AclGroup]) -> Iterator[Acl]:
+def iter_acls(groups: Iterable[AclGroup[Acl]]) -> Iterator[Acl]:
     """Every ACL in groups, in order."""
     for group in groups:
         for section in group.sections:

@@ -16,7 +16,7 @@ from django.forms.boundfield import BoundWidget
 from django.http import QueryDict
 from django.utils.functional import cached_property
 
-from tokenui.acls import ACLS_BY_KEY, Acl, AclGroup
+from tokenui.acls import ACLS_BY_KEY, Acl, AclGroup, AclSection
 from tokenui.kernel.display import server_time
 from tokenui.kernel.links import (
     EXPIRY_DATE,
@@ -186,18 +186,6 @@ class AclChoice:
         return bool(self.checkbox.data["selected"])
 
 
-@dataclass(frozen=True, slots=True)
-class AclChoiceSection:
-    title: str
-    choices: tuple[AclChoice, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AclChoiceGroup:
-    title: str
-    sections: tuple[AclChoiceSection, ...]
-
-
 class NameExpiryForm(forms.Form):
     """A token's name and expiry, with WHM's (and cPanel's) rules: every system's Create, the
     successor of a Rotate, and the base of WHM's Generate and Edit."""
@@ -322,39 +310,36 @@ class NameExpiryForm(forms.Form):
 
     def _expires(self, day: datetime.date | None) -> datetime.datetime | None:
         """The expiry instant for day (23:59:59 in WHM's zone), adding an error if day won't do."""
+        error = self._expiry_error(day)
+        if error is None:
+            return datetime.datetime.combine(day, EXPIRES_AT, tzinfo=self.time_zone)
+        # A date the field could not read has its own error already: one is enough.
+        if day is not None or "expires_on" not in self.errors:
+            self.add_error("expires_on", error)
+        return None
+
+    def _expiry_error(self, day: datetime.date | None) -> ValidationError | None:
+        """Why day cannot be the expiry date (none given, past, too far off), or None."""
         if day is None:
-            if "expires_on" not in self.errors:
-                self.add_error(
-                    "expires_on",
-                    ValidationError(
-                        "Enter the date the API token should expire, or choose "
-                        "“The API Token will not expire.”",
-                        code="required",
-                    ),
-                )
-            return None
+            return ValidationError(
+                "Enter the date the API token should expire, or choose "
+                "“The API Token will not expire.”",
+                code="required",
+            )
         if day < self.today:
-            self.add_error(
-                "expires_on",
-                ValidationError(
-                    "The expiration date must be today (%(today)s) or later.",
-                    code="past",
-                    params={"today": self.today.isoformat()},
-                ),
+            return ValidationError(
+                "The expiration date must be today (%(today)s) or later.",
+                code="past",
+                params={"today": self.today.isoformat()},
             )
-            return None
         if day > self.latest_expiry:
-            self.add_error(
-                "expires_on",
-                ValidationError(
-                    "The expiration date must be within %(years)s years, by %(latest)s. For a "
-                    "token that does not expire, choose “The API Token will not expire.”",
-                    code="too_far",
-                    params={"years": MAX_EXPIRY_YEARS, "latest": self.latest_expiry.isoformat()},
-                ),
+            return ValidationError(
+                "The expiration date must be within %(years)s years, by %(latest)s. For a "
+                "token that does not expire, choose “The API Token will not expire.”",
+                code="too_far",
+                params={"years": MAX_EXPIRY_YEARS, "latest": self.latest_expiry.isoformat()},
             )
-            return None
-        return datetime.datetime.combine(day, EXPIRES_AT, tzinfo=self.time_zone)
+        return None
 
 
 class TokenForm(NameExpiryForm):
@@ -377,7 +362,7 @@ class TokenForm(NameExpiryForm):
 
     def __init__(self, *args: Any, held_acls: Iterable[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.held_groups: tuple[AclGroup, ...] = held_acl_groups(held_acls)
+        self.held_groups: tuple[AclGroup[Acl], ...] = held_acl_groups(held_acls)
         choices = [(acl.key, acl.label) for acl in iter_acls(self.held_groups)]
         self.fields["acls"].choices = choices
         # WHM's Generate form starts with every held privilege ticked except `all`; an Edit
@@ -451,14 +436,14 @@ class TokenForm(NameExpiryForm):
         }
 
     @cached_property
-    def acl_groups(self) -> tuple[AclChoiceGroup, ...]:
+    def acl_groups(self) -> tuple[AclGroup[AclChoice], ...]:
         """The held ACLs in WHM's groups, each paired with its checkbox."""
         checkboxes = {widget.data["value"]: widget for widget in self["acls"].subwidgets}
         return tuple(
-            AclChoiceGroup(
+            AclGroup(
                 group.title,
                 tuple(
-                    AclChoiceSection(
+                    AclSection(
                         section.title,
                         tuple(AclChoice(acl, checkboxes[acl.key]) for acl in section.acls),
                     )

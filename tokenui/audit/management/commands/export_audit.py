@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tokenui.audit.models import AuditEvent
+from tokenui.audit.models import AuditEvent, narrowed
 
 FIELDS = (
     "id",
@@ -68,15 +68,13 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, help="write to this file instead of stdout")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        events = AuditEvent.objects.order_by("at", "id")
-        if options["server"]:
-            events = events.filter(server=options["server"])
-        if options["user"]:
-            events = events.filter(whm_user=options["user"])
-        if options["account"]:
-            events = events.filter(account=options["account"])
-        if options["since"]:
-            events = events.filter(at__gte=options["since"])
+        events = narrowed(
+            AuditEvent.objects.order_by("at", "id"),
+            server=options["server"],
+            whm_user=options["user"],
+            account=options["account"],
+            at__gte=options["since"],
+        )
         rows = events.values(*FIELDS).iterator(chunk_size=CHUNK)
         output: Path | None = options["output"]
         if output is None:

@@ -71,31 +71,9 @@ class Command(BaseCommand):
         cpanel_port = self._cpanel_port()
         state_dir = Path(settings.WHM_SIMULATOR_DIR)
         process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
-            [
-                sys.executable,
-                str(Path(settings.BASE_DIR) / "manage.py"),
-                "whm_simulator",
-                "--tls",
-                "--port",
-                str(sim_port),
-                "--cpanel-port",
-                str(cpanel_port),
-                "--state-dir",
-                str(state_dir),
-            ]
+            _simulator_command(sim_port, cpanel_port, state_dir)
         )
-        deadline = time.monotonic() + SIMULATOR_START_SECONDS
-        while not (
-            _port_in_use(sim_port)
-            and _port_in_use(cpanel_port)
-            and (state_dir / "ca.pem").is_file()
-        ):
-            if process.poll() is not None:
-                raise CommandError("The embedded WHM simulator stopped at start; see its output.")
-            if time.monotonic() > deadline:
-                process.terminate()
-                raise CommandError(f"The embedded WHM simulator did not start on port {sim_port}.")
-            time.sleep(0.1)
+        _wait_until_serving(process, sim_port, cpanel_port, state_dir)
         _point_dashboard_at_cpanel(cpanel_port)
         return process
 
@@ -119,6 +97,39 @@ class Command(BaseCommand):
             f"Port {wanted} is taken, so the simulator serves cPanel on port {port} instead."
         )
         return port
+
+
+def _simulator_command(sim_port: int, cpanel_port: int, state_dir: Path) -> list[str]:
+    """The embedded simulator's command line: this project's own manage.py whm_simulator."""
+    return [
+        sys.executable,
+        str(Path(settings.BASE_DIR) / "manage.py"),
+        "whm_simulator",
+        "--tls",
+        "--port",
+        str(sim_port),
+        "--cpanel-port",
+        str(cpanel_port),
+        "--state-dir",
+        str(state_dir),
+    ]
+
+
+def _wait_until_serving(
+    process: subprocess.Popen[bytes], sim_port: int, cpanel_port: int, state_dir: Path
+) -> None:
+    """Wait until the simulator answers on both ports and has written its CA; raise
+    CommandError if it stops or does not start in time (stopping it then)."""
+    deadline = time.monotonic() + SIMULATOR_START_SECONDS
+    while not (
+        _port_in_use(sim_port) and _port_in_use(cpanel_port) and (state_dir / "ca.pem").is_file()
+    ):
+        if process.poll() is not None:
+            raise CommandError("The embedded WHM simulator stopped at start; see its output.")
+        if time.monotonic() > deadline:
+            process.terminate()
+            raise CommandError(f"The embedded WHM simulator did not start on port {sim_port}.")
+        time.sleep(0.1)
 
 
 def _offer_demo_sign_in() -> None:
