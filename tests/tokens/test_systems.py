@@ -4,6 +4,7 @@ own words and capabilities are the system's (tokenui/systems), asserted here as 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -189,3 +190,76 @@ def test_rotate_makes_a_successor_and_revoke_the_old_token_now_revokes_it(case: 
     case.client.post(f"{case.base}{old}/rotate/finish/", {"successor": new.group(1)})
     assert old not in case.names()
     assert new.group(1) in case.names()
+
+
+# --- rotation knows a token by its creation time, not its name (issue 17 item 1) -------------
+
+
+def rename(case: Case, name: str, new_name: str) -> None:
+    """Rename a token on the server itself, as another tool (or WHM's own page) would."""
+    store = case.sim.store
+    if case.system is WhmTokens:
+        token = store.token(case.owner, name)
+        store.replace_token(name, dataclasses.replace(token, name=new_name))
+    else:
+        assert store.rename_cpanel_token(case.owner, name, new_name)
+
+
+def rotate(case: Case, old: str) -> str:
+    """Rotate `old` with the form's default name, choosing **Later**; the successor's name."""
+    form = case.client.get(f"{case.base}{old}/rotate/").content.decode()
+    new = re.search(r'name="name"[^>]*value="([A-Za-z0-9_-]+)"', form).group(1)
+    data = {"name": new, "expiry": "never", "expires_on": ""}
+    assert form_post(case.client, f"{case.base}{old}/rotate/", data).status_code == 200
+    return new
+
+
+def finish(case: Case, old: str, successor: str) -> str:
+    """**Revoke the old token now**, as the secret page posts it; the page's message."""
+    url = f"{case.base}{old}/rotate/finish/"
+    response = case.client.post(url, {"successor": successor}, follow=True)
+    return text(response.content.decode())
+
+
+def old_token(case: Case) -> str:
+    return "billing-bot" if case.system is WhmTokens else "deploy-script"
+
+
+def test_finishing_after_renames_revokes_the_replaced_token_under_its_new_name(case: Case):
+    old = old_token(case)
+    new = rotate(case, old)
+    rename(case, old, f"{old}-legacy")
+    rename(case, new, old)  # the successor takes the old token's name
+    said = finish(case, old, new)
+    assert f"{old}-legacy" not in case.names()  # the old credential is gone
+    assert old in case.names()  # the successor, under the old name, is untouched
+    assert f"The API token “{old}-legacy” has been revoked." in said
+    assert f"Only “{new}” works now." not in said  # nothing is called that any more
+
+
+def test_finish_revokes_no_token_without_a_rotation_to_finish(case: Case) -> None:
+    victim = sorted(case.demo)[0]
+    said = finish(case, victim, "anything")
+    assert victim in case.names()
+    assert f"There is no rotation of the API token “{victim}” to finish." in said
+    assert not AuditEvent.objects.filter(action="revoke").exists()
+
+
+def test_finishing_the_second_rotation_of_a_chain_says_the_first_token_still_works(
+    case: Case,
+) -> None:
+    first = old_token(case)
+    second = rotate(case, first)  # and Later
+    third = rotate(case, second)
+    said = finish(case, second, third)
+    assert second not in case.names()
+    assert first in case.names()
+    assert f"“{first}”, which it replaced, still works: revoke it too." in said
+    assert "works now" not in said
+    # The first token keeps its mark, now pointing at the newest token.
+    page = case.client.get(case.base).content.decode()
+    row = re.search(rf'<tr id="token-{first}".*?</tr>', page, re.S)
+    assert row is not None
+    mark = re.search(r"badge-rotated[^>]*>.*?→</span> ([\w-]+)", row.group(0), re.S)
+    assert mark is not None
+    assert mark.group(1) == third

@@ -75,6 +75,12 @@ class AuditEvent(models.Model):
     # any other edit holds one; a rotation holds ["old", "new"] too. Sign-in and sign-out hold
     # none (see session_token_name).
     token_names = models.JSONField(default=list, blank=True, help_text="API token names.")
+    token_created = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="For a Rotate: when the replaced token was made. WHM and cPanel keep it through "
+        "renames: it is the token's identity, where its name is not.",
+    )
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     reason = models.TextField(blank=True, help_text="WHM's reason, or TokenUI's message.")
 

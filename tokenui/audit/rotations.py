@@ -1,17 +1,40 @@
-"""Which tokens were rotated and not yet revoked, as the audit trail tells it: the mark the
-token tables show on a rotated token until its predecessor is revoked."""
+"""Rotations as the audit trail tells them: which tokens were rotated and not yet revoked (the
+mark the token tables show), and which token a rotation replaced, to finish it.
+
+A token is known by its creation time, which WHM and cPanel keep through renames; its name is
+only what it is called now. A Rotate entry records the replaced token's creation time
+(`token_created`) with the two names at the time; entries from before that was recorded fall
+back to the name, and only for a token made before the rotation."""
 
 from __future__ import annotations
 
 import datetime
 import logging
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from django.db import DatabaseError, transaction
 
 from tokenui.audit.models import Action, AuditEvent, Outcome, Service
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """One rotation: when, the replaced token's creation time (None on old entries), and the
+    names of the replaced token and its successor when it was made."""
+
+    at: datetime.datetime
+    created: datetime.datetime | None
+    old: str
+    new: str
+
+    def replaced(self, name: str, created: datetime.datetime) -> bool:
+        """Whether the token called `name` now, made at `created`, is the one this replaced."""
+        if self.created is not None:
+            return _second(self.created) == _second(created)
+        return name == self.old and created <= self.at
 
 
 def successors(
@@ -22,43 +45,91 @@ def successors(
     user: str = "",
     account: str = "",
 ) -> dict[str, str]:
-    """{old name: successor's name} for the `shown` tokens rotated and not yet revoked.
+    """{name: its successor's name} for the `shown` tokens rotated and not yet revoked.
 
     `listed` names every token the server lists now; `shown` gives the creation time of each
-    token on the page (only those: a search redraws the page at every keystroke). A rotation
-    counts while both tokens are listed and it happened after the old one was made (a later
-    token that reuses a revoked one's name is not its heir). One indexed query, bounded by the
-    oldest token shown.
+    token on the page (only those: a search redraws the page at every keystroke). A successor
+    that is gone since, itself rotated, hands the mark on to its own successor (a chain of
+    rotations left at **Later**). One indexed query, bounded by the oldest token shown.
     """
     if not shown:
         return {}
+    rotations = _rotations(server, user, account, since=min(shown.values()))
+    chain = {r.old: r.new for r in rotations}
     found: dict[str, str] = {}
-    for at, names in _rotations(server, user, account, since=min(shown.values())):
-        if not (isinstance(names, list) and len(names) == 2):
-            continue
-        old, new = names
-        if old in shown and new in listed and shown[old] <= at:
-            found[old] = new
+    for rotation in rotations:
+        for name, created in shown.items():
+            if rotation.replaced(name, created):
+                heir = _living_heir(rotation.new, chain, listed)
+                if heir and heir != name:
+                    found[name] = heir
     return found
 
 
+def _living_heir(name: str, chain: Mapping[str, str], listed: Collection[str]) -> str:
+    """`name`, or the first listed token down its chain of successors ("" when none is)."""
+    seen = set()
+    while name not in listed and name in chain and name not in seen:
+        seen.add(name)
+        name = chain[name]
+    return name if name in listed else ""
+
+
+def latest(
+    *, server: str, old: str, new: str, user: str = "", account: str = ""
+) -> Rotation | None:
+    """The newest recorded rotation of the token then called `old` into `new`: what **Revoke
+    the old token now** finishes. None: there is no such rotation (nothing to finish)."""
+    found = [
+        r for r in _rotations(server, user, account, since=None) if (r.old, r.new) == (old, new)
+    ]
+    return found[-1] if found else None
+
+
+def predecessors(
+    rotations_of: Collection[Rotation], replaced: str, listed: Mapping[str, datetime.datetime]
+) -> list[str]:
+    """The listed tokens rotated into `replaced` and still there: they still work."""
+    return [
+        name
+        for rotation in rotations_of
+        if rotation.new == replaced
+        for name, created in listed.items()
+        if rotation.replaced(name, created)
+    ]
+
+
+def all_rotations(*, server: str, user: str = "", account: str = "") -> list[Rotation]:
+    return _rotations(server, user, account, since=None)
+
+
 def _rotations(
-    server: str, user: str, account: str, *, since: datetime.datetime
-) -> list[tuple[datetime.datetime, object]]:
-    """The rotations on `server` since `since`, oldest first, as (time, [old, new]); none when
-    the trail cannot be read. WHM's own tokens are one user's (`user`); a cPanel account's are
-    the account's, whoever rotated them (`account`)."""
+    server: str, user: str, account: str, *, since: datetime.datetime | None
+) -> list[Rotation]:
+    """The rotations on `server` (since `since`), oldest first; none when the trail cannot be
+    read. WHM's own tokens are one user's (`user`); a cPanel account's are the account's,
+    whoever rotated them (`account`)."""
     events = AuditEvent.objects.filter(
         action=Action.ROTATE, server=server, account=account, outcome=Outcome.SUCCEEDED
     )
     if not account:
         events = events.filter(whm_user=user, service=Service.WHM)
-    events = events.filter(at__gte=since).order_by("at")
+    if since is not None:
+        events = events.filter(at__gte=since)
     try:
         # A savepoint: on PostgreSQL a failed query must not poison an enclosing transaction.
         with transaction.atomic():
-            return list(events.values_list("at", "token_names"))
+            rows = list(events.order_by("at").values_list("at", "token_created", "token_names"))
     except DatabaseError as exc:
         # The marks are a reminder; the table works without them.
-        logger.warning("rotation marks not read: %s", type(exc).__name__)
+        logger.warning("rotations not read: %s", type(exc).__name__)
         return []
+    return [
+        Rotation(at, created, *names)
+        for at, created, names in rows
+        if isinstance(names, list) and len(names) == 2 and all(isinstance(n, str) for n in names)
+    ]
+
+
+def _second(moment: datetime.datetime) -> int:
+    return int(moment.timestamp())

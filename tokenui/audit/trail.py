@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -46,14 +47,12 @@ def record(
     reason: str = "",
     actor: Actor | WhmSession | None = None,
     account: str | None = None,
+    token_created: datetime | None = None,
 ) -> AuditEvent | None:
     """Record one action by `actor` (by default the signed-in session, `request.whm`) on
-    `account` (see `_who`).
-
-    `reason` is WHM's reason or TokenUI's own message, both free of secrets by construction
-    (the WHM client strips anything it sent from what it reports). Returns the row, or None
-    when it could not be written.
-    """
+    `account` (see `_who`). `reason` is WHM's reason or TokenUI's own message, free of secrets
+    by construction (the WHM client strips anything it sent from what it reports);
+    `token_created` names a rotated token by its creation time. Returns the row, or None."""
     actor = actor or getattr(request, "whm", None)
     if actor is None:
         logger.warning("audit: %s not recorded: no signed-in user", action)
@@ -62,6 +61,7 @@ def record(
         **_who(request, actor, account),
         action=action,
         token_names=list(token_names),
+        token_created=token_created,
         outcome=outcome,
         reason=reason[:REASON_LIMIT],
     )
@@ -129,7 +129,13 @@ def record_error(
 
 
 @contextmanager
-def recording(request: HttpRequest, action: Action, token_names: Iterable[str]) -> Iterator[None]:
+def recording(
+    request: HttpRequest,
+    action: Action,
+    token_names: Iterable[str],
+    *,
+    token_created: datetime | None = None,
+) -> Iterator[None]:
     """Record the state-changing WHM call made inside the block: succeeded when it returns,
     refused or unknown (see `outcome_of`) when it raises a WhmError, which goes on up."""
     names = list(token_names)
@@ -138,7 +144,9 @@ def recording(request: HttpRequest, action: Action, token_names: Iterable[str]) 
     except WhmError as exc:
         record_error(request, action, exc, changes_state=True, token_names=names)
         raise
-    record(request, action, outcome=Outcome.SUCCEEDED, token_names=names)
+    record(
+        request, action, outcome=Outcome.SUCCEEDED, token_names=names, token_created=token_created
+    )
 
 
 def outcome_of(error: WhmError, *, changes_state: bool) -> Outcome:

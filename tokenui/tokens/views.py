@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -28,13 +29,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from tokenui import risk
 from tokenui.acls import ACLS_BY_KEY
-from tokenui.audit import trail
+from tokenui.audit import rotations, trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.http import redirect_to, status_for
 from tokenui.kernel import display, rotation
 from tokenui.kernel import export as exports
 from tokenui.kernel.kept import REFRESH_HEADER
-from tokenui.kernel.links import EXPIRY_DATE
+from tokenui.kernel.links import EXPIRY_DATE, quoted
 from tokenui.kernel.validators import is_token_name, validate_token_name
 from tokenui.sessions import credentials
 from tokenui.systems import PartialRevoke, TokenSystem
@@ -395,13 +396,15 @@ def revoked_message(names: Sequence[str]) -> str:
 
 
 @contextmanager
-def changing(request: TokenRequest, action: Action, names: Sequence[str]) -> Iterator[None]:
+def changing(
+    request: TokenRequest, action: Action, names: Sequence[str], **recorded: Any
+) -> Iterator[None]:
     """Around a call that changes the server: recorded in the audit trail, and, whatever its
     outcome, every kept read of these tokens is dropped. The change is recorded here, so the
     attempt declared before the reads is done with."""
     request.attempt = None
     try:
-        with trail.recording(request, action, names):
+        with trail.recording(request, action, names, **recorded):
             yield
     finally:
         request.system.forget()
@@ -429,7 +432,7 @@ def rotate(request: TokenRequest, name: str) -> HttpResponse:
         return _render_rotate(request, form, old, status=200 if request.method == "GET" else 422)
     new_name = form.cleaned_data["name"]
     try:
-        with changing(request, Action.ROTATE, [old.name, new_name]):
+        with changing(request, Action.ROTATE, [old.name, new_name], token_created=old.created):
             created = system.create(new_name, form.cleaned_data["expires"], **system.twin_args(old))
     except WhmError as exc:
         if isinstance(exc, WhmAuthError):
@@ -502,31 +505,85 @@ def _labels(acls: Sequence[str]) -> list[str]:
 def rotate_finish(request: TokenRequest, name: str) -> HttpResponse:
     """GET: the next steps on a page of their own (where **Later** can come back to). POST:
     **Revoke the old token now**: htmx swaps only the next-steps panel (the secret stays on
-    screen); a plain POST goes back to the table, or to the panel alone if it failed."""
+    screen); a plain POST goes back to the table, or to the panel alone if it failed.
+
+    It revokes only the token the rotation replaced, known by its creation time under whatever
+    name it has now; with no such rotation recorded it revokes nothing."""
     source = request.POST if request.method == "POST" else request.GET
     successor = source.get("successor", "")
     successor = successor if is_token_name(successor) else ""
     if request.method == "GET":
         return _next_steps(request, name, successor, "ask")
-    system = request.system
+    rotation = _rotation_to_finish(request, name, successor)
     try:
-        attempting(request, Action.REVOKE, [name])
-        listed = {t.name for t in system.tokens(fresh=True)}
-        request.attempt = None  # the read is done: what follows is the change itself
-        if name in listed:
-            with changing(request, Action.REVOKE, [name]):
-                system.revoke([name])
+        finished = _finish(request, rotation)
     except WhmError as exc:
         return _finish_failed(request, name, successor, exc)
-    if name == system.session_token:
+    return _after_finish(request, name, successor, finished)
+
+
+def _rotation_to_finish(request: TokenRequest, name: str, successor: str) -> rotations.Rotation:
+    """The recorded rotation of `name` into `successor`: finishing one is all this URL does,
+    never a revoke of any name it is sent."""
+    system = request.system
+    scope = system.marks_scope()
+    rotation = rotations.latest(server=system.server, old=name, new=successor, **scope)
+    if rotation is None:
+        message = f"There is no rotation of the API token {quoted(name)} to finish."
+        raise BackToTable(messages.ERROR, message)
+    return rotation
+
+
+def _after_finish(
+    request: TokenRequest, name: str, successor: str, finished: Finished
+) -> HttpResponse:
+    system = request.system
+    if finished.revoked and finished.revoked == system.session_token:
         credentials.forget(request.session)
         messages.warning(request, "You revoked the API token this session signed in with.")
         return redirect_to(request, editing.sign_in_url())
     if request.htmx:
-        return _next_steps(request, name, successor, "done" if name in listed else "gone")
-    done = f"The API token “{name}” has been revoked."
-    messages.success(request, f"{done} Only “{successor}” works now." if successor else done)
-    return redirect_to(request, table_state(request, system).url(highlight=successor))
+        step = "done" if finished.revoked else "gone"
+        return _next_steps(request, name, successor, step, finished=finished)
+    messages.success(request, finished.message())
+    return redirect_to(request, table_state(request, system).url(highlight=finished.successor))
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """What **Revoke the old token now** did: the replaced token's name when it was revoked
+    ("" when it was already gone), its successor if listed, and older tokens still working."""
+
+    old: str
+    revoked: str
+    successor: str
+    still_live: list[str]
+
+    def message(self) -> str:
+        done = f"The API token “{self.revoked or self.old}” " + (
+            "has been revoked." if self.revoked else "was already gone."
+        )
+        if self.still_live:
+            older = "”, “".join(self.still_live)
+            return f"{done} “{older}”, which it replaced, still works: revoke it too."
+        return f"{done} Only “{self.successor}” works now." if self.successor else done
+
+
+def _finish(request: TokenRequest, rotation: rotations.Rotation) -> Finished:
+    """Revoke the token `rotation` replaced, found by its creation time, and say what is true
+    after: which token works now, and whether one it replaced in turn still does."""
+    system = request.system
+    attempting(request, Action.REVOKE, [rotation.old])
+    listed = {t.name: t.created for t in system.tokens(fresh=True)}
+    current = next((n for n, made in listed.items() if rotation.replaced(n, made)), "")
+    if current:
+        with changing(request, Action.REVOKE, [current]):
+            system.revoke([current])
+        del listed[current]
+    history = rotations.all_rotations(server=system.server, **system.marks_scope())
+    still = rotations.predecessors(history, rotation.old, listed)
+    successor = rotation.new if rotation.new in listed else ""
+    return Finished(rotation.old, current, successor, still)
 
 
 def _finish_failed(request: TokenRequest, name: str, successor: str, exc: WhmError) -> HttpResponse:
@@ -559,12 +616,14 @@ def _next_steps(
     *,
     exc: WhmError | None = None,
     status: int = 200,
+    finished: Finished | None = None,
 ) -> HttpResponse:
     """The next-steps panel alone (htmx), or a page holding only it (no secret: that was shown
     once, on the page the user left)."""
     context = {
         **page_context(request),
         **_steps(request, old, successor, step),
+        "finished": finished,
         "error": failure_message(request.system, exc) if exc else "",
         "outcome_unknown": bool(exc and exc.may_have_run),
     }
