@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
 from tokenui.whm import errors
@@ -70,5 +71,23 @@ def refuse_forms_not_in_utf8(
                 "Form data must be sent as UTF-8.", content_type="text/plain; charset=utf-8"
             )
         return get_response(request)
+
+    return middleware
+
+
+def private_when_signed_in(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Middleware: an answer to a browser with a session that says nothing of caching (a 404
+    for a page that does not exist, say) is kept by no shared cache and no browser, as every
+    signed-in page is (sessions/auth.py). Asks the session only when the browser sent one."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.get("whm"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
     return middleware

@@ -229,6 +229,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tokenui.http.private_when_signed_in",  # inside sessions: it asks the session
     "tokenui.sessions.idle.keep_alive",  # inside sessions: it marks the session for saving
     "django.middleware.common.CommonMiddleware",
     "tokenui.http.refuse_forms_not_in_utf8",  # before CSRF, which reads the form

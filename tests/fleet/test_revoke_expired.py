@@ -159,7 +159,7 @@ def test_with_htmx_the_table_status_lines_and_outcomes_come_back_read_again(
 
 
 def test_nothing_confirmed_sends_nothing(fleet_client: Client, servers):
-    response = fleet_client.post("/fleet/revoke-expired/", {"confirmed": "not json"})
+    response = fleet_client.post("/fleet/revoke-expired/", {"confirmed": "{}"})
 
     assert response.status_code == 302
     page = fleet_client.get(response["Location"]).content.decode()
@@ -190,3 +190,21 @@ def test_a_revoke_that_hangs_is_recorded_as_unknown_and_does_not_hold_up_the_oth
     assert trail["beta"] == (Outcome.UNKNOWN, ["old-migration"])
     assert trail["alpha"] == (Outcome.SUCCEEDED, ["old-migration"])
     servers["beta"].clear_faults()
+
+
+def test_a_confirmation_our_question_could_not_have_written_is_a_400_recording_nothing(
+    fleet_client: Client, servers
+) -> None:
+    deep = "[" * 10_000 + "]" * 10_000
+    for posted in (deep, "not json", '["a list"]', "x" * 1_000_001):
+        response = fleet_client.post("/fleet/revoke-expired/", {"confirmed": posted})
+        assert response.status_code == 400
+    assert not AuditEvent.objects.filter(action=Action.REVOKE_EXPIRED).exists()
+
+
+def test_forged_names_never_reach_the_audit_trail(fleet_client: Client, servers) -> None:
+    # Names a server does not list (nothing expired there): refused, without the forgery.
+    forged = {"beta": ["not-a-token-of-mine", "reporting"]}
+    fleet_client.post("/fleet/revoke-expired/", {"confirmed": json.dumps(forged)})
+    names = [e.token_names for e in AuditEvent.objects.filter(action=Action.REVOKE_EXPIRED)]
+    assert names == [["reporting"]]

@@ -71,15 +71,26 @@ def encode(expired: Iterable[Expired]) -> str:
     return json.dumps({e.server: list(e.names) for e in expired if e.names and not e.error})
 
 
+class NotConfirmed(ValueError):
+    """The posted confirmation is not one our question could have written: a 400."""
+
+
+# Our question writes at most a page of names per server; this bounds any other value.
+MAX_CONFIRMED_CHARS = 1_000_000
+
+
 def decode(posted: str, servers: Iterable[str]) -> dict[str, list[str]]:
     """What the form confirmed, kept to signed-in servers and names WHM could hold (anything
-    else was not asked by our form, and has no place in a revoke or the audit trail)."""
+    else was not asked by our form, and has no place in a revoke or the audit trail). A value
+    our form could not have written (too long, not JSON, nested without end) raises."""
+    if len(posted) > MAX_CONFIRMED_CHARS:
+        raise NotConfirmed("too long")
     try:
         confirmed = json.loads(posted)
-    except ValueError:
-        return {}
+    except (ValueError, RecursionError) as exc:
+        raise NotConfirmed("not JSON") from exc
     if not isinstance(confirmed, dict):
-        return {}
+        raise NotConfirmed("not a mapping")
     allowed = set(servers)
     return {
         server: list(dict.fromkeys(n for n in names if _is_token_name(n)))
@@ -122,11 +133,13 @@ def _still_expired(
     expired = set(expired_names(read.value))
     if still := tuple(name for name in asked if name in expired):
         return still
+    # Only names the server lists go into the trail: a forged one names no token of the user's.
+    listed = {token.name for token in read.value}
     trail.record(
         request,
         Action.REVOKE_EXPIRED,
         outcome=Outcome.REFUSED,
-        token_names=asked,
+        token_names=[name for name in asked if name in listed],
         reason=NOTHING_EXPIRED,
         actor=read.session,
     )

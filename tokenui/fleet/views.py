@@ -9,7 +9,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -151,7 +157,14 @@ class RevokeExpiredView(View):
 
     def post(self, request: SignedInRequest) -> HttpResponse:
         sessions = _sessions(request)
-        confirmed = cleanup.decode(request.POST.get("confirmed", ""), [s.server for s in sessions])
+        posted = request.POST.get("confirmed", "")
+        try:
+            confirmed = cleanup.decode(posted, [s.server for s in sessions])
+        except cleanup.NotConfirmed:
+            return HttpResponseBadRequest(
+                "This confirmation was not written by TokenUI's question: ask again.",
+                content_type="text/plain; charset=utf-8",
+            )
         results = cleanup.revoke(request, sessions, confirmed)
         # Whatever came of them, every kept read of the servers asked is out of date (the
         # fleet's, and the single-server table's, through WhmTokens.forget).

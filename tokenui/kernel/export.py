@@ -37,6 +37,8 @@ _STATES = {Expiry.EXPIRED: "expired", Expiry.SOON: "expiring"}
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list): a token
 # name may begin with "-". Such a cell is written with a leading apostrophe, read as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Spreadsheets read these too: leading white space before a formula, and the fullwidth signs.
+_FORMULA_SIGNS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,8 @@ def json_lines(rows: Iterable[ExportRow]) -> Iterator[str]:
 
 def neutralised(cell: str) -> str:
     """A cell a spreadsheet would run as a formula, made plain text."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    risky = cell.startswith(_FORMULA_START) or cell.lstrip().startswith(_FORMULA_SIGNS)
+    return "'" + cell if risky else cell
 
 
 def iso(moment: datetime) -> str:
