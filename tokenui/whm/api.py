@@ -86,22 +86,7 @@ class WhmClient:
         removes the expiry; an empty `whitelist_ips` lets the token work from any IP.
         """
         # Reference: https://api.docs.cpanel.net/openapi/whm/operation/api_token_update/
-        params = [("token_name", name)]
-        if new_name is not None and new_name != name:
-            params.append(("new_name", new_name))
-        if not isinstance(acls, Keep):
-            params += _numbered("acl", _acl_list(acls))
-        if not isinstance(expires, Keep):
-            # 0 is WHM's word for "never expires".
-            params.append(("expires_at", "0" if expires is None else expiry_epoch(expires)))
-        if not isinstance(whitelist_ips, Keep):
-            ips = _listed(whitelist_ips, "whitelist_ips")
-            # "any" is WHM's word for "clear the list".
-            params += _numbered("whitelist_ip", ips) if ips else [("whitelist_ip", "any")]
-        if len(params) == 1:
-            # WHM refuses an update that changes nothing ("Specify a new name, updated ACLs, or
-            # IPs."): that is a caller's mistake, not something to send.
-            raise ValueError("update_token needs something to change.")
+        params = _update_params(name, new_name, acls, expires, whitelist_ips)
         return self._transport.call(
             "api_token_update", params, changes_state=True, parse=replies.stored_token
         )
@@ -149,6 +134,33 @@ def _acl_list(acls: Iterable[str]) -> list[str]:
     if not listed:
         raise ValueError("A token needs at least one ACL; an empty list would grant all rights.")
     return listed
+
+
+def _update_params(
+    name: str,
+    new_name: str | None,
+    acls: Iterable[str] | Keep,
+    expires: datetime | Keep | None,
+    whitelist_ips: Iterable[str] | Keep,
+) -> list[tuple[str, str]]:
+    """api_token_update's parameters: the token's name, then only what changes."""
+    params = [("token_name", name)]
+    if new_name is not None and new_name != name:
+        params.append(("new_name", new_name))
+    if not isinstance(acls, Keep):
+        params += _numbered("acl", _acl_list(acls))
+    if not isinstance(expires, Keep):
+        # 0 is WHM's word for "never expires".
+        params.append(("expires_at", "0" if expires is None else expiry_epoch(expires)))
+    if not isinstance(whitelist_ips, Keep):
+        ips = _listed(whitelist_ips, "whitelist_ips")
+        # "any" is WHM's word for "clear the list".
+        params += _numbered("whitelist_ip", ips) if ips else [("whitelist_ip", "any")]
+    if len(params) == 1:
+        # WHM refuses an update that changes nothing ("Specify a new name, updated ACLs, or
+        # IPs."): that is a caller's mistake, not something to send.
+        raise ValueError("update_token needs something to change.")
+    return params
 
 
 def _numbered(key: str, values: Iterable[str]) -> list[tuple[str, str]]:

@@ -127,23 +127,25 @@ def _risky(acls: object) -> tuple[bool, bool]:
         return False, False
     flags = msgspec.structs.astuple(acls)
     try:
-        if _FLAGS[flags[0]]:
-            return True, False
         # A map that lists `all` (root's) says full access by it alone; one without it (a
-        # reseller's) by every listed key at 1. WHM writes 1 and 0, counted in C; another
-        # spelling ("1", "", …) takes the long way.
-        if flags[0] is None:
-            unlisted, ones = flags.count(None), flags.count(1)
-            if unlisted + ones + flags.count(0) == len(flags):
-                full = ones > 0 and unlisted + ones == len(flags)
-            else:
-                listed = [_FLAGS[flag] for flag in flags if flag is not None]
-                full = bool(listed) and all(listed)
-            if full:
-                return True, False
+        # reseller's) by every listed key at 1.
+        if _FLAGS[flags[0]] or (flags[0] is None and _every_listed_key_set(flags)):
+            return True, False
         return False, any(_FLAGS[flag] for flag in flags[_BYPASS_FIELDS])
     except (KeyError, TypeError):  # not a flag WHM writes
         return False, False
+
+
+def _every_listed_key_set(flags: tuple[Any, ...]) -> bool:
+    """Whether an ACL map's fields (None where a key is not listed) list a key, all at 1.
+
+    Raises KeyError or TypeError for a value that is not a flag WHM writes."""
+    # WHM writes 1 and 0, counted in C; another spelling ("1", "", …) takes the long way.
+    unlisted, ones = flags.count(None), flags.count(1)
+    if unlisted + ones + flags.count(0) == len(flags):
+        return ones > 0 and unlisted + ones == len(flags)
+    listed = [_FLAGS[flag] for flag in flags if flag is not None]
+    return bool(listed) and all(listed)
 
 
 # msgspec says where a value was wrong ("… - at `$.tokens[...].create_time`", token names left

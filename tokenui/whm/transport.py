@@ -20,7 +20,7 @@ import ssl
 import time
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -184,42 +184,19 @@ class Transport:
         The parser gets `data` as JSON values; or, given a `data_type` (a msgspec Struct) and a
         WHM API 1 reply that fits it, `data` decoded into it in the same pass as the envelope.
         """
-        wire = self._wire
-        label = wire.label(function)
-        started = time.perf_counter()
-        status: int | None = None
-        result: int | None = None
-        failure = ""
+        outcome = _Outcome(self._wire.label(function), changes_state)
         try:
             reply = self._send(function, params, changes_state=changes_state)
-            status = reply.status
-            fail = _Failures(wire, reply.status, changes_state, self._secrets(params))
+            outcome.status = reply.status
+            fail = _Failures(self._wire, reply.status, changes_state, self._secrets(params))
             data = _unwrap(function, reply, fail, data_type)
-            result = 1
-            try:
-                return parse(data)
-            except Malformed as exc:
-                raise fail.bad(
-                    f"{wire.service}'s reply to {label} is not in the shape TokenUI expects "
-                    f"({exc})."
-                ) from exc
-        except WhmApiError:
-            result = 0
-            raise
+            outcome.result = 1
+            return _parsed(parse, data, fail, outcome.label)
         except WhmError as exc:
-            failure = f", {type(exc).__name__}"
+            outcome.failed(exc)
             raise
         finally:
-            # Only these facts: params, headers and bodies can hold secrets.
-            logger.log(
-                logging.INFO if changes_state else logging.DEBUG,
-                "%s: HTTP %s, result %s, %.0f ms%s",
-                label,
-                "-" if status is None else status,
-                "-" if result is None else result,
-                (time.perf_counter() - started) * 1000,
-                failure,
-            )
+            outcome.log()
 
     def _secrets(self, params: Sequence[tuple[str, str]]) -> frozenset[str]:
         """What this call sends that must never be shown back, even inside WHM's reason."""
@@ -231,26 +208,9 @@ class Transport:
     ) -> _Reply:
         """One request and its whole body; transport failures become WhmErrors."""
         wire = self._wire
-        path, query, body = wire.request(function, params)
-        request = self._http.build_request(
-            "POST",
-            path,
-            # POST keeps secrets and changes out of URLs and access logs.
-            params=query,
-            content=urlencode(body),
-            headers={
-                "Authorization": _authorization(self._credential, wire),
-                "Content-Type": _FORM,
-            },
-        )
+        request = self._request(function, params)
         timeout = self._http.timeout
-        # httpx's read timeout bounds each wait for bytes, not the reply: a server trickling a
-        # few bytes a second would hold the call (and the user's page) as long as it likes. So
-        # the read timeout is also a deadline for the whole call, counted from here, since the
-        # pool wait and the connect are part of what the user waits through (each also has its
-        # own limit). The body is read against it, so a call ends by the deadline plus at most
-        # one read timeout. The headers are not: httpx reads them inside send(), with no hook.
-        deadline = time.monotonic() + (timeout.read if timeout.read is not None else math.inf)
+        deadline = _deadline(timeout)
         # Sent once, never retried (httpx's transport does not retry either): a call that changes
         # state must not run twice, and a read gains nothing from a silent second try.
         try:
@@ -269,6 +229,61 @@ class Transport:
             # Closing a reply read only in part drops its connection rather than pooling it.
             response.close()
         return _Reply(response.status_code, response.headers.get("Content-Type", ""), content)
+
+    def _request(self, function: str, params: Sequence[tuple[str, str]]) -> httpx.Request:
+        """The POST of one call, signed in as this transport's user."""
+        path, query, body = self._wire.request(function, params)
+        return self._http.build_request(
+            "POST",
+            path,
+            # POST keeps secrets and changes out of URLs and access logs.
+            params=query,
+            content=urlencode(body),
+            headers={
+                "Authorization": _authorization(self._credential, self._wire),
+                "Content-Type": _FORM,
+            },
+        )
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What the log says of one call: only these facts, since params, headers and bodies can
+    hold secrets."""
+
+    label: str
+    changes_state: bool
+    started: float = field(default_factory=time.perf_counter)
+    status: int | None = None
+    result: int | None = None
+    failure: str = ""
+
+    def failed(self, exc: WhmError) -> None:
+        if isinstance(exc, WhmApiError):
+            self.result = 0  # WHM answered, and said no: the failure is its result
+        else:
+            self.failure = f", {type(exc).__name__}"
+
+    def log(self) -> None:
+        logger.log(
+            logging.INFO if self.changes_state else logging.DEBUG,
+            "%s: HTTP %s, result %s, %.0f ms%s",
+            self.label,
+            "-" if self.status is None else self.status,
+            "-" if self.result is None else self.result,
+            (time.perf_counter() - self.started) * 1000,
+            self.failure,
+        )
+
+
+def _parsed[T](parse: Callable[[Any], T], data: object, fail: _Failures, label: str) -> T:
+    """`data` through the caller's parser: a shape it refuses is a malformed reply."""
+    try:
+        return parse(data)
+    except Malformed as exc:
+        raise fail.bad(
+            f"{fail.wire.service}'s reply to {label} is not in the shape TokenUI expects ({exc})."
+        ) from exc
 
 
 # --- Requests --------------------------------------------------------------------------------
@@ -294,25 +309,31 @@ def _no_reply(
     exc: httpx.RequestError, timeout: httpx.Timeout, wire: Wire, *, changes_state: bool
 ) -> WhmError:
     """A failure before WHM's reply began."""
-    service = wire.service
-    if isinstance(exc, httpx.ConnectTimeout):
-        return WhmTimeout(
-            f"{service} did not accept a connection within {timeout.connect:g} seconds.",
-            phase="connect",
-            service=service,
-        )
-    if isinstance(exc, httpx.PoolTimeout):
-        # Nothing was sent: every pooled connection to this WHM stayed busy.
-        return WhmTimeout(
-            f"Too many requests to {service} are in progress; try again.",
-            phase="connect",
-            service=service,
-        )
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return _connect_timeout(exc, timeout, wire)
     if isinstance(exc, httpx.TimeoutException):
         return _read_timeout(timeout, wire, changes_state=changes_state)
     if isinstance(exc, httpx.ConnectError):
         return _connect_error(exc, wire)
-    # From here on the request went out (or was going out): WHM may have acted on it.
+    return _unanswered(exc, wire, changes_state=changes_state)
+
+
+def _connect_timeout(
+    exc: httpx.ConnectTimeout | httpx.PoolTimeout, timeout: httpx.Timeout, wire: Wire
+) -> WhmTimeout:
+    """Nothing was sent: no connection was made, or none was free, in time."""
+    service = wire.service
+    if isinstance(exc, httpx.PoolTimeout):
+        # Every pooled connection to this WHM stayed busy.
+        message = f"Too many requests to {service} are in progress; try again."
+    else:
+        message = f"{service} did not accept a connection within {timeout.connect:g} seconds."
+    return WhmTimeout(message, phase="connect", service=service)
+
+
+def _unanswered(exc: httpx.RequestError, wire: Wire, *, changes_state: bool) -> WhmError:
+    """The request went out (or was going out) and no reply began: WHM may have acted on it."""
+    service = wire.service
     if isinstance(exc, httpx.RemoteProtocolError) and not _closed_unanswered(exc):
         # What came back is not HTTP/1 (HTTP/2 frames, a TLS alert, a line that is no status
         # line): the URL names something other than WHM's API.
@@ -349,6 +370,17 @@ def _cut_short(
         may_have_run=changes_state,
         service=wire.service,
     )
+
+
+def _deadline(timeout: httpx.Timeout) -> float:
+    """When the whole call must end, on the monotonic clock: the read timeout from now."""
+    # httpx's read timeout bounds each wait for bytes, not the reply: a server trickling a few
+    # bytes a second would hold the call (and the user's page) as long as it likes. So the read
+    # timeout is also a deadline for the whole call, counted from before sending, since the pool
+    # wait and the connect are part of what the user waits through (each also has its own
+    # limit). The body is read against it, so a call ends by the deadline plus at most one read
+    # timeout. The headers are not: httpx reads them inside send(), with no hook.
+    return time.monotonic() + (timeout.read if timeout.read is not None else math.inf)
 
 
 def _read_timeout(timeout: httpx.Timeout, wire: Wire, *, changes_state: bool) -> WhmTimeout:
@@ -485,23 +517,7 @@ def _fits(body: bytes, data_type: type) -> _Typed[Any] | None:
 
 def _unwrap(function: str, reply: _Reply, fail: _Failures, data_type: type | None = None) -> object:
     """The `data` of a successful reply; anything else raises a WhmError."""
-    status = reply.status
-    service, check = fail.wire.service, fail.wire.check
-    if status in {401, 403}:
-        if _TOKEN_SCOPE in reply.body:
-            # Sent by WHM's port, whichever API meant to call it: CPANEL_PORT may name WHM's.
-            raise WhmAuthError(
-                "This token was refused: a cPanel API token works only with cPanel's own API "
-                f"(UAPI) on cPanel's port, not with WHM's; {check}.",
-                service=service,
-            )
-        raise WhmAuthError(service=service)
-    if status >= 500:
-        raise fail.bad(f"{service} answered with a server error (HTTP {status}).")
-    if status != 200:
-        raise fail.bad(f"{service} answered with HTTP {status}, not an API reply; {check}.")
-    if reply.content_type.startswith("text/html"):
-        raise fail.bad(f"{service} answered with a web page, not an API reply; {check}.")
+    _check_http(reply, fail)
     # The fast way, for WHM API 1 only; whatever does not fit it (a refusal, a result 0, a
     # broken reply) takes the general way below, which says what is wrong with it.
     fast = data_type is not None and type(fail.wire) is Wire
@@ -510,10 +526,36 @@ def _unwrap(function: str, reply: _Reply, fail: _Failures, data_type: type | Non
     try:
         payload = msgspec.json.decode(reply.body)
     except (msgspec.DecodeError, RecursionError) as exc:  # also for absurdly deep nesting
-        raise fail.bad(f"{service}'s reply is not valid JSON.") from exc
+        raise fail.bad(f"{fail.wire.service}'s reply is not valid JSON.") from exc
     if _is_access_denied(payload):
-        raise WhmAuthError(service=service)
+        raise WhmAuthError(service=fail.wire.service)
     return fail.wire.data(function, payload, fail)
+
+
+def _check_http(reply: _Reply, fail: _Failures) -> None:
+    """Raises unless the reply is what an API answers: HTTP 200, and no web page."""
+    status = reply.status
+    service, check = fail.wire.service, fail.wire.check
+    if status in {401, 403}:
+        raise _refused(reply.body, fail.wire)
+    if status >= 500:
+        raise fail.bad(f"{service} answered with a server error (HTTP {status}).")
+    if status != 200:
+        raise fail.bad(f"{service} answered with HTTP {status}, not an API reply; {check}.")
+    if reply.content_type.startswith("text/html"):
+        raise fail.bad(f"{service} answered with a web page, not an API reply; {check}.")
+
+
+def _refused(body: bytes, wire: Wire) -> WhmAuthError:
+    """HTTP 401 or 403: the credential was refused."""
+    if _TOKEN_SCOPE in body:
+        # Sent by WHM's port, whichever API meant to call it: CPANEL_PORT may name WHM's.
+        return WhmAuthError(
+            "This token was refused: a cPanel API token works only with cPanel's own API "
+            f"(UAPI) on cPanel's port, not with WHM's; {wire.check}.",
+            service=wire.service,
+        )
+    return WhmAuthError(service=wire.service)
 
 
 def _api_1_data(function: str, payload: object, fail: _Failures) -> object:
