@@ -330,6 +330,12 @@ CACHES = {
         "use locmemcache:// or redis://HOST:6379/0.",
     )
 }
+# Keep each worker thread's database connection across requests: every signed-in request reads
+# its session from the database, and opening a connection for it (SQLite: the file, its pragmas)
+# cost more than the read itself. A DATABASE_URL's own ?conn_max_age= wins; a connection that
+# broke meanwhile (a PostgreSQL restart) is found by the health check and replaced.
+DATABASES["default"].setdefault("CONN_MAX_AGE", 600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
