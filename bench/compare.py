@@ -44,8 +44,8 @@ from bench.harness import (
 OPS_USER = ("ops", "ops-bench-pass")
 OPS_ACLS = "manage-api-tokens,list-accts"
 ROUNDS = 60
-CPU_BLOCKS = 4  # blocks per commit and request kind, alternating between the commits
-CPU_BLOCK_REQUESTS = 60
+CPU_BLOCKS = 5  # blocks per commit and request kind, alternating between the commits
+CPU_BLOCK_REQUESTS = 100  # CPU time is counted in 10 ms ticks: enough requests a block
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -292,3 +292,15 @@ def test_with_one_idle_minute_a_user_active_every_half_minute_stays_signed_in(
         session.save()
         Session.objects.filter(session_key=key).update(expire_date=deadline - timedelta(seconds=30))
         assert client.get(TOKENS).status_code == 200
+
+
+def test_credential_sealed_under_a_key_no_longer_listed_is_signed_out(
+    client: Client, whm: Simulator, settings
+) -> None:
+    client.post(SIGN_IN, sign_in_data(*DEMO_ROOT))
+    settings.SECRET_KEY = "a-brand-new-secret-key-after-rotation-0123456789"
+    settings.SECRET_KEY_FALLBACKS = ["another-key-that-never-sealed-it-0123456789abcdef"]
+    assert credentials.load(client.session) is None
+    response = client.get(TOKENS)
+    assert response.status_code == 302
+    assert response["Location"].startswith(SIGN_IN)
