@@ -134,9 +134,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_checked(
-    argv: Sequence[str], *, env: dict[str, str], what: str, root: Path = ROOT
-) -> None:
+def run_checked(argv: Sequence[str], *, env: dict[str, str], what: str, root: Path = ROOT) -> None:
     done = subprocess.run(
         list(argv), cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False
     )

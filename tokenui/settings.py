@@ -296,7 +296,6 @@ if not 1 <= SESSION_IDLE_MINUTES <= 24 * 60:
     raise ImproperlyConfigured(
         f"SESSION_IDLE_MINUTES must be between 1 and 1440, not {SESSION_IDLE_MINUTES}."
     )
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 # Each request pushes the idle deadline back, saving the session at most once a tenth of the
 # idle time (a minute at most; tokenui.accounts.idle), not at every request.
@@ -330,6 +329,22 @@ CACHES = {
         "use locmemcache:// or redis://HOST:6379/0.",
     )
 }
+# Sessions live in the database. With a cache every worker shares (Redis, memcached), they are
+# also read from it (cached_db: written to both, deleted from both), sparing a database query on
+# every request. Never in front of a per-process cache (locmem): a session signed out through
+# one worker would stay readable in another worker's memory.
+_SHARED_CACHES = frozenset(
+    {
+        "django.core.cache.backends.redis.RedisCache",
+        "django.core.cache.backends.memcached.PyMemcacheCache",
+        "django.core.cache.backends.memcached.PyLibMCCache",
+    }
+)
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"] in _SHARED_CACHES
+    else "django.contrib.sessions.backends.db"
+)
 # Keep each worker thread's database connection across requests: every signed-in request reads
 # its session from the database, and opening a connection for it (SQLite: the file, its pragmas)
 # cost more than the read itself. A DATABASE_URL's own ?conn_max_age= wins; a connection that
