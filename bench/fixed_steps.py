@@ -100,6 +100,13 @@ def steps() -> list[tuple[str, str, str, Callable[[], object], Callable[[], obje
         connection.close()  # CONN_MAX_AGE 0: Django closes it when the request ends
         return loaded
 
+    from django.template import engines
+
+    engine = engines["django"]
+    twice = engine.from_string("{% url 'tokens:index' %} {% url 'tokens:index' %}")
+    once = engine.from_string(
+        "{% url 'tokens:index' as tokens_url %}{{ tokens_url }} {{ tokens_url }}"
+    )
     found = [
         (
             "Read the session: the database connection",
@@ -121,6 +128,13 @@ def steps() -> list[tuple[str, str, str, Callable[[], object], Callable[[], obje
             "one written SQL statement, a savepoint only inside a transaction",
             lambda: _marks_by_queryset(server, "ops", shown),
             lambda: rotation.successors(server=server, user="ops", listed=shown, shown=shown),
+        ),
+        (
+            "The frame's links (base.html)",
+            "the tokens page reversed twice (the brand and API Tokens)",
+            "reversed once into a variable both links use",
+            lambda: twice.render({}),
+            lambda: once.render({}),
         ),
     ]
     if settings.SESSION_ENGINE.endswith("cached_db"):

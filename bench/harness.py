@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import os
 import platform
 import re
@@ -336,6 +337,19 @@ def running_stack(
             yield Stack(simulator, dashboard, workdir, tokens, latency_ms, tls)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def in_process(stack: Stack, module: str, *args: str) -> dict[str, Any]:
+    """Run a bench module in a subprocess with the stack's settings; its last JSON line."""
+    env = stack.dashboard.env | {"ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}
+    argv = [PYTHON, "-m", module, *args]
+    done = subprocess.run(
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {"error": (done.stderr or done.stdout)[-2000:]}
+    return dict(json.loads(lines[-1]))
 
 
 def children_of(pid: int) -> list[int]:

@@ -360,7 +360,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ---------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# English only, and nothing is marked for translation: without the translation machinery every
+# template variable, date and form message skips a per-request language lookup. Formats are
+# still LANGUAGE_CODE's (get_language() returns it), so nothing on a page changes.
+USE_I18N = False
 USE_TZ = True
 
 # ---------------------------------------------------------------------------------------------
