@@ -57,6 +57,10 @@ PHASES = (
     ("  of which the rows (display.rows)", ("tokenui/tokens/display.py", "rows")),
     ("  of which the rotation marks (query)", ("tokenui/rotation.py", "successors")),
     ("render the template", ("django/template/backends/django.py", "render")),
+    (
+        "  of which the rows' HTML ({% token_rows %})",
+        ("tokenui/tokens/templatetags/token_rows.py", "token_rows"),
+    ),
     ("  of which {% url %} (reverse)", ("django/urls/base.py", "reverse")),
     ("  of which {% static %}", ("django/templatetags/static.py", "handle_simple")),
     ("save the session", ("django/contrib/sessions/backends/db.py", "save")),

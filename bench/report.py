@@ -16,6 +16,8 @@ SEARCH_TARGETS_MS = {1_000: 50.0, 10_000: 100.0}
 CONNECTIONS_TARGET = 1.0  # new connections per 100 WHM calls after warm-up
 PAGE_WEIGHT_TARGET = 100_000  # bytes (100 KB, decimal), compressed, first visit
 PASS, MISS, INFO = "PASS", "MISS", "info"
+# Issue 16 item 9: the search partial's requests a second under saturation ÷ /healthz's.
+SATURATION_TARGET = 0.5
 # The cPanel tokens page (issue 10): the ways in, as run.cpanel_overhead names them.
 CPANEL_WAYS = (
     ("user", "cPanel user, signed in directly", "UAPI `Tokens::list` on cPanel's port"),
@@ -29,6 +31,12 @@ CPANEL_BEFORE = {
     "user": {"direct": 26.9, "page": 44.9, "search": 43.7, "search_calls": 3},
     "operator": {"direct": 27.2, "page": 44.2, "search": 43.3, "search_calls": 3},
 }
+
+
+INDEPENDENT_ACLS = "`manage-api-tokens`, `list-accts`"  # bench/fixed.py's OPS_ACLS
+SATURATION_SEARCH = "/tokens/?q=-0"  # bench/fixed.py's SEARCH_PATH
+# Written by hand from the runs it names; the tables after it are this run's.
+FINDINGS_16: list[str] = []
 
 
 def _verdict(ok: bool) -> str:
@@ -56,6 +64,8 @@ def judge(results: dict[str, Any]) -> list[dict[str, str]]:
 
     sizes: dict[str, dict[str, Any]] = results["sizes"]
     latency = results["config"]["latency_ms"]
+    for args in _fixed_rows(results.get("fixed") or {}):
+        row(*args)
     # 1. Proxy overhead: the plain-HTTP setup first (the dashboard's own cost), then TLS
     for n, figures in results.get("plain", {}).items():
         overhead = figures.get("overhead")
@@ -223,6 +233,140 @@ def judge(results: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def _fixed_rows(fixed: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Issue 16 item 9's two figures: the independent setup's own cost, and saturation."""
+    rows = []
+    ind = fixed.get("independent")
+    if ind:
+        cpu = ind["cpu_ms"]
+        figure = (
+            f"**{ind['own_cost_ms']} ms** = page {ind['page']['median_ms']} - direct "
+            f"{ind['direct']['median_ms']} - /healthz {ind['healthz']['median_ms']} ms; worker "
+            f"CPU a request: page {cpu['page']}, /healthz {cpu['healthz']} ms"
+        )
+        rows.append(
+            (
+                (
+                    "0. Own cost, independent setup (2 sync workers, plain HTTP, 2-privilege "
+                    "user, medians of 25)"
+                ),
+                str(ind["tokens"]),
+                figure,
+                f"≤ {OWN_COST_TARGET_MS:g} ms",
+                _verdict(ind["own_cost_ms"] <= OWN_COST_TARGET_MS),
+            )
+        )
+    sat = fixed.get("saturation")
+    if sat and "ratio" in sat:
+        search, healthz = sat["search"], sat["healthz"]
+        figure = (
+            f"{search['rps']} vs {healthz['rps']} req/s: **{sat['ratio']:.3f}x**; worker CPU a "
+            f"request {search['cpu_ms_per_request']} vs {healthz['cpu_ms_per_request']} ms"
+        )
+        rows.append(
+            (
+                (
+                    f"0. Saturation: search partial vs /healthz ({sat['connections']} "
+                    f"connections, {sat['workers']} workers x {sat['threads']} threads, Redis, "
+                    "TLS 20 ms)"
+                ),
+                str(sat["tokens"]),
+                figure,
+                f"≥ {SATURATION_TARGET:g}x",
+                _verdict(sat["ratio"] >= SATURATION_TARGET),
+            )
+        )
+    return rows
+
+
+def _fixed_section(results: dict[str, Any]) -> list[str]:
+    fixed = results.get("fixed") or {}
+    ind, sat = fixed.get("independent"), fixed.get("saturation")
+    if not (ind or sat):
+        return []
+    lines = ["## 0. The fixed cost (issue 16, item 9): this run's figures", ""]
+    if ind:
+        cpu = ind["cpu_ms"]
+        lines += [
+            (
+                "**The independent setup.** gunicorn with 2 sync workers, DEBUG=false, SQLite, "
+                "locmem cache; the simulator over plain HTTP answering at once; the WHM user "
+                f"`ops` holding 2 privileges ({INDEPENDENT_ACLS}) with {ind['tokens']} tokens, "
+                "signed in by password; one keep-alive client; "
+                f"{ind['rounds']} rounds of direct `api_token_list`, the page and /healthz in "
+                "rotating order (medians). *Worker CPU* is the gunicorn workers' user + system "
+                "time over 200 requests of each kind (/proc, median of 4 blocks): unlike wall "
+                "time, it hardly moves when other work shares the cores."
+            ),
+            "",
+            (
+                "| direct | page | /healthz | own cost | page ÷ direct | worker CPU: page | "
+                "search partial | /healthz |"
+            ),
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            (
+                f"| {ind['direct']['median_ms']} ms | {ind['page']['median_ms']} ms | "
+                f"{ind['healthz']['median_ms']} ms | **{ind['own_cost_ms']} ms** | "
+                f"{ind['page_ratio']:.2f}x | {cpu['page']} ms | {cpu['search']} ms | "
+                f"{cpu['healthz']} ms |"
+            ),
+            "",
+        ]
+    if sat and "error" not in sat and "search" in sat:
+        lines += [
+            (
+                f"**Saturation.** {sat['connections']} connections (2 processes x "
+                f"{sat['connections'] // 2} threads, `http.client`, keep-alive where gunicorn "
+                f"keeps it) against gunicorn with {sat['workers']} workers x {sat['threads']} "
+                f"threads, Redis as the cache (database 12, a key prefix of its own, removed "
+                f"afterwards) and so sessions through it (cached_db), {sat['tokens']} tokens, WHM "
+                f"over TLS with 20 ms latency; signed in as root, the page opened once, then "
+                f"`{SATURATION_SEARCH}` (htmx: the list the page read, 50 rows) and /healthz "
+                f"in alternating halves, {sat['seconds']:g} s each. The load generator, the "
+                "simulator and Redis share the 2 cores with gunicorn."
+            ),
+            "",
+            "| endpoint | requests | req/s | p50 latency | worker CPU a request | errors |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for name, label in (("healthz", "`/healthz`"), ("search", "search partial")):
+            f = sat[name]
+            errors = ", ".join(f"{k}: {v}" for k, v in f["errors"].items()) or "none"
+            lines.append(
+                f"| {label} | {f['requests']} | {f['rps']} | {f['latency_ms_p50']:.1f} ms | "
+                f"{f['cpu_ms_per_request']} ms | {errors} |"
+            )
+        lines += ["", f"Ratio search ÷ /healthz: **{sat['ratio']:.3f}x**.", ""]
+        lines += _fixed_steps_table(sat.get("steps") or {})
+        lines += _profile_table("The search partial under cProfile", sat.get("profile") or {})
+    elif sat:
+        lines += [f"Saturation could not run: {sat.get('error', '')}", ""]
+    return lines
+
+
+def _fixed_steps_table(steps: dict[str, Any]) -> list[str]:
+    if "error" in steps:
+        return [f"The steps could not be timed:\n\n```\n{steps['error']}\n```", ""]
+    if not steps.get("steps"):
+        return []
+    lines = [
+        (
+            f"**Each step, before and after** (`bench/fixed_steps.py`, in one process with the "
+            f"saturation setup's settings: {steps['rounds']} rounds of {steps['reps']} "
+            "operations each way, interleaved; medians, µs per request):"
+        ),
+        "",
+        "| step | before | after | before µs | after µs | saved | after ÷ before |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {s['step']} | {s['before']} | {s['after']} | {s['before_us']} | {s['after_us']} | "
+        f"{s['saved_us']} µs | {s['ratio']:.2f} |"
+        for s in steps["steps"]
+    ]
+    return [*lines, ""]
+
+
 def _call_target(kind: str) -> str:
     return {
         "page": "≤ 2 calls, none repeated",
@@ -304,6 +448,8 @@ def _markdown(results: dict[str, Any], summary: str) -> str:
     ]
     if errors:
         parts += ["## Measurements that failed", "", *errors, ""]
+    parts += FINDINGS_16
+    parts += _fixed_section(results)
     parts += FINDINGS
     parts += _steps_section(results)
     parts += _overhead_section(results)
@@ -824,31 +970,32 @@ def _profile_section(results: dict[str, Any]) -> list[str]:
         "",
     ]
     for n, setup, prof in profiled:
-        if "error" in prof:
-            lines += [
-                f"At {int(n):,} tokens ({setup}) the profile failed:",
-                "",
-                f"```\n{prof['error']}\n```",
-            ]
-            continue
-        lines += [
-            f"### {int(n):,} tokens, {setup} (unprofiled median {prof['unprofiled_median_ms']} ms)",
-            "",
-            "| phase | ms / request |",
-            "|---|---:|",
-        ]
-        lines += [f"| {p['phase']} | {p['ms_per_request']} |" for p in prof["phases"]]
-        lines += [
-            "",
-            "Top functions by own time:",
-            "",
-            "| function | calls / request | own ms | cumulative ms |",
-            "|---|---:|---:|---:|",
-        ]
-        lines += [
-            f"| `{t['function']}` | {t['calls_per_request']:g} | {t['own_ms_per_request']} | "
-            f"{t['cumulative_ms_per_request']} |"
-            for t in prof["top_own_time"][:15]
-        ]
-        lines.append("")
+        lines += _profile_table(f"{int(n):,} tokens, {setup}", prof)
     return lines
+
+
+def _profile_table(title: str, prof: dict[str, Any]) -> list[str]:
+    if not prof:
+        return []
+    if "error" in prof:
+        return [f"{title}: the profile failed:", "", f"```\n{prof['error']}\n```", ""]
+    lines = [
+        f"### {title} (unprofiled median {prof['unprofiled_median_ms']} ms)",
+        "",
+        "| phase | ms / request |",
+        "|---|---:|",
+    ]
+    lines += [f"| {p['phase']} | {p['ms_per_request']} |" for p in prof["phases"]]
+    lines += [
+        "",
+        "Top functions by own time:",
+        "",
+        "| function | calls / request | own ms | cumulative ms |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| `{t['function']}` | {t['calls_per_request']:g} | {t['own_ms_per_request']} | "
+        f"{t['cumulative_ms_per_request']} |"
+        for t in prof["top_own_time"][:15]
+    ]
+    return [*lines, ""]
