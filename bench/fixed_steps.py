@@ -24,7 +24,6 @@ from datetime import timedelta
 from typing import Any
 
 _FERNETS: dict[str, Any] = {}
-_SEARCH_CLIENT: dict[str, Any] = {}
 ROUNDS = 15
 REPS = 200  # operations per timed batch
 
@@ -73,37 +72,6 @@ def _marks_by_queryset(server: str, user: str, shown: dict[str, Any]) -> list[An
     events = events.filter(at__gte=min(shown.values())).order_by("at")
     with transaction.atomic():
         return list(events.values_list("at", "token_names"))
-
-
-def _search_request(use_i18n: bool) -> Callable[[], object]:
-    """One search keystroke's partial through Django's test client, with the translation
-    machinery on or off (switched once per batch: every call of a batch asks the same)."""
-    from django.conf import settings
-    from django.test import Client
-    from django.utils import translation
-
-    client = _SEARCH_CLIENT.get("client")
-    if client is None:
-        client = _SEARCH_CLIENT["client"] = Client()
-        server = next(iter(settings.WHM_SERVERS))
-        sign_in = {"server": server, "username": "root", "method": "password"}
-        signed = client.post("/sign-in/", sign_in | {"password": "demo-root-pass"})
-        if signed.status_code != 302:
-            raise RuntimeError(f"sign-in answered {signed.status_code}")
-        client.get("/tokens/")  # the page keeps the list the partial redraws
-
-    def run() -> object:
-        if settings.USE_I18N is not use_i18n:
-            settings.USE_I18N = use_i18n
-            # django.utils.translation picks trans_real or trans_null on first use, then
-            # keeps it: forget the choice so the next call makes it again.
-            translation._trans.__dict__.clear()
-        response = client.get("/tokens/", {"q": "-0"}, HTTP_HX_REQUEST="true")
-        if response.status_code != 200:
-            raise RuntimeError(f"the search partial answered {response.status_code}")
-        return response
-
-    return run
 
 
 # --- The steps -------------------------------------------------------------------------------
@@ -169,15 +137,6 @@ def steps() -> list[tuple[str, str, str, Callable[[], object], Callable[[], obje
             lambda: once.render({}),
         ),
     ]
-    found.append(
-        (
-            "The translation machinery (a whole search partial, in-process)",
-            "USE_I18N = True (nothing is translated)",
-            "USE_I18N = False",
-            _search_request(use_i18n=True),
-            _search_request(use_i18n=False),
-        )
-    )
     if settings.SESSION_ENGINE.endswith("cached_db"):
         found.append(
             (
@@ -206,13 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     _setup()
     results = []
     for step, before_text, after_text, before, after in steps():
-        # A whole request takes milliseconds: fewer of them a batch.
-        reps = REPS // 10 if "request" in step or "partial" in step else REPS
         times: dict[str, list[float]] = {"before": [], "after": []}
         for round_ in range(args.rounds + 1):
             order = [("before", before), ("after", after)]
             for name, run in order if round_ % 2 else order[::-1]:
-                elapsed = _batch(run, reps)
+                elapsed = _batch(run, REPS)
                 if round_:  # the first round warms up
                     times[name].append(elapsed)
         before_us = statistics.median(times["before"]) * 1e6
