@@ -327,3 +327,10 @@ def test_database_connections_are_kept_unless_the_url_says_otherwise(load) -> No
     assert (kept["CONN_MAX_AGE"], kept["CONN_HEALTH_CHECKS"]) == (600, True)
     url = "postgres://tokenui@127.0.0.1:5432/tokenui?conn_max_age=0"
     assert load(**GOOD, DATABASE_URL=url)["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
+
+
+def test_a_redis_cache_urls_key_prefix_reaches_django(load) -> None:
+    cache = load(**GOOD, CACHE_URL="redis://127.0.0.1:6379/3?key_prefix=ci-run-7&timeout=30")
+    default = cache["CACHES"]["default"]
+    assert (default["KEY_PREFIX"], default["TIMEOUT"]) == ("ci-run-7", 30)
+    assert "key_prefix" not in default

@@ -351,6 +351,12 @@ SESSION_ENGINE = (
 # broke meanwhile (a PostgreSQL restart) is found by the health check and replaced.
 DATABASES["default"].setdefault("CONN_MAX_AGE", 600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# django-environ lower-cases every query option of a URL for Django's Redis backend, its own
+# (?key_prefix=, ?timeout=, ?version=) too, which Django then ignores: a run sharing a Redis
+# database with another through a prefix of its own would share keys with it.
+for _option in ("KEY_PREFIX", "TIMEOUT", "VERSION", "KEY_FUNCTION"):
+    if _option.lower() in CACHES["default"]:
+        CACHES["default"][_option] = CACHES["default"].pop(_option.lower())
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
