@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import os
 import platform
 import re
@@ -53,13 +54,21 @@ class BenchError(RuntimeError):
 class Process:
     """A child process in its own session, logging to a file; stop() ends its whole group."""
 
-    def __init__(self, name: str, argv: Sequence[str], *, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str],
+        log: Path,
+        root: Path = ROOT,
+    ) -> None:
         self.name = name
         self.log = log
         with log.open("ab") as out:
             self._popen = subprocess.Popen(
                 list(argv),
-                cwd=ROOT,
+                cwd=root,  # another checkout of TokenUI when bench.compare runs an older commit
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -126,9 +135,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_checked(argv: Sequence[str], *, env: dict[str, str], what: str) -> None:
+def run_checked(argv: Sequence[str], *, env: dict[str, str], what: str, root: Path = ROOT) -> None:
     done = subprocess.run(
-        list(argv), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+        list(argv), cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     if done.returncode != 0:
         raise BenchError(f"{what} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -198,8 +207,15 @@ def base_env() -> dict[str, str]:
 
 
 def start_simulator(
-    stack: ExitStack, workdir: Path, *, tokens: int, latency_ms: int, tls: bool = True
+    stack: ExitStack,
+    workdir: Path,
+    *,
+    tokens: int,
+    latency_ms: int,
+    tls: bool = True,
+    users: Sequence[str] = (),
 ) -> Simulator:
+    """`users` (NAME:PASSWORD:ACL,ACL) replaces the demo users; the first gets the N tokens."""
     state_dir = workdir / "simulator"
     port, cpanel_port = free_port(), free_port()
     env = base_env() | {"SECRET_KEY": secrets.token_urlsafe(40), "DEBUG": "true"}
@@ -208,6 +224,8 @@ def start_simulator(
     argv += ["--tls"] if tls else []
     argv += ["--state-dir", str(state_dir), "--tokens", str(tokens)]
     argv += ["--latency-ms", str(latency_ms), "--reset"]
+    for user in users:
+        argv += ["--user", user]
     process = stack.enter_context(
         Process("WHM simulator", argv, env=env, log=workdir / "simulator.log")
     )
@@ -227,14 +245,16 @@ def start_simulator(
     )
 
 
-def dashboard_env(simulator: Simulator, workdir: Path) -> dict[str, str]:
+def dashboard_env(
+    simulator: Simulator, workdir: Path, *, cache_url: str = "locmemcache://"
+) -> dict[str, str]:
     env = base_env() | {
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "WHM_URL": simulator.url,
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-        "CACHE_URL": "locmemcache://",
+        "CACHE_URL": cache_url,
         "CPANEL_PORT": str(httpx.URL(simulator.cpanel_url).port),
     }
     if simulator.ca_path is not None:
@@ -242,30 +262,43 @@ def dashboard_env(simulator: Simulator, workdir: Path) -> dict[str, str]:
     return env
 
 
-_static_collected = False
+_static_collected: set[Path] = set()
 
 
-def collect_static(env: dict[str, str]) -> None:
-    """Once per run: whitenoise serves the hashed, compressed files from staticfiles/."""
-    global _static_collected
-    if not _static_collected:
+def collect_static(env: dict[str, str], root: Path = ROOT) -> None:
+    """Once per run and checkout: whitenoise serves the hashed, compressed files from
+    staticfiles/."""
+    if root not in _static_collected:
         argv = [PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"]
-        run_checked(argv, env=env, what="collectstatic")
-        _static_collected = True
+        run_checked(argv, env=env, what="collectstatic", root=root)
+        _static_collected.add(root)
 
 
 def start_dashboard(
-    stack: ExitStack, simulator: Simulator, workdir: Path, *, workers: int = 2
+    stack: ExitStack,
+    simulator: Simulator,
+    workdir: Path,
+    *,
+    workers: int = 2,
+    threads: int = 1,
+    cache_url: str = "locmemcache://",
+    root: Path = ROOT,
+    name: str = "gunicorn",
 ) -> Dashboard:
-    env = dashboard_env(simulator, workdir)
-    run_checked([PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"], env=env, what="migrate")
-    collect_static(env)
+    """gunicorn: sync workers, or gthread workers when `threads` > 1; `root` is the checkout
+    it serves (bench.compare serves two)."""
+    env = dashboard_env(simulator, workdir, cache_url=cache_url)
+    migrate = [PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"]
+    run_checked(migrate, env=env, what="migrate", root=root)
+    collect_static(env, root)
     port = free_port()
     argv = [PYTHON, "-m", "gunicorn", "tokenui.wsgi", "-w", str(workers)]
+    argv += ["--threads", str(threads)] if threads > 1 else []
     argv += ["-b", f"{LOOPBACK}:{port}", "--timeout", "60", "--graceful-timeout", "5"]
     # gunicorn's control socket defaults to one path per user: a second run would take it.
     argv += ["--no-control-socket"]
-    process = stack.enter_context(Process("gunicorn", argv, env=env, log=workdir / "gunicorn.log"))
+    log = workdir / f"{name}.log"
+    process = stack.enter_context(Process(name, argv, env=env, log=log, root=root))
     url = f"http://{LOOPBACK}:{port}"
 
     def healthy() -> bool:
@@ -282,19 +315,41 @@ def start_dashboard(
 
 @contextmanager
 def running_stack(
-    *, tokens: int, latency_ms: int, workers: int = 2, tls: bool = True
+    *,
+    tokens: int,
+    latency_ms: int,
+    workers: int = 2,
+    tls: bool = True,
+    users: Sequence[str] = (),
+    threads: int = 1,
+    cache_url: str = "locmemcache://",
 ) -> Iterator[Stack]:
     """The simulator (fresh state dir, N tokens) and the dashboard; both stopped on the way out."""
     workdir = Path(tempfile.mkdtemp(prefix=f"tokenui-bench-{tokens}-"))
     try:
         with ExitStack() as stack:
             simulator = start_simulator(
-                stack, workdir, tokens=tokens, latency_ms=latency_ms, tls=tls
+                stack, workdir, tokens=tokens, latency_ms=latency_ms, tls=tls, users=users
             )
-            dashboard = start_dashboard(stack, simulator, workdir, workers=workers)
+            dashboard = start_dashboard(
+                stack, simulator, workdir, workers=workers, threads=threads, cache_url=cache_url
+            )
             yield Stack(simulator, dashboard, workdir, tokens, latency_ms, tls)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def in_process(stack: Stack, module: str, *args: str) -> dict[str, Any]:
+    """Run a bench module in a subprocess with the stack's settings; its last JSON line."""
+    env = stack.dashboard.env | {"ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}
+    argv = [PYTHON, "-m", module, *args]
+    done = subprocess.run(
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {"error": (done.stderr or done.stdout)[-2000:]}
+    return dict(json.loads(lines[-1]))
 
 
 def children_of(pid: int) -> list[int]:
@@ -303,6 +358,19 @@ def children_of(pid: int) -> list[int]:
         with contextlib.suppress(OSError, ValueError):
             found += [int(child) for child in (task / "children").read_text().split()]
     return sorted(set(found))
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User plus system CPU time these processes (all their threads) have used, from
+    /proc/PID/stat; a process that is gone counts 0."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # The command name (field 2) may hold spaces: split after its closing parenthesis.
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
 
 
 def rss_kib(pid: int) -> int:

@@ -23,7 +23,15 @@ from bench.harness import ROOT
 # code at hand has: the names changed as the code did).
 PHASES = (
     ("whole request (Django handler)", ("django/core/handlers/base.py", "get_response")),
-    ("load the credential from the session", ("tokenui/sessions/credentials.py", "load")),
+    (
+        "read the session (database or cache)",
+        ("django/contrib/sessions/backends/db.py", "load"),
+        ("django/contrib/sessions/backends/cached_db.py", "load"),
+    ),
+    (
+        "load the credential (with the session's first read)",
+        ("tokenui/sessions/credentials.py", "load"),
+    ),
     ("WHM round trip (httpx send + read)", ("tokenui/whm/transport.py", "_send")),
     (
         "decode WHM's JSON (orjson / msgspec)",
@@ -35,13 +43,24 @@ PHASES = (
         ("tokenui/whm/replies.py", "token_list"),
         ("tokenui/whm/replies.py", "token_summaries"),
     ),
-    ("keep the list for search (cache set)", ("django/core/cache/backends/locmem.py", "set")),
+    (
+        "keep the list for search (cache set)",
+        ("django/core/cache/backends/locmem.py", "set"),
+        ("django/core/cache/backends/redis.py", "set"),
+    ),
+    ("read the kept list (cache get, decode)", ("tokenui/tokens/listing.py", "get")),
     (
         "search, sort, paginate, rows",
         ("tokenui/tokens/views.py", "_table_context"),
         ("tokenui/tables.py", "context"),
     ),
+    ("  of which the rows (display.rows)", ("tokenui/tokens/display.py", "rows")),
+    ("  of which the rotation marks (query)", ("tokenui/audit/rotations.py", "successors")),
     ("render the template", ("django/template/backends/django.py", "render")),
+    (
+        "  of which the rows' HTML ({% token_rows %})",
+        ("tokenui/tokens/templatetags/token_rows.py", "token_rows"),
+    ),
     ("  of which {% url %} (reverse)", ("django/urls/base.py", "reverse")),
     ("  of which {% static %}", ("django/templatetags/static.py", "handle_simple")),
     ("save the session", ("django/contrib/sessions/backends/db.py", "save")),
@@ -65,7 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", default="root")
     parser.add_argument("--password", default="demo-root-pass")
     parser.add_argument("--path", default="/tokens/")
+    parser.add_argument(
+        "--search", action="store_true", help="the search partial (htmx, ?q=-0) instead"
+    )
     args = parser.parse_args(argv)
+    # A search keystroke: the htmx partial, redrawn from the list the page read.
+    headers = {"HTTP_HX_REQUEST": "true"} if args.search else {}
+    query = {"q": "-0"} if args.search else {}
 
     client = _setup()
     from django.conf import settings
@@ -78,19 +103,20 @@ def main(argv: list[str] | None = None) -> int:
     if signed.status_code != 302:
         print(json.dumps({"error": f"sign-in answered {signed.status_code}"}))
         return 1
+    client.get(args.path)  # the page: reads WHM, keeps the list
     for _ in range(3):  # warm: templates compiled, the WHM connection open
-        client.get(args.path)
+        client.get(args.path, query, **headers)
 
     plain = []
     for _ in range(args.requests):
         started = time.perf_counter()
-        client.get(args.path)
+        client.get(args.path, query, **headers)
         plain.append(time.perf_counter() - started)
 
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(args.requests):
-        client.get(args.path)
+        client.get(args.path, query, **headers)
     profiler.disable()
 
     stats = pstats.Stats(profiler)
@@ -117,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         json.dumps(
             {
-                "path": args.path,
+                "path": args.path + ("?q=-0 (htmx)" if args.search else ""),
                 "requests": args.requests,
                 "unprofiled_median_ms": round(plain[len(plain) // 2] * 1000, 1),
                 "phases": phases,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -18,12 +16,10 @@ from typing import Any
 import httpx
 
 from bench import browser as browser_bench
-from bench import loadgen
+from bench import fixed, loadgen
 from bench.harness import (
     BENCH_DIR,
     CPANEL_USER,
-    PYTHON,
-    ROOT,
     ROOT_USER,
     SESSION_COOKIE,
     BenchError,
@@ -34,6 +30,7 @@ from bench.harness import (
     csrf_token,
     dashboard_client,
     htmx_headers,
+    in_process,
     machine,
     median,
     ms,
@@ -78,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plain-samples", type=int, default=PLAIN_SAMPLES)
     parser.add_argument("--throughput-seconds", type=float, default=THROUGHPUT_SECONDS)
     parser.add_argument("--no-browser", action="store_true", help="skip the chromium figures")
+    parser.add_argument(
+        "--no-fixed",
+        action="store_true",
+        help="skip issue 16's independent setup and saturation run (bench.fixed)",
+    )
+    parser.add_argument("--saturation-seconds", type=float, default=fixed.SATURATION_SECONDS)
     parser.add_argument("--out", type=Path, default=BENCH_DIR, help="where the reports go")
     args = parser.parse_args(argv)
     sizes = _counts(args.sizes)
@@ -106,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             chromium = None
         else:
             results["browser"] = {"chromium": chromium.version}
+        if not args.no_fixed:
+            results["fixed"] = _measure_fixed(args)
         for n in plain_sizes:
             print(f"\n== {n:,} tokens, plain HTTP, no latency ==", flush=True)
             results["plain"][str(n)] = _measure_plain(n, args)
@@ -119,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nWrote {args.out / 'report.md'} and {args.out / 'results.json'}", end="")
     print(f" in {results['duration_s']:.0f} s.")
     # A MISS is a result; a measurement that could not be taken is not.
-    setups = [*results["sizes"].values(), *results["plain"].values()]
+    setups = [*results["sizes"].values(), *results["plain"].values(), results.get("fixed", {})]
     failed = [e for figures in setups for e in figures.get("errors", [])]
     return 1 if failed else 0
 
@@ -142,6 +147,22 @@ def _stepper(figures: dict[str, Any]) -> Callable[[str, Callable[[], None]], Non
         print(f"{time.monotonic() - started:.1f} s", flush=True)
 
     return step
+
+
+def _measure_fixed(args: argparse.Namespace) -> dict[str, Any]:
+    """Issue 16 item 9: the independent setup, then saturation (each starts its own stack)."""
+    figures: dict[str, Any] = {"errors": []}
+    step = _stepper(figures)
+    print("\n== the fixed cost: independent setup, saturation ==", flush=True)
+    step(
+        f"independent setup ({fixed.INDEPENDENT_ROUNDS} rounds)",
+        lambda: figures.update(independent=fixed.independent()),
+    )
+    step(
+        f"saturation ({fixed.CONNECTIONS} connections, {args.saturation_seconds:g} s per endpoint)",
+        lambda: figures.update(saturation=fixed.saturation(args.saturation_seconds)),
+    )
+    return figures
 
 
 def _measure_plain(n: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -572,25 +593,12 @@ def throughput(stack: Stack, seconds: float) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 def profile(stack: Stack) -> dict[str, Any]:
     requests = PROFILE_REQUESTS if stack.tokens <= 1_000 else PROFILE_REQUESTS // 2
-    return _in_process(stack, "bench.profile", "--requests", str(requests))
+    return in_process(stack, "bench.profile", "--requests", str(requests))
 
 
 def steps(stack: Stack) -> dict[str, Any]:
     rounds = STEP_ROUNDS if stack.tokens <= 1_000 else STEP_ROUNDS // 3
-    return _in_process(stack, "bench.steps", "--rounds", str(rounds))
-
-
-def _in_process(stack: Stack, module: str, *args: str) -> dict[str, Any]:
-    """Run a bench module in a subprocess with the stack's settings; its last JSON line."""
-    env = stack.dashboard.env | {"ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}
-    argv = [PYTHON, "-m", module, *args]
-    done = subprocess.run(
-        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        return {"error": (done.stderr or done.stdout)[-2000:]}
-    return dict(json.loads(lines[-1]))
+    return in_process(stack, "bench.steps", "--rounds", str(rounds))
 
 
 if __name__ == "__main__":

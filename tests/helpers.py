@@ -17,14 +17,19 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import import_module
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.http import HttpResponse as Response
 from django.test import Client
+from django.utils import timezone
 
 from tokenui.acls import ACL_KEYS
 from tokenui.simulator import (
@@ -35,6 +40,19 @@ from tokenui.simulator import (
     Simulator,
 )
 from tokenui.simulator.seed import RESELLER_ACLS
+
+
+# --- sessions ---------------------------------------------------------------------------------
+def expire_sessions(*keys: str) -> None:
+    """End these sessions (every one when none is named) as their idle deadline would, through
+    the configured engine: with a shared cache in front of the database (cached_db), a row
+    updated in the database alone would still be read from the cache."""
+    engine = import_module(settings.SESSION_ENGINE)
+    for key in keys or Session.objects.values_list("session_key", flat=True):
+        store = engine.SessionStore(key)
+        store.set_expiry(timezone.now() - timedelta(seconds=1))
+        store.save()
+
 
 # --- the demo users --------------------------------------------------------------------------
 

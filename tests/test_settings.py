@@ -305,3 +305,32 @@ def test_demo_users_are_read_only_for_the_embedded_simulator(load) -> None:
     )
     # A real WHM's sign-in page never offers them, whatever the environment says.
     assert load(**GOOD, DEBUG="true", TOKENUI_DEMO_SIGN_IN=DEMO)["DEMO_SIGN_IN"] == ()
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "engine"),
+    [
+        ("locmemcache://", "django.contrib.sessions.backends.db"),
+        ("filecache:///tmp/tokenui-cache", "django.contrib.sessions.backends.db"),
+        ("redis://127.0.0.1:6379/1", "django.contrib.sessions.backends.cached_db"),
+        ("pymemcache://127.0.0.1:11211", "django.contrib.sessions.backends.cached_db"),
+    ],
+)
+def test_sessions_are_read_through_a_cache_only_when_every_worker_shares_it(
+    load, cache_url: str, engine: str
+) -> None:
+    assert load(**GOOD, CACHE_URL=cache_url)["SESSION_ENGINE"] == engine
+
+
+def test_database_connections_are_kept_unless_the_url_says_otherwise(load) -> None:
+    kept = load(**GOOD)["DATABASES"]["default"]
+    assert (kept["CONN_MAX_AGE"], kept["CONN_HEALTH_CHECKS"]) == (600, True)
+    url = "postgres://tokenui@127.0.0.1:5432/tokenui?conn_max_age=0"
+    assert load(**GOOD, DATABASE_URL=url)["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
+
+
+def test_a_redis_cache_urls_key_prefix_reaches_django(load) -> None:
+    cache = load(**GOOD, CACHE_URL="redis://127.0.0.1:6379/3?key_prefix=ci-run-7&timeout=30")
+    default = cache["CACHES"]["default"]
+    assert (default["KEY_PREFIX"], default["TIMEOUT"]) == ("ci-run-7", 30)
+    assert "key_prefix" not in default

@@ -306,7 +306,6 @@ if not 1 <= SESSION_IDLE_MINUTES <= 24 * 60:
     raise ImproperlyConfigured(
         f"SESSION_IDLE_MINUTES must be between 1 and 1440, not {SESSION_IDLE_MINUTES}."
     )
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 # Each request pushes the idle deadline back, saving the session at most once a tenth of the
 # idle time (a minute at most; tokenui.sessions.idle), not at every request.
@@ -340,6 +339,34 @@ CACHES = {
         "use locmemcache:// or redis://HOST:6379/0.",
     )
 }
+# Sessions live in the database. With a cache every worker shares (Redis, memcached), they are
+# also read from it (cached_db: written to both, deleted from both), sparing a database query on
+# every request. Never in front of a per-process cache (locmem): a session signed out through
+# one worker would stay readable in another worker's memory.
+_SHARED_CACHES = frozenset(
+    {
+        "django.core.cache.backends.redis.RedisCache",
+        "django.core.cache.backends.memcached.PyMemcacheCache",
+        "django.core.cache.backends.memcached.PyLibMCCache",
+    }
+)
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"] in _SHARED_CACHES
+    else "django.contrib.sessions.backends.db"
+)
+# Keep each worker thread's database connection across requests: every signed-in request reads
+# its session from the database, and opening a connection for it (SQLite: the file, its pragmas)
+# cost more than the read itself. A DATABASE_URL's own ?conn_max_age= wins; a connection that
+# broke meanwhile (a PostgreSQL restart) is found by the health check and replaced.
+DATABASES["default"].setdefault("CONN_MAX_AGE", 600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# django-environ lower-cases every query option of a URL for Django's Redis backend, its own
+# (?key_prefix=, ?timeout=, ?version=) too, which Django then ignores: a run sharing a Redis
+# database with another through a prefix of its own would share keys with it.
+for _option in ("KEY_PREFIX", "TIMEOUT", "VERSION", "KEY_FUNCTION"):
+    if _option.lower() in CACHES["default"]:
+        CACHES["default"][_option] = CACHES["default"].pop(_option.lower())
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -349,7 +376,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ---------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# English only, and nothing is marked for translation: without the translation machinery every
+# template variable, date and form message skips a per-request language lookup. Formats are
+# still LANGUAGE_CODE's (get_language() returns it), so nothing on a page changes.
+USE_I18N = False
 USE_TZ = True
 
 # ---------------------------------------------------------------------------------------------

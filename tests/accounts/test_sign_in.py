@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.helpers import DEMO_RESELLER, DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, expire_sessions, sign_in_data
 from tokenui.sessions import credentials, idle
 from tokenui.simulator import Simulator
 
@@ -160,9 +160,7 @@ def test_credential_survives_secret_key_rotation_through_fallbacks(
 
 def test_idle_session_expires_and_asks_to_sign_in_again(client: Client, whm: Simulator) -> None:
     client.post(SIGN_IN, sign_in_data(*DEMO_ROOT))
-    Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - timedelta(seconds=1)
-    )
+    expire_sessions(client.session.session_key)
     response = client.get(TOKENS)
     assert response.status_code == 302
     assert response["Location"] == f"{SIGN_IN}?next=%2Ftokens%2F"
@@ -292,3 +290,15 @@ def test_with_one_idle_minute_a_user_active_every_half_minute_stays_signed_in(
         session.save()
         Session.objects.filter(session_key=key).update(expire_date=deadline - timedelta(seconds=30))
         assert client.get(TOKENS).status_code == 200
+
+
+def test_credential_sealed_under_a_key_no_longer_listed_is_signed_out(
+    client: Client, whm: Simulator, settings
+) -> None:
+    client.post(SIGN_IN, sign_in_data(*DEMO_ROOT))
+    settings.SECRET_KEY = "a-brand-new-secret-key-after-rotation-0123456789"
+    settings.SECRET_KEY_FALLBACKS = ["another-key-that-never-sealed-it-0123456789abcdef"]
+    assert credentials.load(client.session) is None
+    response = client.get(TOKENS)
+    assert response.status_code == 302
+    assert response["Location"].startswith(SIGN_IN)

@@ -8,17 +8,15 @@ import re
 import shlex
 import subprocess
 import time
-from datetime import timedelta
 
 import httpx
 import pytest
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import sign_in
-from tests.helpers import DEMO_RESELLER, DEMO_ROOT
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, expire_sessions
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -295,7 +293,7 @@ def test_revoke_works_with_javascript_off(browser: Browser, app_url: str) -> Non
 def test_idle_session_expires_and_asks_to_sign_in_again(page: Page, app_url: str) -> None:
     sign_in(page, app_url, *DEMO_ROOT)
     expect(rows(page)).to_have_count(6)
-    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    expire_sessions()
     page.get_by_label("Search").press_sequentially("bot")
     expect(page).to_have_url(f"{app_url}/sign-in/")
     expect(page.get_by_role("heading", name="Sign in to WHM")).to_be_visible()

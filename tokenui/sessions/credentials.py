@@ -60,7 +60,8 @@ def load(session: SessionBase) -> WhmSession | None:
 def _open(session: SessionBase, entry: dict) -> WhmSession | None:
     try:
         sealed = entry["sealed"].encode("ascii")
-        payload = json.loads(_fernet().decrypt(sealed))
+        plain, current = _decrypt(sealed)
+        payload = json.loads(plain)
         # A session sealed before cPanel sign-in existed holds no service: it was WHM's.
         service = payload.get("service", WHM)
         bound = (payload["server"], payload["user"], payload["kind"], service)
@@ -71,7 +72,7 @@ def _open(session: SessionBase, entry: dict) -> WhmSession | None:
         )
     except (InvalidToken, KeyError, TypeError, ValueError, UnicodeError, AttributeError):
         return None
-    if not _opens_with_current_key(sealed):
+    if not current:
         # Sealed under a key now in SECRET_KEY_FALLBACKS: re-seal under the current one.
         entry.update(sealed=_seal(entry["server"], credential, service))
         session.modified = True
@@ -207,12 +208,16 @@ def _fernet() -> MultiFernet:
     return MultiFernet(_keys(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS)))
 
 
-def _opens_with_current_key(sealed: bytes) -> bool:
+def _decrypt(sealed: bytes) -> tuple[bytes, bool]:
+    """The plaintext, and whether it was sealed under the current key: decrypted once under
+    the key that opens it (the current one first), not once to read and again to check."""
+    current, *fallbacks = _keys(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
     try:
-        _keys(settings.SECRET_KEY, ())[0].decrypt(sealed)
+        return current.decrypt(sealed), True
     except InvalidToken:
-        return False
-    return True
+        if not fallbacks:
+            raise
+    return MultiFernet(fallbacks).decrypt(sealed), False
 
 
 @cache
