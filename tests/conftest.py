@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
-from tests.helpers import DEMO_RESELLER, DEMO_ROOT, StubWhm, sign_in_data
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, StubWhm, clear_cache, sign_in_data
 from tokenui.simulator import Simulator
 
 
@@ -83,9 +82,9 @@ def reseller_client(client: Client, whm: Simulator, db: None) -> Client:
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Each test starts with an empty cache (sign-in throttle counters live there)."""
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

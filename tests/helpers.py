@@ -1,5 +1,6 @@
-"""Helpers that several test modules share: the demo credentials, raw WHM API calls, reading
-the dashboard's pages, the check that nothing WHM would refuse leaves TokenUI, and a stub WHM.
+"""Helpers that several test modules share: the demo credentials, the suite's own cache keys,
+raw WHM API calls, reading the dashboard's pages, the check that nothing WHM would refuse leaves
+TokenUI, and a stub WHM.
 
 Fixtures stay in the conftest.py files; everything a test module imports lives here.
 """
@@ -23,6 +24,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import redis
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpResponse as Response
 from django.test import Client
 
@@ -101,6 +106,24 @@ def sign_in_data(
         "method": "token" if token else "password",
         field: secret,
     }
+
+
+# --- the suite's own cache keys ----------------------------------------------------------------
+
+
+def clear_cache() -> None:
+    """Empty this test process's cache. On Redis only the keys under its KEY_PREFIX
+    (tests/settings.py): RedisCache.clear() flushes the whole database, and with it the keys of
+    any other run, or worker, sharing it."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        backend.clear()
+        return
+    location = settings.CACHES["default"]["LOCATION"]
+    with redis.Redis.from_url(location) as client:
+        keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
 
 
 # --- WHM's side of the wire ------------------------------------------------------------------
