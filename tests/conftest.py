@@ -1,8 +1,9 @@
 """Fixtures for the whole suite: WHM simulators (plain HTTP and TLS, each also serving cPanel on a
-second port) seeded with the demo users and cPanel accounts.
+second port) seeded with the demo users and cPanel accounts, and clients signed in to them.
 
-Each simulator runs once per session on a temporary state dir; the function-scoped fixtures
-reset it to the demo state before every test (tokens, accounts, request log, faults, latency).
+Each simulator runs once per session (per xdist worker) on a temporary state dir; the
+function-scoped fixtures reset it to the demo state before every test (tokens, accounts, request
+log, faults, latency).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from tests.helpers import DEMO_RESELLER, DEMO_ROOT, StubWhm, clear_cache, sign_in_data
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, StubWhm, clear_cache, signed_in
 from tokenui.simulator import Simulator
 
 
@@ -61,22 +62,16 @@ def cpanel(whm: Simulator, settings) -> Simulator:
     return whm
 
 
-def _signed_in(client: Client, user: str, password: str) -> Client:
-    response = client.post("/sign-in/", sign_in_data(user, password))
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return client
-
-
 @pytest.fixture
 def root_client(client: Client, whm: Simulator, db: None) -> Client:
     """A Django test client signed in to the simulator as root, by password."""
-    return _signed_in(client, *DEMO_ROOT)
+    return signed_in(client, *DEMO_ROOT)
 
 
 @pytest.fixture
 def reseller_client(client: Client, whm: Simulator, db: None) -> Client:
     """A Django test client signed in to the simulator as the demo reseller, by password."""
-    return _signed_in(client, *DEMO_RESELLER)
+    return signed_in(client, *DEMO_RESELLER)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
-"""Helpers that several test modules share: the demo credentials, the suite's own cache keys,
-raw WHM API calls, reading the dashboard's pages, the check that nothing WHM would refuse leaves
-TokenUI, and a stub WHM.
+"""Helpers that several test modules share: the demo credentials, signed-in sessions, the
+suite's own cache keys, raw WHM API calls, reading the dashboard's pages, the check that nothing
+WHM would refuse leaves TokenUI, and a stub WHM.
 
 Fixtures stay in the conftest.py files; everything a test module imports lives here.
 """
@@ -26,12 +26,19 @@ from urllib.parse import urlencode
 import httpx
 import redis
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.http import HttpRequest
 from django.http import HttpResponse as Response
+from django.middleware.csrf import rotate_token
 from django.test import Client
 
 from tokenui.acls import ACL_KEYS
+from tokenui.audit import trail
+from tokenui.audit.models import Action, Outcome
+from tokenui.sessions import credentials
+from tokenui.sessions.idle import TOUCHED
 from tokenui.simulator import (
     DEMO_CPANEL_ACCOUNTS,
     RESELLER_USER,
@@ -40,6 +47,7 @@ from tokenui.simulator import (
     Simulator,
 )
 from tokenui.simulator.seed import RESELLER_ACLS
+from tokenui.whm.types import Credential
 
 # --- the demo users --------------------------------------------------------------------------
 
@@ -106,6 +114,55 @@ def sign_in_data(
         "method": "token" if token else "password",
         field: secret,
     }
+
+
+# --- signed-in sessions ----------------------------------------------------------------------
+# Tests other than sign-in's own start signed in as Django's `Client.login` does: by writing what
+# a successful sign-in leaves (tokenui/accounts/views.py, _start_session), not by posting the
+# form, which costs a WHM round trip or two and a throttle count per test.
+
+
+def start_session(
+    user: str,
+    secret: str,
+    *,
+    servers: Sequence[str] = ("simulator",),
+    token_name: str | None = None,
+    kind: str = "password",
+    service: str = credentials.WHM,
+) -> dict[str, str]:
+    """Sign `user` in to each of `servers` as the sign-in form and then Add server would: a new
+    session (the last server active), a fresh CSRF secret, the idle mark and one Sign in entry
+    per server in the audit trail; the cookies a browser then holds, name -> value. Nothing
+    asks WHM: the caller knows the credential works."""
+    request = HttpRequest()
+    request.META["REMOTE_ADDR"] = "127.0.0.1"  # the test client's, and the live server's
+    request.session = SessionStore()
+    rotate_token(request)
+    credential = Credential(user=user, secret=secret, kind=kind)
+    first, *others = servers
+    credentials.store(request.session, first, credential, token_name, service=service)
+    for server in others:
+        credentials.add(request.session, server, credential, token_name)
+    for server in servers:
+        actor = trail.Actor(server, user, kind, token_name, service)
+        account = user if service == credentials.CPANEL else ""
+        trail.record(
+            request, Action.SIGN_IN, outcome=Outcome.SUCCEEDED, actor=actor, account=account
+        )
+    request.session[TOUCHED] = int(time.time())
+    request.session.save()
+    return {
+        settings.SESSION_COOKIE_NAME: request.session.session_key,
+        settings.CSRF_COOKIE_NAME: request.META["CSRF_COOKIE"],
+    }
+
+
+def signed_in(client: Client, user: str, secret: str, **options: Any) -> Client:
+    """`client` signed in as `user` (options: those of start_session), without the form."""
+    for name, value in start_session(user, secret, **options).items():
+        client.cookies[name] = value
+    return client
 
 
 # --- the suite's own cache keys ----------------------------------------------------------------

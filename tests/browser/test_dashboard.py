@@ -17,7 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, sign_in_with_form
 from tests.helpers import DEMO_RESELLER, DEMO_ROOT
 from tokenui.simulator import Simulator
 
@@ -51,7 +51,7 @@ def run_shown(command: str) -> str:
 
 
 def test_sign_in_with_password_then_sign_out(page: Page, app_url: str) -> None:
-    sign_in(page, app_url, *DEMO_ROOT)
+    sign_in_with_form(page, app_url, *DEMO_ROOT)
     expect(page).to_have_url(f"{app_url}/tokens/")
     expect(page.get_by_role("heading", name="API Tokens")).to_be_visible()
     expect(page.get_by_text("Signed in as root on simulator")).to_be_visible()
@@ -63,7 +63,7 @@ def test_sign_in_with_password_then_sign_out(page: Page, app_url: str) -> None:
 
 
 def test_wrong_password_is_refused_plainly(page: Page, app_url: str) -> None:
-    sign_in(page, app_url, "root", "wrong-password")
+    sign_in_with_form(page, app_url, "root", "wrong-password")
     expect(page.get_by_role("alert")).to_have_text("WHM refused these credentials.")
     expect(page.get_by_label("Username")).to_have_value("root")
 
@@ -305,7 +305,7 @@ def test_new_user_path_generate_use_edit_search_revoke(
     page: Page, app_url: str, whm: Simulator
 ) -> None:
     """The issue's acceptance path: a token restricted to one IP with two privileges."""
-    sign_in(page, app_url, *DEMO_ROOT)
+    sign_in_with_form(page, app_url, *DEMO_ROOT)
     page.get_by_role("link", name="Generate Token").click()
     page.get_by_label("Name", exact=True).fill("acceptance")
     page.get_by_label("IPs").fill("127.0.0.1")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from tests.helpers import DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_ROOT, signed_in
 from tokenui.simulator import Simulator
 
 
@@ -40,14 +40,9 @@ def servers(whm: Simulator, beta: Simulator, gamma: Simulator, settings) -> dict
 
 
 def sign_in_to(client: Client, *names: str) -> Client:
-    """Sign in to the first server, then Add server for each of the others, all as root."""
-    first, *others = names
-    response = client.post("/sign-in/", sign_in_data(*DEMO_ROOT) | {"server": first})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    for name in others:
-        response = client.post("/servers/add/", sign_in_data(*DEMO_ROOT) | {"server": name})
-        assert response.status_code == 302, response.content.decode()[:2000]
-    return client
+    """Signed in to the first server, then to each of the others as Add server does (the last
+    one active), all as root."""
+    return signed_in(client, *DEMO_ROOT, servers=names)
 
 
 @pytest.fixture
