@@ -1,5 +1,6 @@
 """Fixtures for the whole suite: WHM simulators (plain HTTP and TLS, each also serving cPanel on a
-second port) seeded with the demo users and cPanel accounts, and clients signed in to them.
+second port, and two more WHMs, "beta" and "gamma", for sessions that hold several servers)
+seeded with the demo users and cPanel accounts, and clients signed in to them.
 
 Each simulator runs once per session (per xdist worker) on a temporary state dir; the
 function-scoped fixtures reset it to the demo state before every test (tokens, accounts, request
@@ -60,6 +61,48 @@ def cpanel(whm: Simulator, settings) -> Simulator:
     """`whm`, with the dashboard's CPANEL_PORT set to the test simulator's cPanel port."""
     settings.CPANEL_PORT = whm.cpanel_port
     return whm
+
+
+@pytest.fixture(scope="session")
+def _beta_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    with Simulator(tmp_path_factory.mktemp("whm-beta")) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def beta(_beta_server: Simulator) -> Simulator:
+    """A second WHM simulator, in its demo state (the tests name it as a server beside `whm`)."""
+    _beta_server.reset()
+    return _beta_server
+
+
+@pytest.fixture(scope="session")
+def _gamma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Simulator]]:
+    """The third simulator, in a one-item list: `gamma` replaces one that a test stopped."""
+    running = [Simulator(tmp_path_factory.mktemp("whm-gamma"))]
+    running[0].start()
+    yield running
+    running[0].stop()
+
+
+@pytest.fixture
+def gamma(_gamma_server: list[Simulator]) -> Iterator[Simulator]:
+    """A third WHM simulator, in its demo state, which the test may stop: afterwards it is
+    started again on the same state (on another port: the tests read `.url` each time)."""
+    simulator = _gamma_server[0]
+    simulator.reset()
+    yield simulator
+    if not _serving(simulator):
+        _gamma_server[0] = Simulator(simulator.state_dir)
+        _gamma_server[0].start()
+
+
+def _serving(simulator: Simulator) -> bool:
+    try:
+        simulator.url  # noqa: B018 - raises once the simulator has stopped
+    except RuntimeError:
+        return False
+    return True
 
 
 @pytest.fixture

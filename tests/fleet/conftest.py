@@ -1,5 +1,6 @@
 """Several WHM simulators over real HTTP for the All servers page: the suite's own ("alpha"),
-a second ("beta") and a third ("gamma") that a test may stop, each in its demo state."""
+a second ("beta") and a third ("gamma") that a test may stop, each in its demo state (all three
+from tests/conftest.py, started once per run)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,6 @@ from django.test import Client
 
 from tests.helpers import DEMO_ROOT, signed_in
 from tokenui.simulator import Simulator
-
-
-@pytest.fixture(scope="session")
-def _beta_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    with Simulator(tmp_path_factory.mktemp("whm-beta")) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def beta(_beta_server: Simulator) -> Simulator:
-    _beta_server.reset()
-    return _beta_server
-
-
-@pytest.fixture
-def gamma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    """A simulator of the test's own, which the test may stop."""
-    simulator = Simulator(tmp_path_factory.mktemp("whm-gamma"))
-    simulator.start()
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture
