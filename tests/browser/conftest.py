@@ -94,14 +94,11 @@ def sign_in_with_form(
     page.get_by_role("button", name="Sign in").click()
 
 
-def sign_in(page: Page, app_url: str, user: str, secret: str, *, token: bool = False) -> None:
+def sign_in(page: Page, app_url: str, user: str, password: str) -> None:
     """Open the tokens table signed in as `user`, with the session written as a sign-in leaves
     it and its cookies given to the browser (tests.helpers.start_session): only the sign-in
-    journeys themselves post the form. A token's name is WHM's to tell, so a token posts it."""
-    if token:
-        sign_in_with_form(page, app_url, user, secret, token=True)
-        return
-    cookies = start_session(user, secret)
+    journeys themselves post the form (sign_in_with_form)."""
+    cookies = start_session(user, password)
     page.context.add_cookies(
         [
             {"name": name, "value": value, "url": app_url, "httpOnly": True, "sameSite": "Lax"}

@@ -72,7 +72,7 @@ def test_sign_in_with_a_token_marks_it_in_the_table(page: Page, app_url: str, wh
     secret = whm.store.add_token(
         "root", "dashboard-login", acls=("all",), create_time=int(time.time()), expires_at=None
     )
-    sign_in(page, app_url, "root", secret, token=True)
+    sign_in_with_form(page, app_url, "root", secret, token=True)
     expect(row(page, "dashboard-login").get_by_text("this session's token")).to_be_visible()
 
 
