@@ -10,12 +10,24 @@ log, faults, latency).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.test import Client
 
 from tests.helpers import DEMO_RESELLER, DEMO_ROOT, StubWhm, clear_cache, signed_in
 from tokenui.simulator import Simulator
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last, in every process (make test's xdist workers take the tests in
+    this order): once Playwright has started, its event loop stays marked as running in the
+    test thread, and Django then refuses the database to any test that follows in that process.
+    (pytest already moves them there, as users of a session-scoped parameter; this says so.)"""
+    items.sort(key=lambda item: item.path.is_relative_to(BROWSER_TESTS))
 
 
 @pytest.fixture(scope="session")
