@@ -7,6 +7,7 @@ Fixtures stay in the conftest.py files; everything a test module imports lives h
 
 from __future__ import annotations
 
+import functools
 import html
 import ipaddress
 import json
@@ -176,11 +177,16 @@ def clear_cache() -> None:
     if not isinstance(backend, RedisCache):
         backend.clear()
         return
-    location = settings.CACHES["default"]["LOCATION"]
-    with redis.Redis.from_url(location) as client:
-        keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
-        if keys:
-            client.delete(*keys)
+    client = _redis_client(settings.CACHES["default"]["LOCATION"])
+    keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@functools.cache
+def _redis_client(location: str) -> redis.Redis:
+    """One connection pool per Redis for the whole run: clear_cache runs twice a test."""
+    return redis.Redis.from_url(location)
 
 
 # --- WHM's side of the wire ------------------------------------------------------------------
