@@ -50,10 +50,15 @@ run: $(VENV)/.synced-app .env ## Serve the dashboard on http://127.0.0.1:8000 (P
 	$(PY) manage.py migrate --no-input
 	$(if $(SIMULATOR_PORT),WHM_SIMULATOR_PORT=$(SIMULATOR_PORT) )$(PY) manage.py rundashboard --port $(PORT)
 
+# The suite runs on every core (pytest-xdist; TEST_WORKERS=1 runs it in one process). --dist load
+# hands the tests out in collection order, which keeps the browser tests last in each worker
+# (tests/conftest.py says why).
+TEST_WORKERS ?= auto
+
 test: $(VENV)/.synced ## Lint, then run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 bench: $(VENV)/.synced ## Benchmarks: write bench/report.md and bench/results.json
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -1,20 +1,41 @@
 """Fixtures for the whole suite: WHM simulators (plain HTTP and TLS, each also serving cPanel on a
-second port) seeded with the demo users and cPanel accounts.
+second port, and two more WHMs, "beta" and "gamma", for sessions that hold several servers)
+seeded with the demo users and cPanel accounts, and clients signed in to them.
 
-Each simulator runs once per session on a temporary state dir; the function-scoped fixtures
-reset it to the demo state before every test (tokens, accounts, request log, faults, latency).
+Each simulator runs once per session (per xdist worker) on a temporary state dir; the
+function-scoped fixtures reset it to the demo state before every test (tokens, accounts, request
+log, faults, latency).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
-from tests.helpers import CPANEL_ROOTS, DEMO_RESELLER, DEMO_ROOT, StubWhm, sign_in_data
+from tests.helpers import (
+    CPANEL_ROOTS,
+    DEMO_RESELLER,
+    DEMO_ROOT,
+    StubWhm,
+    clear_cache,
+    signed_in,
+)
+from tokenui.sessions.credentials import CPANEL
 from tokenui.simulator import Simulator
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last, in every process (make test's xdist workers take the tests in
+    this order): once Playwright has started, its event loop stays marked as running in the
+    test thread, and Django then refuses the database to any test that follows in that process.
+    (pytest already moves them there, as users of a session-scoped parameter; this says so.)"""
+    items.sort(key=lambda item: item.path.is_relative_to(BROWSER_TESTS))
 
 
 @pytest.fixture(scope="session")
@@ -62,54 +83,84 @@ def cpanel(whm: Simulator, settings) -> Simulator:
     return whm
 
 
-def _signed_in(client: Client, user: str, password: str) -> Client:
-    response = client.post("/sign-in/", sign_in_data(user, password))
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return client
+@pytest.fixture(scope="session")
+def _beta_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    with Simulator(tmp_path_factory.mktemp("whm-beta")) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def beta(_beta_server: Simulator) -> Simulator:
+    """A second WHM simulator, in its demo state (the tests name it as a server beside `whm`)."""
+    _beta_server.reset()
+    return _beta_server
+
+
+@pytest.fixture(scope="session")
+def _gamma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Simulator]]:
+    """The third simulator, in a one-item list: `gamma` replaces one that a test stopped."""
+    running = [Simulator(tmp_path_factory.mktemp("whm-gamma"))]
+    running[0].start()
+    yield running
+    running[0].stop()
+
+
+@pytest.fixture
+def gamma(_gamma_server: list[Simulator]) -> Iterator[Simulator]:
+    """A third WHM simulator, in its demo state, which the test may stop: afterwards it is
+    started again on the same state (on another port: the tests read `.url` each time)."""
+    simulator = _gamma_server[0]
+    simulator.reset()
+    yield simulator
+    if not _serving(simulator):
+        _gamma_server[0] = Simulator(simulator.state_dir)
+        _gamma_server[0].start()
+
+
+def _serving(simulator: Simulator) -> bool:
+    try:
+        simulator.url  # noqa: B018 - raises once the simulator has stopped
+    except RuntimeError:
+        return False
+    return True
 
 
 @pytest.fixture
 def root_client(client: Client, whm: Simulator, db: None) -> Client:
     """A Django test client signed in to the simulator as root, by password."""
-    return _signed_in(client, *DEMO_ROOT)
+    return signed_in(client, *DEMO_ROOT)
 
 
 @pytest.fixture
 def reseller_client(client: Client, whm: Simulator, db: None) -> Client:
     """A Django test client signed in to the simulator as the demo reseller, by password."""
-    return _signed_in(client, *DEMO_RESELLER)
-
-
-def _signed_in_with(client: Client, data: dict[str, str]) -> Client:
-    response = client.post("/sign-in/", data)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return client
+    return signed_in(client, *DEMO_RESELLER)
 
 
 @pytest.fixture
 def cp_client(client: Client, cpanel: Simulator, db: None) -> Client:
     """Signed in to cPanel as a demo account of root's, by password."""
-    return _signed_in_with(client, sign_in_data(*CPANEL_ROOTS[0], cpanel=True))
+    return signed_in(client, *CPANEL_ROOTS[0], service=CPANEL)
 
 
 @pytest.fixture
 def operator_client(client: Client, cpanel: Simulator, db: None) -> Client:
     """Signed in to WHM as the demo reseller, by password."""
-    return _signed_in_with(client, sign_in_data(*DEMO_RESELLER))
+    return signed_in(client, *DEMO_RESELLER)
 
 
 @pytest.fixture
 def root_operator(client: Client, cpanel: Simulator, db: None) -> Client:
     """Signed in to WHM as root, by password."""
-    return _signed_in_with(client, sign_in_data(*DEMO_ROOT))
+    return signed_in(client, *DEMO_ROOT)
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Each test starts with an empty cache (sign-in throttle counters live there)."""
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

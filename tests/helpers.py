@@ -1,11 +1,13 @@
-"""Helpers that several test modules share: the demo credentials, raw WHM API calls, reading
-the dashboard's pages, the check that nothing WHM would refuse leaves TokenUI, and a stub WHM.
+"""Helpers that several test modules share: the demo credentials, signed-in sessions, the
+suite's own cache keys, raw WHM API calls, reading the dashboard's pages, the check that nothing
+WHM would refuse leaves TokenUI, and a stub WHM.
 
 Fixtures stay in the conftest.py files; everything a test module imports lives here.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import ipaddress
 import json
@@ -25,13 +27,22 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import redis
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.http import HttpRequest
 from django.http import HttpResponse as Response
+from django.middleware.csrf import rotate_token
 from django.test import Client
 from django.utils import timezone
 
 from tokenui.acls import ACL_KEYS
+from tokenui.audit import trail
+from tokenui.audit.models import Action, Outcome
+from tokenui.sessions import credentials
+from tokenui.sessions.idle import TOUCHED
 from tokenui.simulator import (
     DEMO_CPANEL_ACCOUNTS,
     RESELLER_USER,
@@ -40,6 +51,7 @@ from tokenui.simulator import (
     Simulator,
 )
 from tokenui.simulator.seed import RESELLER_ACLS
+from tokenui.whm.types import Credential
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -119,6 +131,79 @@ def sign_in_data(
         "method": "token" if token else "password",
         field: secret,
     }
+
+
+# --- signed-in sessions ----------------------------------------------------------------------
+# Tests other than sign-in's own start signed in as Django's `Client.login` does: by writing what
+# a successful sign-in leaves (tokenui/accounts/views.py, _start_session), not by posting the
+# form, which costs a WHM round trip or two and a throttle count per test.
+
+
+def start_session(
+    user: str,
+    secret: str,
+    *,
+    servers: Sequence[str] = ("simulator",),
+    token_name: str | None = None,
+    kind: str = "password",
+    service: str = credentials.WHM,
+) -> dict[str, str]:
+    """Sign `user` in to each of `servers` as the sign-in form and then Add server would: a new
+    session (the last server active), a fresh CSRF secret, the idle mark and one Sign in entry
+    per server in the audit trail; the cookies a browser then holds, name -> value. Nothing
+    asks WHM: the caller knows the credential works."""
+    request = HttpRequest()
+    request.META["REMOTE_ADDR"] = "127.0.0.1"  # the test client's, and the live server's
+    # The configured engine's store: with cached_db (a shared cache) the pages read the cache.
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    rotate_token(request)
+    credential = Credential(user=user, secret=secret, kind=kind)
+    first, *others = servers
+    credentials.store(request.session, first, credential, token_name, service=service)
+    for server in others:
+        credentials.add(request.session, server, credential, token_name)
+    for server in servers:
+        actor = trail.Actor(server, user, kind, token_name, service)
+        account = user if service == credentials.CPANEL else ""
+        trail.record(
+            request, Action.SIGN_IN, outcome=Outcome.SUCCEEDED, actor=actor, account=account
+        )
+    request.session[TOUCHED] = int(time.time())
+    request.session.save()
+    return {
+        settings.SESSION_COOKIE_NAME: request.session.session_key,
+        settings.CSRF_COOKIE_NAME: request.META["CSRF_COOKIE"],
+    }
+
+
+def signed_in(client: Client, user: str, secret: str, **options: Any) -> Client:
+    """`client` signed in as `user` (options: those of start_session), without the form."""
+    for name, value in start_session(user, secret, **options).items():
+        client.cookies[name] = value
+    return client
+
+
+# --- the suite's own cache keys ----------------------------------------------------------------
+
+
+def clear_cache() -> None:
+    """Empty this test process's cache. On Redis only the keys under its KEY_PREFIX
+    (tests/settings.py): RedisCache.clear() flushes the whole database, and with it the keys of
+    any other run, or worker, sharing it."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        backend.clear()
+        return
+    client = _redis_client(settings.CACHES["default"]["LOCATION"])
+    keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@functools.cache
+def _redis_client(location: str) -> redis.Redis:
+    """One connection pool per Redis for the whole run: clear_cache runs twice a test."""
+    return redis.Redis.from_url(location)
 
 
 # --- WHM's side of the wire ------------------------------------------------------------------

@@ -8,6 +8,7 @@ the suite runs against PostgreSQL and Redis.
 from __future__ import annotations
 
 import os
+import secrets
 
 os.environ["TOKENUI_ENV_FILE"] = ""
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-django-checks")
@@ -28,7 +29,8 @@ WHITENOISE_USE_FINDERS = True
 # SQLite's test database is a file, not Django's shared in-memory database: the browser tests'
 # live server answers from several threads at once, and the in-memory database is one connection
 # shared by all of them, which SQLite refuses under load ("bad parameter or other API misuse").
-# One file per test process, so two runs side by side never share it; Django removes it after.
+# One database per test process (a run, or each of its xdist workers, which pytest-django also
+# suffixes _gw0, _gw1…), so that two runs side by side never share one; Django drops it after.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     import tempfile
     from pathlib import Path
@@ -37,3 +39,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"tokenui-test-{os.getpid()}.sqlite3")
     }
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # noqa: F405
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # PostgreSQL: test_tokenui_<pid>, not the one test_tokenui that a second run would drop.
+    _name = DATABASES["default"]["NAME"]  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{_name}_{os.getpid()}"}  # noqa: F405
+
+# The cache's keys under a prefix of this process's own: on a Redis that two runs (or one run's
+# workers) share, neither reads nor clears the other's keys (tests.helpers.clear_cache deletes
+# only these; RedisCache.clear() would flush the whole database). TEST_KEY_PREFIX: the one
+# prefix that several app processes a test starts share, as one deployment's instances do.
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("TEST_KEY_PREFIX") or (  # noqa: F405
+    f"tokenui-test-{os.getpid()}-{secrets.token_hex(4)}"
+)

@@ -293,7 +293,10 @@ def test_make_run_on_a_fresh_clone_installs_only_the_dashboard_and_make_test_the
         )
     try:
         deadline = time.monotonic() + 180
-        while not listening(port):
+        # Its own announcement first: a free port found before `make run` installed anything
+        # may meanwhile serve another test's server (the suite runs in parallel).
+        announced = f"TokenUI dashboard: http://127.0.0.1:{port}/"
+        while announced not in log.read_text(errors="replace") or not listening(port):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"make run did not serve:\n{log.read_text(errors='replace')}")
             time.sleep(0.2)

@@ -11,6 +11,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from tests.helpers import start_session
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As the machine notes advise: without these, chromium reaches for Google's hosts at every start.
 CHROMIUM_ARGS = [
@@ -78,7 +80,10 @@ def app_url(live_server, whm) -> str:
     return live_server.url
 
 
-def sign_in(page: Page, app_url: str, user: str, secret: str, *, token: bool = False) -> None:
+def sign_in_with_form(
+    page: Page, app_url: str, user: str, secret: str, *, token: bool = False
+) -> None:
+    """Sign in as a person does: fill in the sign-in form and press Sign in."""
     page.goto(f"{app_url}/sign-in/")
     page.get_by_label("Username").fill(user)
     if token:
@@ -87,6 +92,20 @@ def sign_in(page: Page, app_url: str, user: str, secret: str, *, token: bool = F
     else:
         page.get_by_label("Password", exact=True).fill(secret)
     page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in(page: Page, app_url: str, user: str, password: str) -> None:
+    """Open the tokens table signed in as `user`, with the session written as a sign-in leaves
+    it and its cookies given to the browser (tests.helpers.start_session): only the sign-in
+    journeys themselves post the form (sign_in_with_form)."""
+    cookies = start_session(user, password)
+    page.context.add_cookies(
+        [
+            {"name": name, "value": value, "url": app_url, "httpOnly": True, "sameSite": "Lax"}
+            for name, value in cookies.items()
+        ]
+    )
+    page.goto(f"{app_url}/tokens/")
 
 
 # axe-core from the package (it ships axe.min.js): nothing is fetched.

@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, sign_in_with_form
 from tests.helpers import DEMO_RESELLER, DEMO_ROOT, expire_sessions
 from tokenui.simulator import Simulator
 
@@ -49,7 +49,7 @@ def run_shown(command: str) -> str:
 
 
 def test_sign_in_with_password_then_sign_out(page: Page, app_url: str) -> None:
-    sign_in(page, app_url, *DEMO_ROOT)
+    sign_in_with_form(page, app_url, *DEMO_ROOT)
     expect(page).to_have_url(f"{app_url}/tokens/")
     expect(page.get_by_role("heading", name="API Tokens")).to_be_visible()
     expect(page.get_by_text("Signed in as root on simulator")).to_be_visible()
@@ -61,7 +61,7 @@ def test_sign_in_with_password_then_sign_out(page: Page, app_url: str) -> None:
 
 
 def test_wrong_password_is_refused_plainly(page: Page, app_url: str) -> None:
-    sign_in(page, app_url, "root", "wrong-password")
+    sign_in_with_form(page, app_url, "root", "wrong-password")
     expect(page.get_by_role("alert")).to_have_text("WHM refused these credentials.")
     expect(page.get_by_label("Username")).to_have_value("root")
 
@@ -70,7 +70,7 @@ def test_sign_in_with_a_token_marks_it_in_the_table(page: Page, app_url: str, wh
     secret = whm.store.add_token(
         "root", "dashboard-login", acls=("all",), create_time=int(time.time()), expires_at=None
     )
-    sign_in(page, app_url, "root", secret, token=True)
+    sign_in_with_form(page, app_url, "root", secret, token=True)
     expect(row(page, "dashboard-login").get_by_text("this session's token")).to_be_visible()
 
 
@@ -303,7 +303,7 @@ def test_new_user_path_generate_use_edit_search_revoke(
     page: Page, app_url: str, whm: Simulator
 ) -> None:
     """The issue's acceptance path: a token restricted to one IP with two privileges."""
-    sign_in(page, app_url, *DEMO_ROOT)
+    sign_in_with_form(page, app_url, *DEMO_ROOT)
     page.get_by_role("link", name="Generate Token").click()
     page.get_by_label("Name", exact=True).fill("acceptance")
     page.get_by_label("IPs").fill("127.0.0.1")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,15 +28,14 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def fleet_url(app_url: str, whm: Simulator, tmp_path_factory, settings) -> Iterator[str]:
-    """The live dashboard with three servers: the suite's simulator and two of the test's own."""
-    with (
-        Simulator(tmp_path_factory.mktemp("whm-beta")) as beta,
-        Simulator(tmp_path_factory.mktemp("whm-gamma")) as gamma,
-    ):
-        settings.WHM_SERVERS = {"alpha": whm.url, "beta": beta.url, "gamma": gamma.url}
-        settings.WHM_TIMEOUT = 2.0
-        yield app_url, gamma
+def fleet_url(
+    app_url: str, whm: Simulator, beta: Simulator, gamma: Simulator, settings
+) -> tuple[str, Simulator]:
+    """The live dashboard with three servers: the suite's simulator, beta and gamma (which a
+    test may stop; tests/conftest.py starts it again afterwards)."""
+    settings.WHM_SERVERS = {"alpha": whm.url, "beta": beta.url, "gamma": gamma.url}
+    settings.WHM_TIMEOUT = 2.0
+    return app_url, gamma
 
 
 def check_screen(page: Page) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import axe_violations, sideways_overflow, sign_in
+from tests.browser.conftest import axe_violations, sideways_overflow, sign_in, sign_in_with_form
 from tests.conftest import DEMO_ROOT
 from tokenui.simulator import Simulator
 
@@ -21,7 +21,7 @@ def walk_every_screen(page: Page, app_url: str, whm: Simulator, check: Callable[
     """Open each screen the dashboard has, in its usual states, and `check` it by name."""
     page.goto(f"{app_url}/sign-in/")
     check("sign-in")
-    sign_in(page, app_url, "root", "wrong-password")
+    sign_in_with_form(page, app_url, "root", "wrong-password")
     expect(page.get_by_role("alert")).to_be_visible()
     check("sign-in, refused")
 

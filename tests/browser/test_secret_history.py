@@ -11,7 +11,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_with_form
 from tests.helpers import DEMO_ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,8 +28,9 @@ SHOWN = """() => document.documentElement.outerHTML + Array.from(
 
 
 def generate(page: Page, app_url: str) -> str:
-    """Sign in as root, generate a token through the form; the secret the page shows."""
-    sign_in(page, app_url, *DEMO_ROOT)
+    """Sign in as root (through the form: Back goes as far as the sign-in page), generate a
+    token through the form; the secret the page shows."""
+    sign_in_with_form(page, app_url, *DEMO_ROOT)
     page.get_by_role("link", name="Generate Token").click()
     page.get_by_label("Name", exact=True).fill(NAME)
     page.get_by_role("button", name="Generate").click()

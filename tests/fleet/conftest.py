@@ -1,5 +1,6 @@
 """Several WHM simulators over real HTTP for the All servers page: the suite's own ("alpha"),
-a second ("beta") and a third ("gamma") that a test may stop, each in its demo state."""
+a second ("beta") and a third ("gamma") that a test may stop, each in its demo state (all three
+from tests/conftest.py, started once per run)."""
 
 from __future__ import annotations
 
@@ -8,29 +9,8 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from tests.helpers import DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_ROOT, signed_in
 from tokenui.simulator import Simulator
-
-
-@pytest.fixture(scope="session")
-def _beta_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    with Simulator(tmp_path_factory.mktemp("whm-beta")) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def beta(_beta_server: Simulator) -> Simulator:
-    _beta_server.reset()
-    return _beta_server
-
-
-@pytest.fixture
-def gamma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    """A simulator of the test's own, which the test may stop."""
-    simulator = Simulator(tmp_path_factory.mktemp("whm-gamma"))
-    simulator.start()
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture
@@ -40,14 +20,9 @@ def servers(whm: Simulator, beta: Simulator, gamma: Simulator, settings) -> dict
 
 
 def sign_in_to(client: Client, *names: str) -> Client:
-    """Sign in to the first server, then Add server for each of the others, all as root."""
-    first, *others = names
-    response = client.post("/sign-in/", sign_in_data(*DEMO_ROOT) | {"server": first})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    for name in others:
-        response = client.post("/servers/add/", sign_in_data(*DEMO_ROOT) | {"server": name})
-        assert response.status_code == 302, response.content.decode()[:2000]
-    return client
+    """Signed in to the first server, then to each of the others as Add server does (the last
+    one active), all as root."""
+    return signed_in(client, *DEMO_ROOT, servers=names)
 
 
 @pytest.fixture

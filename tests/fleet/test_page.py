@@ -83,14 +83,15 @@ def test_a_hung_server_does_not_hold_up_the_others(fleet_client: Client, servers
 
 
 def test_servers_are_read_concurrently(fleet_client: Client, servers):
+    # Long enough reads that a loaded machine's overhead cannot pass for (or hide) the sum.
     for simulator in servers.values():
-        simulator.latency_ms = 400
+        simulator.latency_ms = 1000
 
     started = time.monotonic()
     fleet_client.get("/fleet/")
     took = time.monotonic() - started
 
-    assert took < 0.4 * 3 * 0.75, f"{took:.2f} s: about the sum of three 0.4 s reads"
+    assert took < 1.0 * 3 * 0.7, f"{took:.2f} s: about the sum of three 1 s reads"
 
 
 def test_filters_by_server_state_and_risk(fleet_client: Client):

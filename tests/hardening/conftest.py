@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from tests.helpers import LOGIN_TOKEN, sign_in_data
+from tests.helpers import LOGIN_TOKEN, signed_in
 from tokenui.simulator import Simulator
 from tokenui.simulator.seed import RESELLER_ACLS
 
@@ -29,8 +29,7 @@ def token_client(client: Client, whm: Simulator, db: None) -> Client:
         expires_at=None,
     )
     client.login_token = secret  # type: ignore[attr-defined]
-    response = client.post("/sign-in/", sign_in_data("reseller", secret, token=True))
-    assert response.status_code == 302, response.text[:2000]
+    signed_in(client, "reseller", secret, kind="token", token_name=LOGIN_TOKEN)
     whm.clear_requests()
     return client
 

@@ -8,7 +8,6 @@ import re
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -17,6 +16,7 @@ from tests.hardening.strategies import FORM_CHARS, OVER_HTTP
 from tests.helpers import (
     DEMO_ROOT,
     checked,
+    clear_cache,
     field_errors,
     form_post,
     input_value,
@@ -40,7 +40,7 @@ def functions(whm: Simulator) -> list[str]:
 def fresh_attempt(whm: Simulator) -> None:
     """Each example is a first try: no request log, and no failures counted by the sign-in
     throttle (which would answer 429 without asking WHM, hiding what these tests look at)."""
-    cache.clear()
+    clear_cache()
     whm.clear_requests()
 
 

@@ -1,4 +1,5 @@
-"""Two gunicorn instances of the dashboard on one fresh PostgreSQL database and one Redis DB.
+"""Two gunicorn instances of the dashboard on one fresh PostgreSQL database and one Redis, under
+a key prefix of their own.
 
 They need DATABASE_URL to name PostgreSQL and CACHE_URL Redis. Without them the tests skip, but
 in CI (CI set) they fail instead: there a skip would hide the one part that proves scale-out.
@@ -37,7 +38,6 @@ EXAMPLE = (
 )
 # The name sign_in_data() in tests/conftest.py signs in to.
 SERVER = "simulator"
-REDIS_DATABASES = 16  # Redis's default `databases`
 HTTP_TIMEOUT = httpx.Timeout(10.0)
 START_TIMEOUT = 30.0  # seconds for an instance to answer /healthz
 MIGRATE_TIMEOUT = 120.0
@@ -76,6 +76,21 @@ class Instance:
 
 
 @dataclass(frozen=True, slots=True)
+class RedisKeys:
+    """The instances' keys on the suite's Redis: all under one prefix, which no other test run
+    (nor this run's own tests) uses, so clearing them touches nobody else's."""
+
+    url: str
+    prefix: str
+
+    def clear(self) -> None:
+        with _redis(self.url) as cache:
+            keys = list(cache.scan_iter(match=f"{self.prefix}:*", count=1000))
+            if keys:
+                cache.delete(*keys)
+
+
+@dataclass(frozen=True, slots=True)
 class ScaleOut:
     """Instances A and B, the WHM simulator they both use, and their shared backends."""
 
@@ -83,7 +98,7 @@ class ScaleOut:
     b: Instance
     whm: Simulator
     database_url: str
-    cache_url: str
+    cache: RedisKeys
 
     def audit_events(self) -> list[tuple[str, str, list[str]]]:
         """(action, WHM user, token names) of every audit row, oldest first, read straight from
@@ -96,8 +111,7 @@ class ScaleOut:
 
     def clear(self) -> None:
         """Empty the shared cache (the throttle's counters) and the audit trail."""
-        with _redis(self.cache_url) as cache:
-            cache.flushdb()
+        self.cache.clear()
         query = sql.SQL("DELETE FROM {}").format(sql.Identifier(AuditEvent._meta.db_table))
         with _connect(self.database_url) as conn:
             conn.execute(query)
@@ -146,28 +160,22 @@ def database_url(backends: Backends) -> Iterator[str]:
 
 
 @pytest.fixture(scope="package")
-def cache_url(backends: Backends) -> Iterator[str]:
-    """A Redis DB number other than the suite's (whose tests clear theirs), flushed before and
-    after."""
-    suite_db = int(urlsplit(backends.cache_url).path.strip("/") or 0)
-    own_db = REDIS_DATABASES - 1 if suite_db != REDIS_DATABASES - 1 else REDIS_DATABASES - 2
-    url = _with_path(backends.cache_url, f"/{own_db}")
-    with _redis(url) as cache:
-        cache.flushdb()
+def cache(backends: Backends) -> Iterator[RedisKeys]:
+    """The suite's Redis, under a key prefix of these tests' own; its keys deleted afterwards."""
+    keys = RedisKeys(backends.cache_url, f"tokenui-scaleout-{secrets.token_hex(6)}")
     try:
-        yield url
+        yield keys
     finally:
-        with _redis(url) as cache:
-            cache.flushdb()
+        keys.clear()
 
 
 @pytest.fixture(scope="package")
 def _scaleout(
-    database_url: str, cache_url: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str, cache: RedisKeys, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ScaleOut]:
     state = tmp_path_factory.mktemp("scaleout")
     with Simulator(state / "whm") as whm:
-        env = _environment(database_url, cache_url, whm.url)
+        env = _environment(database_url, cache, whm.url)
         _migrate(env)
         started: list[Instance] = []
         try:
@@ -175,7 +183,7 @@ def _scaleout(
                 started.append(_start(name, env, state))
             for instance in started:
                 _wait_until_serving(instance)
-            yield ScaleOut(started[0], started[1], whm, database_url, cache_url)
+            yield ScaleOut(started[0], started[1], whm, database_url, cache)
         finally:
             for instance in started:
                 _stop(instance)
@@ -193,8 +201,9 @@ def scaleout(_scaleout: ScaleOut) -> ScaleOut:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _environment(database_url: str, cache_url: str, whm_url: str) -> dict[str, str]:
-    """What both instances run with: the same backends, SECRET_KEY and WHM, and no .env."""
+def _environment(database_url: str, cache: RedisKeys, whm_url: str) -> dict[str, str]:
+    """What both instances run with: the same backends (the cache's keys under one prefix,
+    tests/settings.py), SECRET_KEY and WHM, and no .env."""
     return clean_environment(
         # The real settings, with static files from the finders: the hashed manifest that
         # production's storage needs exists only after collectstatic.
@@ -202,7 +211,8 @@ def _environment(database_url: str, cache_url: str, whm_url: str) -> dict[str, s
         SECRET_KEY=secrets.token_urlsafe(50),
         DEBUG="false",
         DATABASE_URL=database_url,
-        CACHE_URL=cache_url,
+        CACHE_URL=cache.url,
+        TEST_KEY_PREFIX=cache.prefix,
         WHM_URL="",  # tests.settings would otherwise put its placeholder here
         WHM_SERVERS=f"{SERVER}={whm_url}",
         WHM_TIMEOUT="5",
@@ -284,7 +294,7 @@ def _free_port() -> int:
 
 
 def _with_path(url: str, path: str) -> str:
-    """The URL with another path: another database name, another Redis DB number."""
+    """The URL with another path: another database name."""
     return urlunsplit(urlsplit(url)._replace(path=path))
 
 
