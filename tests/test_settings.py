@@ -312,8 +312,8 @@ def test_demo_users_are_read_only_for_the_embedded_simulator(load) -> None:
     [
         ("locmemcache://", "django.contrib.sessions.backends.db"),
         ("filecache:///tmp/tokenui-cache", "django.contrib.sessions.backends.db"),
-        ("redis://127.0.0.1:6379/1", "django.contrib.sessions.backends.cached_db"),
-        ("pymemcache://127.0.0.1:11211", "django.contrib.sessions.backends.cached_db"),
+        ("redis://127.0.0.1:6379/1", "tokenui.sessions.store"),
+        ("pymemcache://127.0.0.1:11211", "tokenui.sessions.store"),
     ],
 )
 def test_sessions_are_read_through_a_cache_only_when_every_worker_shares_it(

@@ -351,7 +351,7 @@ _SHARED_CACHES = frozenset(
     }
 )
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
+    "tokenui.sessions.store"  # cached_db that survives its cache: see that module
     if CACHES["default"]["BACKEND"] in _SHARED_CACHES
     else "django.contrib.sessions.backends.db"
 )
