@@ -107,7 +107,7 @@ def test_token_without_manage_api_tokens_cannot_sign_in(client: Client, whm: Sim
     )
     response = client.post(SIGN_IN, sign_in_data("root", secret, token=True))
     assert response.status_code == 422
-    assert "lacks the “Manage API Tokens” privilege" in response.text
+    assert "holds neither the “Manage API Tokens” privilege" in response.text
 
 
 def test_unreachable_whm_is_named_at_sign_in(client: Client, settings) -> None:
@@ -302,3 +302,25 @@ def test_credential_sealed_under_a_key_no_longer_listed_is_signed_out(
     response = client.get(TOKENS)
     assert response.status_code == 302
     assert response["Location"].startswith(SIGN_IN)
+
+
+def test_an_operator_with_cpanel_api_alone_signs_in_and_reaches_accounts(
+    client: Client, whm: Simulator, settings
+) -> None:
+    """WHM lets a user with cpanel-api but without manage-api-tokens manage the cPanel tokens of
+    the accounts they own: TokenUI lets them in, to Accounts and those tables, and says plainly
+    that their own WHM tokens are out of reach (issue 17 item 4)."""
+    settings.CPANEL_PORT = whm.cpanel_port
+    secret = whm.store.add_token(
+        "root",
+        "accounts-only",
+        acls=("cpanel-api", "list-accts"),
+        create_time=int(time.time()),
+        expires_at=None,
+    )
+    assert client.post(SIGN_IN, sign_in_data("root", secret, token=True)).status_code == 302
+    own = client.get(TOKENS)
+    assert own.status_code == 403
+    assert "Your own WHM API tokens are out of reach" in own.content.decode()
+    assert client.get("/cpanel/accounts/").status_code == 200
+    assert client.get("/cpanel/accounts/acme/tokens/").status_code == 200

@@ -126,7 +126,7 @@ def test_sign_in_without_manage_api_tokens_is_recorded_as_refused(
     event = last()
     assert summary(event) == ("sign-in-failed", "refused", [])
     assert event.auth_kind == "token"
-    assert "lacks the “Manage API Tokens” privilege" in event.reason
+    assert "holds neither the “Manage API Tokens” privilege" in event.reason
 
 
 @pytest.mark.parametrize("fault", ["close", "http-500", "hang"])

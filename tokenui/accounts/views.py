@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 REFUSED = "WHM refused these credentials."
 CPANEL_REFUSED = "cPanel refused these credentials."
 CANNOT_MANAGE = (
-    "This WHM user cannot manage API tokens: it lacks the “Manage API Tokens” privilege."
+    "This WHM user cannot manage API tokens: it holds neither the “Manage API Tokens” "
+    "privilege nor “Perform cPanel API and UAPI functions through the WHM API”."
 )
 
 
@@ -222,9 +223,12 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def _check_with_whm(server: str, credential: Credential) -> str | None:
     """Prove the credential works and may manage tokens; return the token's own name, if any."""
     client = client_for(server, credential)
-    if not client.my_privileges().holds("manage-api-tokens"):
+    held = client.my_privileges()
+    # Either is enough: cpanel-api alone reaches the tokens of the accounts the user owns.
+    if not (held.holds("manage-api-tokens") or held.holds("cpanel-api")):
         raise SignInRefused(CANNOT_MANAGE)
-    if credential.kind != "token":
+    # Reading the token's own name needs Manage API Tokens too: without it, no name.
+    if credential.kind != "token" or not held.holds("manage-api-tokens"):
         return None
     details = client.get_token_details(credential.secret)
     return details.name if details else None

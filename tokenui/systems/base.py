@@ -230,9 +230,14 @@ class TokenSystem(ABC):
         key, label = self.privilege
         return (
             f"WHM refused this: your WHM user does not hold the “{label}” privilege ({key}) "
-            "that these API tokens need. You are still signed in. Ask your server's "
-            "administrator to grant it."
+            f"that these API tokens need. You are still signed in. {self.elsewhere}"
         )
+
+    #: Where the user can still go without that privilege.
+    elsewhere: ClassVar[str] = (
+        "Your own WHM API tokens are out of reach, but the API tokens of the cPanel accounts "
+        "you own are on the Accounts page. Ask your server's administrator for the privilege."
+    )
 
     # --- the audit trail's and the rotation marks' view of it --------------------------------
     def marks_scope(self) -> dict[str, str]:

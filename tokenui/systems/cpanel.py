@@ -64,6 +64,7 @@ class CpanelTokens(TokenSystem):
 
     # An operator reaches an account's tokens through WHM's uapi_cpanel.
     privilege = ("cpanel-api", "Perform cPanel API and UAPI functions through the WHM API")
+    elsewhere = "Ask your server's administrator to grant it."
 
     @property
     def via_whm(self) -> bool:

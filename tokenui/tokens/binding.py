@@ -129,10 +129,9 @@ def answer_failure(request: TokenRequest, exc: WhmError) -> HttpResponse:
         )
     if isinstance(exc, WhmAuthError):
         # WHM answers a privilege the user lacks as it answers a dead credential (403,
-        # "Access denied"). On WHM's own pages the session's credential lost what it signed in
-        # with; through WHM (an account's tokens) it may only lack cpanel-api: if it still
-        # works, say what is missing and keep the session.
-        if not (request.system.via_whm and credential_works(request)):
+        # "Access denied"): if the credential still opens WHM without the privilege these
+        # tokens need, say what is missing and keep the session.
+        if not lacks_privilege(request):
             return sign_out(request)
         messages.error(request, request.system.refused_words())
         return render_table(request, None, status=403)
@@ -151,20 +150,19 @@ def not_listed(request: TokenRequest, gone: NotListed) -> HttpResponse:
     return render_table(request, gone.tokens, status=404)
 
 
-def credential_works(request: TokenRequest) -> bool:
-    """Whether the session's credential still opens WHM (myprivs needs no privilege): a 403
-    from WHM is a dead credential or a privilege the user lacks, and only this tells which.
-    cPanel refuses a missing feature in words, so a cPanel session's 403 is its credential."""
+def lacks_privilege(request: TokenRequest) -> bool:
+    """Whether a 403 from WHM was a privilege the user lacks, not a dead credential: the
+    credential still opens WHM (myprivs needs no privilege) and does not hold the one these
+    tokens need. cPanel refuses a missing feature in words: a cPanel session's 403 is its
+    credential."""
     session = request.whm
     if session.is_cpanel:
         return False
     try:
-        client_for(session.server, session.credential).my_privileges()
-    except WhmAuthError:
+        held = client_for(session.server, session.credential).my_privileges()
+    except WhmError:  # refused: the credential is dead; no answer: nothing is known
         return False
-    except WhmError:  # WHM cannot say now: the credential is not known to be dead
-        return True
-    return True
+    return not held.holds(request.system.privilege[0])
 
 
 def failure_message(system: TokenSystem, exc: WhmError) -> str:
