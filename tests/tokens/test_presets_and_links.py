@@ -4,6 +4,7 @@ filling it never changes anything in WHM."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -321,7 +322,8 @@ def test_like_this_copies_privileges_and_ips_with_a_fresh_name(
     page = root_client.get(f"{NEW}?like=billing-bot").text
     assert input_value(page, "name") == "billing-bot-2"
     ips = textarea_value(page, "whitelist_ips").split("\n")
-    assert ips == ["192.0.2.10", "198.51.100.0/24", "2001:0db8:0000:0000:0000:0000:0000:0000/32"]
+    # IPv6 as the table shows it, not as WHM stores it (issue 17 item 17).
+    assert ips == ["192.0.2.10", "198.51.100.0/24", "2001:db8::/32"]
     assert checked(page, "acls")
     assert "Filled in like the API token “billing-bot”" in text(page)
     assert field_errors(page, "name") == []
@@ -375,3 +377,10 @@ def test_a_forged_unknown_preset_post_generates_nothing(
     assert preset_errors(response.text)[0].startswith("There is no role preset “nope”.")
     assert checked(response.text, "acls") == ["list-accts"]
     assert writes(whm) == []
+
+
+def test_the_export_writes_ipv6_as_the_table_shows_it(root_client: Client) -> None:
+    response = root_client.get("/tokens/export.json")
+    exported = b"".join(response.streaming_content).decode()
+    billing = next(row for row in json.loads(exported) if row["name"] == "billing-bot")
+    assert billing["ips"] == ["192.0.2.10", "198.51.100.0/24", "2001:db8::/32"]

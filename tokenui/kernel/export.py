@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 from django.http import StreamingHttpResponse
 
-from tokenui.kernel.display import Expiry, expiry_state
+from tokenui.kernel.display import Expiry, compressed_ip, expiry_state
 from tokenui.risk import Flag, flags
 from tokenui.whm.types import FULL_ACCESS, ApiToken, CpanelToken, TokenSummary
 
@@ -85,10 +85,15 @@ def _privileges_and_ips(
     """The row's privileges and IPs: a summary's list was not read, cPanel's tokens have none."""
     if isinstance(token, ApiToken):
         privileges = (FULL_ACCESS,) if token.has_full_access else tuple(sorted(token.acls))
-        return privileges, token.whitelist_ips
+        return privileges, _compressed(token.whitelist_ips)
     if isinstance(token, CpanelToken):
         return ((FULL_ACCESS,) if token.full_access else token.features), ()
-    return ((FULL_ACCESS,) if token.full_access else ()), token.whitelist_ips
+    return ((FULL_ACCESS,) if token.full_access else ()), _compressed(token.whitelist_ips)
+
+
+def _compressed(ips: tuple[str, ...]) -> tuple[str, ...]:
+    """IPv6 entries as the table shows them (`2001:db8::/32`), not as WHM stores them."""
+    return tuple(map(compressed_ip, ips))
 
 
 def response(rows: Iterable[ExportRow], *, kind: str, servers: Sequence[str], today: date):

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 
 from tokenui.acls import ACLS_BY_KEY
+from tokenui.kernel.display import compressed_ip
 from tokenui.kernel.validators import NAME_MAX_LENGTH, describe_character, join_words
 from tokenui.presets import PRESETS, PRESETS_BY_KEY, Preset
 from tokenui.whm.types import ApiToken
@@ -212,7 +213,8 @@ def like_query(token: ApiToken, *, name: str, offered: Sequence[str]) -> QueryDi
     query["name"] = name
     acls = list(offered) if token.has_full_access else sorted(token.acls)
     query.setlist("acl", acls or [""])
-    query.setlist("ip", list(token.whitelist_ips))
+    # As the table shows them: WHM stores IPv6 fully expanded (`2001:0db8:0000:…`).
+    query.setlist("ip", [compressed_ip(ip) for ip in token.whitelist_ips])
     return query
 
 
