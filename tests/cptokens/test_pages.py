@@ -382,3 +382,16 @@ def test_a_refused_privilege_is_named_and_the_session_kept(client: Client, cpane
     assert "You are still signed in." in page
     assert client.get("/tokens/").status_code == 200
     assert not AuditEvent.objects.filter(action="sign-out").exists()
+
+
+def test_an_account_without_api_tokens_says_why_and_offers_nothing(root_operator: Client):
+    """bakery's package lacks the apitokens feature: the page says so in the operator's terms,
+    with no Create and no table actions (issue 17 item 11)."""
+    response = root_operator.get("/cpanel/accounts/bakery/tokens/")
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "The account “bakery” cannot have API tokens" in text(page)
+    assert ">Create</a>" not in page
+    assert 'id="table-actions"' not in page
+    form = root_operator.get("/cpanel/accounts/bakery/tokens/create/")
+    assert "The account “bakery” cannot have API tokens" in text(form.content.decode())

@@ -222,6 +222,11 @@ class TokenSystem(ABC):
     @abstractmethod
     def example(self, created: Created) -> Example: ...
 
+    def unavailable(self, exc: Exception) -> str:
+        """Why these tokens cannot be had at all, when `exc` says so (else ""): nothing on
+        their pages can then work, and the pages offer nothing."""
+        return ""
+
     #: The privilege WHM must grant for these tokens: (key, WHM's label).
     privilege: ClassVar[tuple[str, str]] = ("manage-api-tokens", "Manage API Tokens")
 

@@ -16,7 +16,7 @@ from tokenui.kernel.kept import KeptList
 from tokenui.systems.base import Example, PartialRevoke, TokenSystem
 from tokenui.systems.words import CPANEL_CAPABILITIES, CPANEL_PAGES, CPANEL_WORDS
 from tokenui.tables import Column, TableSpec
-from tokenui.whm.errors import WhmError
+from tokenui.whm.errors import WhmApiError, WhmError
 from tokenui.whm.servers import (
     configured_servers,
     cpanel_client_for,
@@ -131,6 +131,22 @@ class CpanelTokens(TokenSystem):
 
     def twin_args(self, old: CpanelToken) -> dict[str, Any]:
         return {}  # full access is all cPanel's API makes
+
+    def unavailable(self, exc: Exception) -> str:
+        """cPanel refuses every Tokens:: call of an account whose package lacks the API Tokens
+        feature ("You do not have the feature “apitokens”."): say so to whoever is asking."""
+        if not (isinstance(exc, WhmApiError) and "“apitokens”" in exc.message):
+            return ""
+        whose = f"The account “{self.account}”" if self.via_whm else "Your cPanel account"
+        fix = (
+            "Add the feature to its package in WHM (Feature Manager), then try again."
+            if self.via_whm
+            else "Ask your hosting provider to add it to your package."
+        )
+        return (
+            f"{whose} cannot have API tokens: its package does not include cPanel's API Tokens "
+            f"feature (apitokens). {fix}"
+        )
 
     def rotation_refusal(self, old: CpanelToken) -> str:
         if old.full_access and not old.read_only:

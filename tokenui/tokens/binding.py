@@ -135,6 +135,10 @@ def answer_failure(request: TokenRequest, exc: WhmError) -> HttpResponse:
             return sign_out(request)
         messages.error(request, request.system.refused_words())
         return render_table(request, None, status=403)
+    if why := request.system.unavailable(exc):
+        messages.error(request, why)
+        request.unavailable = True  # the table offers nothing that cannot work
+        return render_table(request, None, status=403)
     messages.error(request, failure_message(request.system, exc))
     log_failure(request, exc)
     return render_table(request, getattr(request, "listed", None), status=status_for(exc))

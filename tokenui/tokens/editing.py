@@ -98,7 +98,7 @@ class FormKit:
         if isinstance(exc, WhmAuthError):
             raise exc
         request = self.request
-        messages_shown = failure_message(self.system, exc)
+        messages_shown = self.system.unavailable(exc) or failure_message(self.system, exc)
         logger.warning("%s call failed: server=%s", self.system.words.server, self.system.server)
         if request.method != "POST":
             messages.error(request, messages_shown)

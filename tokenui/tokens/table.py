@@ -74,6 +74,8 @@ def table_context(request: SignedInRequest, tokens: Sequence[Any] | None) -> dic
         "matching": len(matching),
         "highlight": table.highlight,
         "loaded": tokens is not None,
+        # These tokens cannot be had at all (a cPanel package without API Tokens).
+        "unavailable": getattr(request, "unavailable", False),
         "sort_links": table.sort_links,
         # Refresh List reads the server again for the same view; Edit comes back to it.
         "refresh_url": table.url(page=page.number),
