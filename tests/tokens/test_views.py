@@ -336,7 +336,12 @@ def test_check_name_says_whether_a_name_is_free(root_client: Client) -> None:
     free = root_client.get("/tokens/check-name/", {"name": "brand-new"}, headers=HTMX).text
     assert "“brand-new” is available." in free
     taken = root_client.get("/tokens/check-name/", {"name": "reporting"}, headers=HTMX).text
-    assert "already exists" in taken
+    # WHM's words, as Generate then says them (issue 17 item 22): one message, not two.
+    assert "A conflicting API token with the name “reporting” already exists." in taken
+    renaming = root_client.get(
+        "/tokens/check-name/", {"name": "reporting", "original": "automation"}, headers=HTMX
+    ).text
+    assert "An API token with the name “reporting” already exists." in renaming
     bad = root_client.get("/tokens/check-name/", {"name": "no way"}, headers=HTMX).text
     assert "contains a space" in bad
     own = root_client.get(
@@ -430,6 +435,8 @@ def test_revoke_selected_confirms_the_count_then_revokes_those(
         "/tokens/revoke-selected/", {"name": ["reporting", "automation"]}
     ).text
     assert "Are you certain that you want to revoke 2 API tokens?" in confirm
+    # The question names them (issue 17 item 22).
+    assert '<ul class="revoke-names"><li>reporting</li><li>automation</li></ul>' in confirm
     root_client.post("/tokens/revoke-selected/", {"name": ["reporting", "automation"]})
     names = row_names(root_client.get(TOKENS).text)
     assert names == ["billing-bot", "backup-script", "monitoring", "old-migration"]

@@ -216,8 +216,10 @@ def check_name(request: TokenRequest) -> HttpResponse:
         )
     else:
         context["ok"] = not taken
+        # WHM's own words, as Save will say them: one sentence for a taken name, not two.
+        conflict = "An" if original else "A conflicting"
         context["message"] = (
-            f"An API token with the name “{name}” already exists."
+            f"{conflict} API token with the name “{name}” already exists."
             if taken
             else f"“{name}” is available."
         )
