@@ -49,6 +49,12 @@ class SignInRefused(Exception):
     """WHM accepted the call but this credential cannot use the dashboard."""
 
 
+class NotSignedIn(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
 @sensitive_post_parameters("password", "api_token")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -58,10 +64,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            outcome = _attempt(request, form)
-            if isinstance(outcome, HttpResponse):
-                return outcome
-            status = outcome
+            try:
+                return _attempt(request, form)
+            except NotSignedIn as refused:
+                status = refused.status
     # The embedded simulator's demo users, shown only when the dashboard runs on it.
     context = {
         "form": form,
@@ -86,10 +92,10 @@ def add_server(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            outcome = _attempt(request, form, adding=True)
-            if isinstance(outcome, HttpResponse):
-                return outcome
-            status = outcome
+            try:
+                return _attempt(request, form, adding=True)
+            except NotSignedIn as refused:
+                status = refused.status
     context = {"form": form, "whm": request.whm, "adding": True}
     return render(request, "accounts/sign_in.html", context, status=status)
 
@@ -106,8 +112,8 @@ def switch_server(request: SignedInRequest) -> HttpResponse:
     return redirect("tokens:index")
 
 
-def _attempt(request: HttpRequest, form: SignInForm, *, adding: bool = False) -> HttpResponse | int:
-    """Try the credential with WHM: a redirect into the dashboard, or the status to show."""
+def _attempt(request: HttpRequest, form: SignInForm, *, adding: bool = False) -> HttpResponse:
+    """Try the credential with WHM: a redirect into the dashboard, or NotSignedIn raised."""
     server, credential = form.cleaned_data["server"], form.credential()
     service = form.cleaned_data["service"]
     actor = trail.Actor(server, credential.user, credential.kind, service=service)
@@ -116,10 +122,10 @@ def _attempt(request: HttpRequest, form: SignInForm, *, adding: bool = False) ->
     throttle = SignInThrottle(server, counted, client_address(request))
     try:
         wait = throttle.reserve()  # counted now, before WHM is asked: bursts cannot slip past
-    except ThrottleUnavailable:
-        return _refuse(request, form, actor, UNAVAILABLE, 503, Outcome.FAILED)
+    except ThrottleUnavailable as exc:
+        raise _refused(request, form, actor, UNAVAILABLE, 503, Outcome.FAILED) from exc
     if wait:
-        return _refuse(request, form, actor, wait_message(wait), 429)  # WHM is not asked
+        raise _refused(request, form, actor, wait_message(wait), 429)  # WHM is not asked
     try:
         if form.is_cpanel:
             token_name = _check_with_cpanel(server, credential)
@@ -127,12 +133,13 @@ def _attempt(request: HttpRequest, form: SignInForm, *, adding: bool = False) ->
             token_name = _check_with_whm(server, credential)
     except SignInRefused as exc:
         throttle.release()  # the credential worked: not a failed guess
-        return _refuse(request, form, actor, str(exc), 422)
-    except WhmAuthError:  # the reserved attempt stays counted as a failure
-        return _refuse(request, form, actor, CPANEL_REFUSED if form.is_cpanel else REFUSED, 422)
+        raise _refused(request, form, actor, str(exc), 422) from exc
+    except WhmAuthError as exc:  # the reserved attempt stays counted as a failure
+        refused = CPANEL_REFUSED if form.is_cpanel else REFUSED
+        raise _refused(request, form, actor, refused, 422) from exc
     except WhmError as exc:
         throttle.release()  # WHM could not judge the credential
-        return _refuse(request, form, actor, exc.message, status_for(exc), Outcome.FAILED)
+        raise _refused(request, form, actor, exc.message, status_for(exc), Outcome.FAILED) from exc
     throttle.succeeded()
     return _start_session(request, form, token_name, adding=adding)
 
@@ -179,15 +186,16 @@ def _landing(request: HttpRequest, form: SignInForm, server: str, *, adding: boo
     return HttpResponseRedirect(_next_url(request))
 
 
-def _refuse(
+def _refused(
     request: HttpRequest,
     form: SignInForm,
     actor: trail.Actor,
     message: str,
     status: int,
     outcome: Outcome = Outcome.REFUSED,
-) -> int:
-    """A sign-in that did not happen: say why on the form, and record it."""
+) -> NotSignedIn:
+    """A sign-in that did not happen: say why on the form, record it, and give the exception
+    that answers it with `status`."""
     form.add_error(None, message)
     account = actor.user if actor.service == CPANEL else ""
     trail.record(
@@ -198,7 +206,7 @@ def _refuse(
         actor=actor,
         account=account,
     )
-    return status
+    return NotSignedIn(status)
 
 
 @require_POST

@@ -184,17 +184,15 @@ class FormKit:
             query["expires"] = EXPIRY_NEVER
         return query, [_like_cpanel(token)]
 
-    def round_trip(self, tokens: Sequence[Any]) -> HttpResponse | None:
-        """The form's buttons that do not create, for JavaScript off (tokenui.js does both in
-        the page): Copy link to this form, redirected to the prefilled link; a role preset,
-        re-rendered with its boxes ticked. None: the form was posted to create."""
+    def copy_link(self) -> HttpResponse:
+        """Copy link to this form, JavaScript off (tokenui.js does it in the page): the
+        prefilled link the posted form stands for."""
+        query = link_query(self.request.POST, privileges=self.system.caps.privileges)
+        return redirect_to(self.request, f"{self.system.url('create')}?{query}#link")
+
+    def apply_preset(self, tokens: Sequence[Any]) -> HttpResponse:
+        """A role preset chosen with JavaScript off: the form re-rendered, its boxes ticked."""
         post = self.request.POST
-        privileges = self.system.caps.privileges
-        if "copy_link" in post:
-            query = link_query(post, privileges=privileges)
-            return redirect_to(self.request, f"{self.system.url('create')}?{query}#link")
-        if "apply_preset" not in post or not privileges:
-            return None
         form = self.form(tokens)
         prefill = post_prefill(post, post["apply_preset"], form.held_keys)
         form = self.form(tokens, data=prefill.data)

@@ -118,8 +118,11 @@ def create(request: TokenRequest) -> HttpResponse:
         return kit.read_failed(exc)
     if request.method == "GET":
         return kit.render(kit.opened(tokens), status=200)
-    if (round_trip := kit.round_trip(tokens)) is not None:
-        return round_trip
+    # The form's two buttons that do not create, for JavaScript off.
+    if "copy_link" in request.POST:
+        return kit.copy_link()
+    if "apply_preset" in request.POST and request.system.caps.privileges:
+        return kit.apply_preset(tokens)
     form = kit.form(tokens)
     if not form.is_valid():
         return kit.render(form, status=422)
