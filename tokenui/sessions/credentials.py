@@ -14,12 +14,13 @@ import json
 import time
 from functools import cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
+from tokenui.sealing import Keyring
 from tokenui.whm.types import CPANEL_SERVICE, WHM_SERVICE, Credential, WhmSession
 
 SESSION_KEY = "whm"  # the server the pages work on
@@ -204,26 +205,26 @@ def _seal(server: str, credential: Credential, service: str) -> str:
     return _fernet().encrypt(json.dumps(payload).encode()).decode("ascii")
 
 
-def _fernet() -> MultiFernet:
-    return MultiFernet(_keys(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS)))
+def _fernet() -> Fernet:
+    return _keyring().keys[0][1]
+
+
+def _keyring() -> Keyring:
+    return _keys(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
 
 
 def _decrypt(sealed: bytes) -> tuple[bytes, bool]:
     """The plaintext, and whether it was sealed under the current key: decrypted once under
     the key that opens it (the current one first), not once to read and again to check."""
-    current, *fallbacks = _keys(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
-    try:
-        return current.decrypt(sealed), True
-    except InvalidToken:
-        if not fallbacks:
-            raise
-    return MultiFernet(fallbacks).decrypt(sealed), False
+    return _keyring().open_newest_first(sealed)
 
 
 @cache
-def _keys(secret_key: str, fallbacks: tuple[str, ...]) -> tuple[Fernet, ...]:
-    # The first key encrypts; every key decrypts (rotation through SECRET_KEY_FALLBACKS).
-    return tuple(Fernet(_derive(key)) for key in (secret_key, *fallbacks))
+def _keys(secret_key: str, fallbacks: tuple[str, ...]) -> Keyring:
+    # The first key encrypts; every key decrypts (rotation through SECRET_KEY_FALLBACKS). The
+    # sealed value names no key (sessions sealed before key ids existed must still open).
+    derived = (_derive(key) for key in (secret_key, *fallbacks))
+    return Keyring.of((str(number), key) for number, key in enumerate(derived))
 
 
 def _derive(secret_key: str) -> bytes:
