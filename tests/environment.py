@@ -29,6 +29,10 @@ VARIABLES = (
     "TRUSTED_PROXY_COUNT",
     "CSRF_TRUSTED_ORIGINS",
     "AUDIT_RETENTION_DAYS",
+    "SERVICE_KEYS",
+    "SERVICE_KEYS_DIR",
+    "SERVICE_IP_ALLOWLIST",
+    "SERVICE_TOKEN_DAYS",
 )
 # Set for the test process itself, or by a developer's shell, and wrong for another process.
 NOT_PASSED_ON = frozenset(

@@ -41,6 +41,8 @@ from django.utils import timezone
 from tokenui.acls import ACL_KEYS
 from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
+from tokenui.servers.keys import service_keyring
+from tokenui.servers.models import ConnectedServer
 from tokenui.sessions import credentials
 from tokenui.sessions.idle import TOUCHED
 from tokenui.simulator import (
@@ -560,3 +562,25 @@ def _stub_handler(stub: StubWhm) -> type[BaseHTTPRequestHandler]:
             """Quiet: the test output is the place for failures, not access lines."""
 
     return Handler
+
+
+# --- connected servers (tests/servers) ----------------------------------------------------
+
+
+def listed(whm: Whm) -> dict[str, dict[str, Any]]:
+    """The caller's tokens as WHM lists them (api_token_list), by name."""
+    return whm.ok("api_token_list")["tokens"]
+
+
+def held(record: dict[str, Any]) -> set[str]:
+    """The ACLs a listed token holds (api_token_list gives a map ACL → 0/1)."""
+    return {acl for acl, value in record["acls"].items() if value}
+
+
+def secret_of(server: ConnectedServer) -> str:
+    """The service token in clear, opened here only to prove it is nowhere else."""
+    return json.loads(service_keyring().open(server.sealed_token))["token"]
+
+
+def stored_server() -> ConnectedServer:
+    return ConnectedServer.objects.get()

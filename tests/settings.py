@@ -15,6 +15,8 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-dja
 os.environ.setdefault("DEBUG", "false")
 # A placeholder: tests that talk to WHM point the app at their own simulator.
 os.environ.setdefault("WHM_URL", "https://127.0.0.1:9")
+# A fixed key for connected servers' service tokens (tests/servers/ swap in others to rotate).
+os.environ.setdefault("SERVICE_KEYS", "test-1:" + "VGVzdCBrZXkgZm9yIFRva2VuVUkncyB0ZXN0IHN1aXQ=")
 
 from tokenui.settings import *  # noqa: F403
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import ipaddress
 import json
 import os
+import re
 import zoneinfo
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -12,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -222,6 +226,7 @@ INSTALLED_APPS = [
     "tokenui.accounts",
     "tokenui.tokens",
     "tokenui.audit",
+    "tokenui.servers",
 ]
 
 MIDDLEWARE = [
@@ -466,6 +471,94 @@ AUDIT_RETENTION_DAYS = int(_read("AUDIT_RETENTION_DAYS", int, default=365))
 if not 1 <= AUDIT_RETENTION_DAYS <= 36500:
     raise ImproperlyConfigured(
         f"AUDIT_RETENTION_DAYS must be between 1 and 36500, not {AUDIT_RETENTION_DAYS}."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Connected servers: TokenUI's own service token on each WHM, sealed with keys kept out of the
+# database (`manage.py connect_server`; README.md, "Connected servers")
+# ---------------------------------------------------------------------------------------------
+def _key_id(key: str) -> str:
+    """The id of a key given without one: a short hash of it (it says nothing of the key)."""
+    return "k" + hashlib.sha256(key.encode()).hexdigest()[:10]
+
+
+def _fernet_key(where: str, key_id: str, key: str) -> tuple[str, str]:
+    """One (id, key) pair, checked now: a bad key must stop the app, not a later connect."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", key_id):
+        raise ImproperlyConfigured(
+            f"{where}: the key id {key_id!r} must be 1-32 of A-Z a-z 0-9 _ . - (no colon)."
+        )
+    try:
+        Fernet(key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{where}: the key {key_id!r} is not a Fernet key (32 url-safe base64-encoded bytes); "
+            "make one with `manage.py generate_service_key`."
+        ) from None
+    return key_id, key
+
+
+def _listed_keys(listed: str) -> list[tuple[str, str]]:
+    """SERVICE_KEYS: comma-separated, newest first, each `ID:KEY` or a bare KEY."""
+    keys = []
+    for item in filter(None, (part.strip() for part in listed.split(","))):
+        key_id, sep, key = item.rpartition(":")  # base64's alphabet has no colon
+        keys.append(_fernet_key("SERVICE_KEYS", key_id if sep else _key_id(key), key))
+    return keys
+
+
+def _key_files(folder: str) -> list[tuple[str, str]]:
+    """SERVICE_KEYS_DIR: one key per file, named by its id; the name that sorts last is newest."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise ImproperlyConfigured(f"SERVICE_KEYS_DIR: {folder!r} is not a readable directory.")
+    files = sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
+    return [
+        _fernet_key("SERVICE_KEYS_DIR", f.name, f.read_text(encoding="ascii").strip())
+        for f in reversed(files)
+    ]
+
+
+def _service_keys() -> list[tuple[str, str]]:
+    listed = str(_read("SERVICE_KEYS", str, default="")).strip()
+    folder = str(_read("SERVICE_KEYS_DIR", str, default="")).strip()
+    if listed and folder:
+        raise ImproperlyConfigured("Set either SERVICE_KEYS or SERVICE_KEYS_DIR, not both.")
+    keys = _key_files(folder) if folder else _listed_keys(listed)
+    ids = [key_id for key_id, _ in keys]
+    if len(set(ids)) != len(ids):
+        raise ImproperlyConfigured("SERVICE_KEYS: two keys have the same id.")
+    return keys
+
+
+def _allowlist() -> list[str]:
+    """SERVICE_IP_ALLOWLIST: addresses and networks, each checked as WHM checks them."""
+    items = str(_read("SERVICE_IP_ALLOWLIST", str, default="")).replace("\n", ",").split(",")
+    networks = []
+    for item in filter(None, (part.strip() for part in items)):
+        try:
+            networks.append(str(ipaddress.ip_network(item)))
+        except ValueError:
+            hint = ""
+            with contextlib.suppress(ValueError):
+                hint = f" (did you mean {ipaddress.ip_network(item, strict=False)}?)"
+            raise ImproperlyConfigured(
+                f"SERVICE_IP_ALLOWLIST: {item!r} is not an IP address or network{hint}."
+            ) from None
+    return networks
+
+
+# (id, key) pairs, newest first: the newest seals, every one opens what it sealed.
+SERVICE_KEYS = _service_keys()
+SERVICE_KEYS_DIR = str(_read("SERVICE_KEYS_DIR", str, default="")).strip()
+# The addresses TokenUI calls WHM from: its service tokens work only from these (none: any).
+SERVICE_IP_ALLOWLIST = _allowlist()
+# A service token's lifetime; TokenUI rotates it before it ends.
+SERVICE_TOKEN_DAYS = int(_read("SERVICE_TOKEN_DAYS", int, default=90))
+if not 1 <= SERVICE_TOKEN_DAYS <= 3650:
+    raise ImproperlyConfigured(
+        f"SERVICE_TOKEN_DAYS must be between 1 and 3650, not {SERVICE_TOKEN_DAYS}."
     )
 
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,11 @@ class Action(models.TextChoices):
     # A guided rotation: one event naming both tokens, [old, new]. The revoke of the old one
     # that finishes it is a normal Revoke.
     ROTATE = "rotate", "Rotate"
+    # Connected servers (tokenui/servers): TokenUI's own service token made, revoked, or
+    # sealed again under the newest service key. Its rotation is a Rotate, then a Revoke.
+    CONNECT_SERVER = "connect-server", "Connect server"
+    DISCONNECT_SERVER = "disconnect-server", "Disconnect server"
+    RESEAL_SERVICE_TOKEN = "reseal-token", "Re-encrypt service token"
 
 
 class Outcome(models.TextChoices):
