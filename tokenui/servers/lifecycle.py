@@ -25,7 +25,6 @@ from tokenui.servers.models import (
     NAME_RULE,
     TOKEN_PREFIX,
     ConnectedServer,
-    made_at,
     revoke_by_creation,
 )
 from tokenui.servers.privileges import service_acls
@@ -198,14 +197,14 @@ def _revoke_previous(previous: ConnectedServer, *, keep: str) -> tuple[str, ...]
 
 def rotate_service_token(server: ConnectedServer) -> Done:
     """Replace the service token before it expires, as TokenUI's own Rotate does: a successor
-    with the same privileges and IPs, stored, then the old one revoked by its creation time."""
+    with the same privileges and IPs (named tokenui-NAME, or Rotate's dated name while the old
+    one holds that), stored, then the old one revoked by its creation time."""
     keys = keyring()
     old_name, old_created, acting = server.token_name, server.token_created, server.acting
     client = server.client()
     try:
         listed = client.list_tokens()
-        old = made_at(listed, old_created, old_name)
-        name = default_name(old.name if old else old_name, _today(), {t.name for t in listed})
+        name = _free_name(TOKEN_PREFIX + server.name, {t.name for t in listed})
         created = client.create_token(
             name, acls=server.acls, expires=_expiry(), whitelist_ips=server.ips
         )
