@@ -538,7 +538,7 @@ def _allowlist() -> list[str]:
     networks = []
     for item in filter(None, (part.strip() for part in items)):
         try:
-            networks.append(str(ipaddress.ip_network(item)))
+            network = ipaddress.ip_network(item)
         except ValueError:
             hint = ""
             with contextlib.suppress(ValueError):
@@ -546,6 +546,9 @@ def _allowlist() -> list[str]:
             raise ImproperlyConfigured(
                 f"SERVICE_IP_ALLOWLIST: {item!r} is not an IP address or network{hint}."
             ) from None
+        # One address as WHM stores it: without /32 or /128.
+        single = network.num_addresses == 1
+        networks.append(str(network.network_address if single else network))
     return networks
 
 

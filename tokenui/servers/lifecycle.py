@@ -87,7 +87,11 @@ def connect_server(connection: Connection) -> Done:
     server = ConnectedServer.objects.filter(name=connection.name).first()
     server = _fill(server or ConnectedServer(name=connection.name), connection, place)
     server.keep_token(created, keys)
-    _save(server, admin, created)
+    try:
+        _save(server, admin, created)
+    except ServerError as exc:
+        acting.record(Action.CONNECT_SERVER, outcome=Outcome.FAILED, reason=exc.message)
+        raise
     acting.record(Action.CONNECT_SERVER, token_names=[created.token.name], reason=place.url)
     notes = _revoke_previous(previous, keep=created.token.name) if previous else ()
     return Done(server, notes)
