@@ -187,7 +187,7 @@ def test_no_service_key_refuses_and_says_how_to_make_one(
     server.clear_requests()
 
     with pytest.raises(CommandError, match=r"manage\.py generate_service_key"):
-        connect("main")
+        connect("main", secret="")  # refused before the password is asked for
 
     assert server.requests() == []
     assert not ConnectedServer.objects.exists()

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tokenui.servers.lifecycle import Connection, connect_server
+from tokenui.servers.lifecycle import Connection, connect_server, keyring
 from tokenui.servers.listing import described
 from tokenui.servers.remote import ServerError
 
@@ -46,6 +46,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         kind = "token" if options["token"] else "password"
+        try:
+            keyring()  # before the admin types a password that could not be kept
+        except ServerError as exc:
+            raise CommandError(exc.message) from None
         connection = Connection(
             name=options["name"],
             url=options["url"],
