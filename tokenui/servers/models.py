@@ -140,7 +140,7 @@ class ConnectedServer(models.Model):
             error = self.failure(exc, "revoking") if isinstance(exc, WhmError) else exc
             self._record_disconnect(Outcome.FAILED, error.message)
             if not force:
-                raise ServerError(f"{error.message} Nothing changed (--force forgets it).") from exc
+                raise ServerError(f"{error.message} Nothing changed.") from exc
             left = f"{error.message} Revoke {self.token_name!r} in WHM yourself."
         else:
             left = None

@@ -29,9 +29,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             server = named(options["name"])
-            left = server.disconnect(force=options["force"])
         except ServerError as exc:
             raise CommandError(exc.message) from None
+        try:
+            left = server.disconnect(force=options["force"])
+        except ServerError as exc:
+            raise CommandError(f"{exc.message} (--force forgets the server anyway.)") from None
         if left:
             self.stderr.write(left)
             self.stdout.write(f"Disconnected {server.name}; its token was NOT revoked.")
