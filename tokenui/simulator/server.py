@@ -71,6 +71,7 @@ TOKEN_SCOPE = Reply(
 # A session's pages: /cpsessNNNNNNNNNN (the session's security token), then the path.
 SECURITY_TOKEN_PATH = re.compile(r"(/cpsess[0-9]{10})(/.*)")
 LOGIN_PATH = "/login/"
+SESSION_PARAM = re.compile(r"([?&]session=)[^&\s]*")
 # The session a port serves, and the cookie cpsrvd keeps it in.
 SESSION_SERVICE = {WHM: WHOSTMGRD, CPANEL: CPANELD}
 SESSION_COOKIE = {WHM: "whostmgrsession", CPANEL: "cpsession"}
@@ -362,6 +363,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._route()
 
     def log_message(self, format: str, *args: Any) -> None:
+        # A session's login URL signs in as its user: its `session` never reaches the log.
+        args = tuple(
+            SESSION_PARAM.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in args
+        )
         logger.debug("%s " + format, self.client_address[0], *args)
 
     # --- routing -------------------------------------------------------------------------------
