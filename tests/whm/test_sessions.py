@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import DEMO_RESELLER, DEMO_ROOT
 from tokenui.whm.api import WhmClient
-from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmSessionExpired
+from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmSessionExpired, WhmTLSError
 from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import Credential, SessionCookie, UserSession
 
@@ -229,3 +229,16 @@ def test_nothing_of_the_session_is_logged(
     # Nor in any other log of this process (the simulator's access log included).
     for secret in (session.session, cookie.secret, session.session.split(",")[1]):
         assert secret not in caplog.text
+
+
+def test_acting_as_a_reseller_over_tls_verifies_whms_certificate(tls_simulator) -> None:
+    trusted = make_http_client(tls_simulator.url, ca_bundle=str(tls_simulator.ca_path))
+    untrusted = make_http_client(tls_simulator.url)
+    try:
+        reseller = WhmClient(trusted, ROOT_PASSWORD).acting_as("reseller")
+        assert {token.name for token in reseller.list_tokens()} == RESELLERS_TOKENS
+        with pytest.raises(WhmTLSError):
+            WhmClient(untrusted, ROOT_PASSWORD).acting_as("reseller")
+    finally:
+        trusted.close()
+        untrusted.close()
