@@ -269,3 +269,23 @@ def test_command_rejects_an_account_owned_by_no_seeded_user(
     code = main(["--state-dir", str(tmp_path), "--account", "shop:pass:nobody"])
     assert code == 2
     assert "'nobody', who is not one of its WHM users" in capsys.readouterr().err
+
+
+def test_command_names_the_resellers_tokens_and_ends_idle_sessions_after_session_idle(
+    run: Callable[..., Running],
+) -> None:
+    simulator = run("--session-idle", "1")
+    url = simulator.value(r"WHM simulator listening on (http://127\.0\.0\.1:\d+)")
+    assert simulator.value(r"Reseller reseller owns (.*); root reaches them .*") == (
+        "3 accounts and 6 API tokens of its own"
+    )
+    made = get(
+        f"{url}/json-api/create_user_session?api.version=1&user=reseller&service=whostmgrd",
+        auth=DEMO_ROOT,
+    ).json()["data"]
+    cookie = {"whostmgrsession": get(made["url"]).cookies["whostmgrsession"]}
+    listing = f"{url}{made['cp_security_token']}/json-api/api_token_list?api.version=1"
+    assert len(get(listing, cookies=cookie).json()["data"]["tokens"]) == 6
+    time.sleep(2.1)
+    assert get(listing, cookies=cookie).status_code == 401
+    assert simulator.stop() == 0

@@ -64,6 +64,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.si
             accounts=accounts,
             cpanel_port=options.cpanel_port,
         )
+        if options.session_idle is not None:
+            simulator.store.sessions.idle_limit_s = options.session_idle
         # Faults left in the store by an earlier run give way to this run's --fault.
         simulator.clear_faults()
         if options.fault:
@@ -90,8 +92,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         prog=prog,
         description=(
             "Serve the WHM simulator: WHM API 1's token functions, listaccts, createacct, "
-            "applist, myprivs and uapi_cpanel, and with --cpanel-port cPanel's UAPI Tokens "
-            "and Email functions, with state kept in --state-dir across restarts."
+            "applist, myprivs, uapi_cpanel and create_user_session (whose /cpsess… sessions "
+            "act as a reseller), and with --cpanel-port cPanel's UAPI Tokens and Email "
+            "functions, with state kept in --state-dir across restarts."
         ),
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -138,6 +141,12 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--latency-ms", type=_non_negative, default=0)
+    parser.add_argument(
+        "--session-idle",
+        type=_non_negative,
+        metavar="SECONDS",
+        help="End a create_user_session session left idle this long (default: 24 hours).",
+    )
     parser.add_argument("--fault", choices=FAULT_MODES, help="Answer every call with this fault.")
     parser.add_argument(
         "--reset", action="store_true", help="Start from a fresh store (keeps the TLS files)."
@@ -159,6 +168,7 @@ def _announce(
     for user in working:
         scope = "all privileges" if "all" in user.acls else f"{len(user.acls)} privileges"
         lines.append(f"Sign in as {user.name} with password {user.password} ({scope})")
+    lines += _resellers(simulator, working)
     if len(working) < len(users):
         lines.append(
             "The state dir was seeded with other users in an earlier run; "
@@ -180,6 +190,21 @@ def _announce(
         )
     lines.append(READY)
     _say(*lines)
+
+
+def _resellers(simulator: Simulator, users: Sequence[SimUser]) -> list[str]:
+    """How to reach each reseller's own tokens without its password: root's session for it."""
+    lines = []
+    for user in users:
+        if "all" in user.acls:
+            continue
+        tokens = len(simulator.store.tokens(user.name))
+        accounts = len(simulator.store.accounts(user.name))
+        lines.append(
+            f"Reseller {user.name} owns {accounts} accounts and {tokens} API tokens of its own; "
+            f"root reaches them with create_user_session (user={user.name}, service=whostmgrd)"
+        )
+    return lines
 
 
 def _say(*lines: str) -> None:
