@@ -8,10 +8,7 @@ from tokenui import risk
 from tokenui.kernel.display import Expiry, TokenRow
 from tokenui.whm.types import TokenSummary
 
-TAG = (
-    "{% load token_rows %}"
-    "{% token_rows rows highlight=highlight edit_query=edit_query %}"
-)
+TAG = "{% load token_rows %}{% token_rows rows highlight=highlight edit_query=edit_query %}"
 
 
 def _row(name: str = "ci-deploy", **fields: object) -> TokenRow:

@@ -69,7 +69,8 @@ def test_table_lists_tokens_newest_first(root_client: Client) -> None:
 def test_table_shows_created_in_whms_format_with_machine_readable_time(root_client: Client) -> None:
     html = row(root_client.get(TOKENS).text, "reporting")
     assert re.search(
-        r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+(Z|[+-]\d\d:\d\d)">\d\d \d\d \d{4} \d\d:\d\d:\d\d</time>',
+        r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+(Z|[+-]\d\d:\d\d)">'
+        r"\d\d \d\d \d{4} \d\d:\d\d:\d\d</time>",
         html,
     )
 

@@ -1,4 +1,4 @@
-"""The numbered pager's pages, for the token tables and All servers (templates/tables/pager.html)."""
+"""The numbered pager's pages: the token tables' and All servers' (templates/tables/pager.html)."""
 
 from __future__ import annotations
 
