@@ -38,7 +38,7 @@ TEMPLATE_ROWS = """{% for row in rows %}
 </tr>{% endfor %}"""  # noqa: E501
 TAG_ROWS = (
     "{% load token_rows %}"
-    "{% token_rows rows highlight=highlight edit_query=edit_query notice_icon=notice_icon %}"
+    "{% token_rows rows highlight=highlight edit_query=edit_query %}"
 )
 
 
