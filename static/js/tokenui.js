@@ -358,15 +358,17 @@
   }
   const hideFlagTip = () => { if (flagTip) flagTip.hidden = true; };
   const flagOf = (el) => (el instanceof Element ? el.closest(".flag") : null);
-  // The risk cell of the row holding the focused control, when that row has flags.
-  function focusedRisk() {
+  // The flags of the row holding the focused control, when focus came by keyboard (a click's
+  // focus would put the tooltip under the pointer between press and release, and the click
+  // would land on neither), placed under that control so that it never hides it.
+  function focusedRowFlags() {
     const el = document.activeElement;
-    const cell = el && el.closest && el.closest("tr") && $(".risk", el.closest("tr"));
-    return cell && $(".flag", cell) && !el.closest(".risk-legend") ? cell : null;
+    const row = el && el.closest && el.matches(":focus-visible") && el.closest("tbody tr");
+    return row ? $$(".risk .flag", row) : [];
   }
   function showRowTip() {
-    const cell = focusedRisk();
-    if (cell) showFlagTip(cell, $$(".flag", cell)); else hideFlagTip();
+    const flags = focusedRowFlags();
+    if (flags.length) showFlagTip(document.activeElement, flags); else hideFlagTip();
   }
   document.addEventListener("mouseover", (event) => {
     const flag = flagOf(event.target);

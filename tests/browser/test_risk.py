@@ -58,8 +58,15 @@ def test_flags_are_words_explained_on_hover_and_while_their_row_has_focus(
     # One shared tooltip: every flag of the row while focus is on one of its controls...
     tip = page.locator("#flag-tip")
     expect(tip).to_be_hidden()
-    page.locator("#token-wide-open").get_by_role("link", name="Edit wide-open").focus()
+    page.locator("#token-wide-open").get_by_role("checkbox").focus()
+    page.keyboard.press("Tab")  # to its Edit link, by keyboard
+    edit = page.locator("#token-wide-open").get_by_role("link", name="Edit wide-open")
+    expect(edit).to_be_focused()
     expect(tip).to_be_visible()
+    tip_box, edit_box = tip.bounding_box(), edit.bounding_box()
+    assert tip_box
+    assert edit_box
+    assert tip_box["y"] >= edit_box["y"] + edit_box["height"]  # under it, never over it
     expect(tip.locator("p")).to_have_text(
         [
             f"{f.words}: {f.explanation}"
