@@ -136,6 +136,20 @@ class Table:
         return index // self.spec.page_size + 1
 
 
+# The pager names the first and last pages and the current one ±2; the rest are elided.
+PAGER_EACH_SIDE = 2
+PAGER_ENDS = 1
+
+
+def page_numbers(page: Page) -> list[int | None]:
+    """The pages the pager links to, in order, None where a run of them is elided: for page 10
+    of 20, 1 None 8 9 10 11 12 None 20 (a gap of one page shows that page instead)."""
+    numbers = page.paginator.get_elided_page_range(
+        page.number, on_each_side=PAGER_EACH_SIDE, on_ends=PAGER_ENDS
+    )
+    return [None if number == page.paginator.ELLIPSIS else number for number in numbers]
+
+
 def _shown(request: HttpRequest) -> QueryDict:
     """The query of the table being shown: the URL's, or for an htmx action (say, Revoke from
     a filtered table) that of the page the user is looking at."""

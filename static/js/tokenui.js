@@ -318,58 +318,87 @@
     setTimeout(() => { region.replaceChildren(...shown); }, 150);
   }
 
-  // ----- Risk flags: one tooltip for every flag ------------------------------------------------
-  // A flag's explanation is written once a page, in the legend (its aria-describedby, which
-  // screen readers read on focus). Nothing in the platform shows another element's text beside
-  // whatever is hovered or focused, and repeating it in every row made a table 80% heavier; so
-  // one element, hidden from screen readers (they heard it already), is filled and placed here.
+  // ----- Risk flags: one tooltip, on a flag's hover and in a focused row ------------------------
+  // (issue 17 item 14) A flag takes no focus: its words are read in its cell, and its explanation
+  // is written once a page, in the legend (.risk-legend: each flag's words, then its entry).
+  // Nothing in the platform shows another element's text beside whatever is hovered or focused,
+  // and repeating it in every row made a table 80% heavier; so one element, hidden from screen
+  // readers (the words and the legend are theirs), is filled and placed here: on hovering a
+  // flag, its explanation; while focus is on a row's box or links, every flag of that row.
   // It stays while the pointer is on it, and Escape closes it (WCAG 1.4.13).
   // It is position: fixed, so that it can never widen the page (an absolute one placed for a
-  // wide window overflowed a narrowed one until the resize event came); it follows its flag
-  // when the page scrolls.
+  // wide window overflowed a narrowed one until the resize event came); it follows what it
+  // explains when the page scrolls.
   let flagTip = null;
-  let tipFlag = null;
+  let tipAnchor = null;
   function placeFlagTip() {
-    const box = tipFlag.getBoundingClientRect();
+    const box = tipAnchor.getBoundingClientRect();
     const room = document.documentElement.clientWidth - flagTip.offsetWidth - 8;
     flagTip.style.left = `${Math.max(4, Math.min(box.left, room))}px`;
     flagTip.style.top = `${box.bottom + 4}px`;
   }
-  function showFlagTip(flag) {
-    const entry = document.getElementById(flag.getAttribute("aria-describedby") || "");
-    if (!entry) return;
+  function explanation(flag) {
+    const words = flag.textContent.trim();
+    const term = $$(".risk-legend dt").find((dt) => dt.textContent.trim() === words);
+    const entry = term && term.nextElementSibling;
+    return entry ? `${words}: ${entry.textContent.trim()}` : "";
+  }
+  function showFlagTip(anchor, flags) {
+    const lines = flags.map(explanation).filter(Boolean);
+    if (!lines.length) { hideFlagTip(); return; }
     if (!flagTip) {
       flagTip = Object.assign(document.createElement("div"), { id: "flag-tip", className: "flag-tip" });
       flagTip.setAttribute("aria-hidden", "true");
       document.body.append(flagTip);
     }
-    flagTip.textContent = entry.textContent;
+    flagTip.replaceChildren(...lines.map((line) => Object.assign(document.createElement("p"), { textContent: line })));
     flagTip.hidden = false;
-    tipFlag = flag;
+    tipAnchor = anchor;
     placeFlagTip();
   }
   const hideFlagTip = () => { if (flagTip) flagTip.hidden = true; };
-  const flagOf = (el) => (el instanceof Element ? el.closest(".flag[aria-describedby]") : null);
+  const flagOf = (el) => (el instanceof Element ? el.closest(".flag") : null);
+  // The flags of the row holding the focused control, when focus came by keyboard (a click's
+  // focus would put the tooltip under the pointer between press and release, and the click
+  // would land on neither), placed under that control so that it never hides it.
+  function focusedRowFlags() {
+    const el = document.activeElement;
+    const row = el && el.closest && el.matches(":focus-visible") && el.closest("tbody tr");
+    return row ? $$(".risk .flag", row) : [];
+  }
+  function showRowTip() {
+    const flags = focusedRowFlags();
+    if (flags.length) showFlagTip(document.activeElement, flags); else hideFlagTip();
+  }
   document.addEventListener("mouseover", (event) => {
     const flag = flagOf(event.target);
-    if (flag) showFlagTip(flag);
+    if (flag && !flag.closest(".risk-legend")) showFlagTip(flag, [flag]);
   });
   document.addEventListener("mouseout", (event) => {
     const to = event.relatedTarget;
     if (!(flagOf(event.target) || event.target === flagTip) || to === flagTip || flagOf(to)) return;
-    const focused = flagOf(document.activeElement);  // the pointer left: back to the focused flag
-    if (focused) showFlagTip(focused); else hideFlagTip();
+    showRowTip();  // the pointer left: back to the focused row's flags, if any
   });
-  document.addEventListener("focusin", (event) => {
-    const flag = flagOf(event.target);
-    if (flag) showFlagTip(flag); else hideFlagTip();
-  });
-  document.addEventListener("focusout", (event) => { if (flagOf(event.target)) hideFlagTip(); });
+  document.addEventListener("focusin", showRowTip);
+  document.addEventListener("focusout", (event) => { if (!event.relatedTarget) hideFlagTip(); });
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") hideFlagTip(); });
   document.addEventListener("htmx:beforeSwap", hideFlagTip);
   window.addEventListener("resize", hideFlagTip);
   document.addEventListener("scroll", () => { if (flagTip && !flagTip.hidden) placeFlagTip(); },
     { capture: true, passive: true });
+
+  // ----- A row's Revoke opens its question in the dialog ---------------------------------------
+  // (issue 17 item 15) An hx-get on every row's Revoke repeated its URL in each of 50 rows and
+  // gave htmx 50 more elements to set up at every search; one listener does the same for the
+  // row's last link. Its href is the question as a page of its own: with JavaScript off, and
+  // for a click that opens a new tab or window, the browser follows it.
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element
+      && event.target.closest("#token-table tbody .col-actions a:last-child");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    htmx.ajax("GET", link.href, { source: link, target: "#dialog", swap: "innerHTML" });
+  });
 
   // ----- Start ---------------------------------------------------------------------------------
   // Save's state and the header box follow the boxes as drawn (or as the browser restored them).

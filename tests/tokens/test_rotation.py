@@ -270,7 +270,7 @@ def test_old_row_is_marked_until_revoked_and_links_to_the_successor(
         r'<tr id="token-billing-bot-2".*?</tr>', page, re.S
     ).group(0)
     highlighted = root_client.get("/tokens/?highlight=billing-bot-2").text
-    assert 'id="token-billing-bot-2" class="row-ok row-highlight"' in highlighted or (
+    assert 'id="token-billing-bot-2" class="row-highlight"' in highlighted or (
         "row-highlight" in re.search(r'<tr id="token-billing-bot-2"[^>]*>', highlighted).group(0)
     )
     assert successor
