@@ -435,9 +435,9 @@ def test_make_run_on_a_fresh_clone_installs_only_the_dashboard_and_make_test_the
         page = httpx.get(f"http://127.0.0.1:{port}/sign-in/", timeout=30).text
         assert listening(simulator_port), "SIMULATOR_PORT= moves the simulator"
         # ... and its cPanel with it, four ports below (unless taken meanwhile: then it says so).
-        output = log.read_text(errors="replace")
-        cpanel_port = int(re.search(r"cPanel simulator listening on \S+:(\d+)", output)[1])
-        if f"Port {simulator_port - 4} is taken" not in output:
+        printed = log.read_text(errors="replace")
+        cpanel_port = int(re.search(r"cPanel simulator listening on \S+:(\d+)", printed)[1])
+        if f"Port {simulator_port - 4} is taken" not in printed:
             assert cpanel_port == simulator_port - 4, "SIMULATOR_PORT= moves cPanel too"
     finally:
         survivors = stop_group(process)
