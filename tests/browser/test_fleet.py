@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import csv
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import axe_violations, sideways_overflow
-from tests.helpers import DEMO_ROOT
+from tests.browser.conftest import axe_violations, sideways_overflow, sign_in
+from tests.helpers import DEMO_ROOT, start_session
 from tokenui import risk
 from tokenui.simulator import Simulator
 
@@ -220,3 +221,130 @@ def test_the_fleet_page_works_with_javascript_off(browser: Browser, fleet_url) -
         expect(page.locator("#fleet-table tbody")).to_contain_text("No API tokens match")
     finally:
         context.close()
+
+
+# --- Revoke Expired with many names (issue 17 item 16) ----------------------------------------
+
+# The longest name WHM allows (50), which is wider than a phone's dialog.
+LONGEST_NAME = "ci-deploy-pipeline-reader-eu-west-1-backup-000001"
+
+
+def lapse(simulator: Simulator, count: int) -> None:
+    """`count` more expired tokens on `simulator`, named with hyphens, and the longest name."""
+    now = int(time.time())
+    names = [f"svc-backup-node-{i:03d}" for i in range(count - 1)] + [LONGEST_NAME]
+    for name in names:
+        simulator.store.add_token(
+            "root", name, acls=["list-accts"], create_time=now - 60 * 86400, expires_at=now - 86400
+        )
+
+
+# What the dialog shows as it opens: whether the question and both buttons are inside the
+# viewport and the dialog's visible box, how the names' box scrolls, which names break over
+# lines, and how far anything scrolls sideways.
+DIALOG_AS_OPENED = """(question) => {
+    const dialog = document.querySelector("#dialog");
+    const box = dialog.getBoundingClientRect();
+    const inView = (el) => {
+        const r = el.getBoundingClientRect();
+        return r.height > 0 && r.top >= Math.max(0, box.top) - 1
+            && r.bottom <= Math.min(innerHeight, box.bottom) + 1;
+    };
+    const p = [...dialog.querySelectorAll("p")].find((el) => el.textContent.includes(question));
+    const region = dialog.querySelector(".revoke-list") || dialog;
+    const lines = (el) => {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    };
+    return {
+        question: !!p && inView(p),
+        buttons: [...dialog.querySelectorAll(".dialog-actions button")].map(inView),
+        dialogScrolled: dialog.scrollTop,
+        regionLabel: region.getAttribute("aria-label"),
+        regionRole: region.getAttribute("role"),
+        regionTabindex: region.getAttribute("tabindex"),
+        regionScrolls: region.scrollHeight > region.clientHeight + 1,
+        broken: [...region.querySelectorAll(".revoke-names li")]
+            .filter((li) => li.textContent !== "LONGEST" && lines(li) > 1)
+            .map((li) => li.textContent),
+        names: region.querySelectorAll(".revoke-names li").length,
+        sideways: Math.max(dialog.scrollWidth - dialog.clientWidth,
+                           region.scrollWidth - region.clientWidth,
+                           document.documentElement.scrollWidth
+                               - document.documentElement.clientWidth),
+    };
+}""".replace("LONGEST", LONGEST_NAME)
+
+
+def check_question_in_view(page: Page, question: str, names: int) -> None:
+    """The question and its buttons in view, the names in a bounded box scrolled by keyboard,
+    none broken over lines (but the longest, wider than a phone), nothing sideways."""
+    dialog = page.locator("#dialog")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    shown = page.evaluate(DIALOG_AS_OPENED, question)
+    assert shown["question"], "the question is out of view"
+    assert shown["buttons"] == [True, True], "a button is out of view"
+    assert shown["dialogScrolled"] == 0
+    assert shown["regionRole"] == "region"
+    assert shown["regionLabel"]
+    assert shown["regionTabindex"] == "0"
+    assert shown["regionScrolls"]
+    assert shown["names"] == names
+    assert shown["broken"] == []
+    assert shown["sideways"] <= 0
+    region = dialog.get_by_role("region")
+    region.focus()
+    page.keyboard.press("PageDown")
+    page.wait_for_function("document.querySelector('#dialog .revoke-list').scrollTop > 0")
+    assert axe_violations(page) == []
+
+
+def open_signed_in(page: Page, url: str, servers: tuple[str, ...], path: str) -> None:
+    """`path` opened signed in to `servers` as root, as sign-in then Add server leave it."""
+    cookies = start_session(*DEMO_ROOT, servers=servers)
+    page.context.add_cookies([{"name": k, "value": v, "url": url} for k, v in cookies.items()])
+    page.goto(f"{url}{path}")
+
+
+VIEWPORTS = [{"width": 1280, "height": 800}, PHONE]
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=["1280", "390"])
+def test_fleet_revoke_expired_with_167_names_opens_on_its_question_with_names_in_a_list(
+    page: Page, fleet_url, whm: Simulator, beta: Simulator, viewport: dict[str, int]
+) -> None:
+    url, gamma = fleet_url
+    lapse(whm, 100)  # and old-migration: 101 on alpha
+    lapse(beta, 65)  # 66 on beta
+    gamma.stop()
+    page.set_viewport_size(viewport)
+    open_signed_in(page, url, ("alpha", "beta", "gamma"), "/fleet/")
+
+    page.get_by_role("link", name="Revoke Expired").click()
+
+    question = "revoke 167 expired API tokens on 2 servers?"
+    expect(page.locator("#dialog")).to_contain_text(question)
+    check_question_in_view(page, question, names=167)
+    # Grouped per server, the one that could not be read named with its failure.
+    groups = page.locator("#dialog .revoke-servers > li")
+    expect(groups).to_have_count(3)
+    expect(groups.nth(0)).to_contain_text("alpha: 101 expired API tokens")
+    expect(groups.nth(1)).to_contain_text("beta: 66 expired API tokens")
+    expect(groups.nth(2)).to_contain_text("gamma: Could not be read: TokenUI could not connect")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=["1280", "390"])
+def test_revoke_expired_on_one_server_with_167_names_opens_on_its_question(
+    page: Page, app_url: str, whm: Simulator, viewport: dict[str, int]
+) -> None:
+    lapse(whm, 166)  # and old-migration
+    page.set_viewport_size(viewport)
+    sign_in(page, app_url, *DEMO_ROOT)
+
+    page.get_by_role("button", name="Table actions").click()
+    page.get_by_role("link", name="Revoke Expired").click()
+
+    question = "Are you certain that you want to revoke 167 expired API tokens?"
+    expect(page.locator("#dialog")).to_contain_text(question)
+    check_question_in_view(page, question, names=167)

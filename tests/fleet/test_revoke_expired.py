@@ -60,8 +60,11 @@ def test_the_question_counts_the_expired_tokens_per_server(fleet_client: Client,
     page = response.content.decode()
     text = " ".join(page.split())
     assert "revoke 4 expired API tokens on 3 servers?" in text
-    assert "<strong>alpha</strong>: 2 expired API tokens: old-migration, stale-one." in text
-    assert "<strong>beta</strong>: 1 expired API token: old-migration." in text
+    # Each server's names in a list of their own, one per line (issue 17 item 16).
+    names = '<ul class="revoke-names"><li>old-migration</li><li>stale-one</li></ul>'
+    assert f"<strong>alpha</strong>: 2 expired API tokens:{names}" in text
+    names = '<ul class="revoke-names"><li>old-migration</li></ul>'
+    assert f"<strong>beta</strong>: 1 expired API token:{names}" in text
     assert json.loads(_confirmed(page)) == {
         "alpha": ["old-migration", "stale-one"],
         "beta": ["old-migration"],
