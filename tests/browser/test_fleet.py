@@ -10,6 +10,7 @@ servers, and a stopped server refuses connections at once rather than hanging.""
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import time
 from datetime import UTC, datetime
@@ -47,7 +48,19 @@ def check_screen(page: Page) -> None:
     page.set_viewport_size(size)
 
 
+SESSION_MENU = re.compile(r"^Signed in as ")
+
+
+def open_session_menu(page: Page) -> None:
+    """With several servers, Add server, the server picker and Sign out are in one menu."""
+    button = page.get_by_role("button", name=SESSION_MENU)
+    if button.count():
+        button.click()
+        expect(page.locator("#session-menu")).to_be_visible()
+
+
 def add_server(page: Page, name: str) -> None:
+    open_session_menu(page)
     page.get_by_role("link", name="Add server").click()
     expect(page.get_by_role("heading", name="Add server")).to_be_visible()
     form = page.locator("#sign-in-form")
@@ -58,7 +71,7 @@ def add_server(page: Page, name: str) -> None:
     page.get_by_label("Username").fill(DEMO_ROOT[0])
     page.get_by_label("Password", exact=True).fill(DEMO_ROOT[1])
     page.get_by_role("button", name="Add server").click()
-    expect(page.get_by_text(f"Signed in to {name}.")).to_be_visible()
+    expect(page.get_by_text(f"Signed in to {name}. You are now working on {name};")).to_be_visible()
 
 
 def sign_in_to_three(page: Page, url: str, *, check: bool = True) -> None:
@@ -107,6 +120,7 @@ def test_the_fleet_journey_with_one_server_stopped(page: Page, fleet_url) -> Non
 
 def add_server_that_is_down(page: Page, name: str) -> None:
     """Add server for a stopped server: the failure is named, nothing is added."""
+    open_session_menu(page)
     page.get_by_role("link", name="Add server").click()
     expect(page.locator("#sign-in-form")).to_contain_text(f"Server: {name}")  # the last one left
     page.get_by_label("Username").fill(DEMO_ROOT[0])
@@ -348,3 +362,88 @@ def test_revoke_expired_on_one_server_with_167_names_opens_on_its_question(
     question = "Are you certain that you want to revoke 167 expired API tokens?"
     expect(page.locator("#dialog")).to_contain_text(question)
     check_question_in_view(page, question, names=167)
+
+
+# --- The header with several servers, and Add server's confirmation (issue 17 item 18) ---------
+
+# What the live region held when the page's load event fired, recorded in the page itself.
+MESSAGES_AT_LOAD = """window.addEventListener("load", () => {
+    const region = document.querySelector("#messages");
+    window.messagesAtLoad = region ? region.textContent.trim() : null;
+    window.messageAtLoad = region && region.querySelector(".message");
+});"""
+
+
+def test_add_server_always_confirms_the_server_now_active(page: Page, fleet_url) -> None:
+    url, _ = fleet_url
+    page.add_init_script(MESSAGES_AT_LOAD)
+    sign_in_to_three(page, url, check=False)  # adds beta, then gamma
+    for _ in range(5):
+        open_session_menu(page)
+        page.get_by_role("button", name="Sign out of gamma").click()
+        expect(page.get_by_text("You have signed out of gamma.")).to_be_visible()
+
+        add_server(page, "gamma")
+
+        # Present from the moment the page loads (not only after a while), in a status region.
+        page.wait_for_function("window.messagesAtLoad !== undefined")
+        at_load = page.evaluate("window.messagesAtLoad")
+        assert "Signed in to gamma. You are now working on gamma;" in at_load
+        expect(page.locator("#messages")).to_have_attribute("role", "status")
+        # A moment later it is swapped for a copy (so that screen readers announce it), and is
+        # still there.
+        page.wait_for_function(
+            "() => document.querySelector('#messages .message') !== window.messageAtLoad"
+        )
+        expect(page.locator("#messages")).to_contain_text("You are now working on gamma;")
+        expect(page.get_by_role("button", name=SESSION_MENU)).to_contain_text("root on gamma")
+
+
+def header_height(page: Page) -> float:
+    return page.evaluate("document.querySelector('header').getBoundingClientRect().height")
+
+
+# One line of the header is about 52 px at 1280 (its tallest item, the menu's button, and the
+# padding); a phone's two lines about 85 px. Before: 146 px and 264 px.
+@pytest.mark.parametrize(
+    ("viewport", "most"), [(VIEWPORTS[0], 60), (VIEWPORTS[1], 95)], ids=["1280", "390"]
+)
+def test_the_header_with_three_servers_is_one_line_at_desktop_and_two_on_a_phone(
+    page: Page, fleet_url, viewport: dict[str, int], most: int
+) -> None:
+    url, _ = fleet_url
+    page.set_viewport_size(viewport)
+    open_signed_in(page, url, ("alpha", "beta", "gamma"), "/tokens/")
+
+    assert header_height(page) <= most
+    menu_button = page.get_by_role("button", name=SESSION_MENU)
+    expect(menu_button).to_have_accessible_name("Signed in as root on gamma")
+    menu_button.click()
+    menu = page.locator("#session-menu")
+    expect(menu).to_be_visible()
+    assert sideways_overflow(page) == 0
+    assert page.evaluate(
+        "() => { const r = document.querySelector('#session-menu').getBoundingClientRect();"
+        " return r.left >= 0 && r.right <= document.documentElement.clientWidth; }"
+    )
+    # The picker's select and Switch on one line.
+    select, switch = menu.get_by_label("Active server"), menu.get_by_role("button", name="Switch")
+    assert abs(select.bounding_box()["y"] - switch.bounding_box()["y"]) < 12
+    assert switch.evaluate("(b) => b.getClientRects().length === 1 && b.offsetHeight < 48")
+    # Each Sign out a button of its own, on a line of its own, named for its server.
+    sign_outs = menu.get_by_role("button", name=re.compile("^Sign out"))
+    expect(sign_outs).to_have_text(
+        ["Sign out of gamma", "Sign out of alpha", "Sign out of beta", "Sign out of all servers"]
+    )
+    tops = [sign_outs.nth(i).bounding_box()["y"] for i in range(4)]
+    assert all(later - earlier >= 24 for earlier, later in itertools.pairwise(tops))
+    assert axe_violations(page) == []
+
+    # The picker works: Switch to alpha, and the header says so.
+    select.select_option("alpha")
+    switch.click()
+    expect(page.locator("#messages")).to_contain_text("You are now working on alpha.")
+    expect(page.get_by_role("button", name=SESSION_MENU)).to_have_accessible_name(
+        "Signed in as root on alpha"
+    )
+    page.keyboard.press("Escape")
