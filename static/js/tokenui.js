@@ -308,14 +308,18 @@
     }
   }
 
-  // A message that came with the page is in the live region before anything listens to it:
-  // put it back a moment later, so screen readers announce it.
+  // A message that came with the page is in the live region before anything listens to it, so
+  // screen readers would not announce it: a moment later it is put in again (the same element,
+  // moved in place in one step), which they announce. It never leaves the page meanwhile:
+  // taking it out and putting it back 150 ms later (as this did) left the page without it until
+  // then, so whatever looked at the page as it loaded mostly missed it (issue 17 item 18).
   function announceMessages() {
     const region = $("#messages");
     if (!region || !region.children.length) return;
-    const shown = Array.from(region.children);
-    region.replaceChildren();
-    setTimeout(() => { region.replaceChildren(...shown); }, 150);
+    setTimeout(() => {
+      if (region.contains(document.activeElement)) return;  // its Dismiss has focus: leave it
+      region.append(...Array.from(region.children));
+    }, 150);
   }
 
   // ----- Risk flags: one tooltip, on a flag's hover and in a focused row ------------------------
