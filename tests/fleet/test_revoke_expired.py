@@ -10,6 +10,7 @@ import re
 import time
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -247,3 +248,14 @@ def test_a_server_whose_tokens_expired_after_the_question_says_they_were_left_al
     assert "beta: 2 expired API tokens were not in the question; they were left alone." in page
     assert "stale-one" in _names(servers["beta"])
     assert sum(len(_revokes(s)) for s in servers.values()) == 0
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "dialog"])
+def test_cancel_comes_before_continue_as_in_every_revoke_question(
+    fleet_client: Client, servers, htmx: bool
+) -> None:
+    headers = {"HX-Request": "true"} if htmx else {}
+    page = fleet_client.get("/fleet/revoke-expired/", headers=headers).content.decode()
+
+    actions = page[page.index('class="dialog-actions"') :]
+    assert actions.index(">Cancel<") < actions.index(">Continue<")
