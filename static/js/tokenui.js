@@ -177,13 +177,29 @@
     event.preventDefault();
     const keys = new Set(button.dataset.acls.split(" ").filter(Boolean));
     aclBoxes().forEach((box) => { box.checked = keys.has(box.value); });
-    $$("button[data-preset]").forEach((b) => { b.setAttribute("aria-pressed", String(b === button)); });
     $("#preset-chosen").value = button.dataset.preset;
     $("#preset-note").textContent = button.dataset.note;
     syncAcls();
     // Ticked from script: no change event of its own, so the risk flags would not follow.
     $("#privileges").dispatchEvent(new Event("change", { bubbles: true }));
   });
+
+  // A preset shows pressed while the ticked boxes are exactly the ones it ticks, no more, no
+  // fewer (the server draws it so; aria-pressed has no markup that follows the boxes). Every
+  // change of a box reaches here: the user's own, and those ticked from script, which say so.
+  function syncPresets() {
+    const ticked = aclBoxes().filter((b) => b.checked).map((b) => b.value);
+    $$("button[data-preset]").forEach((b) => {
+      const keys = new Set(b.dataset.acls.split(" ").filter(Boolean));
+      const exact = keys.size > 0 && ticked.length === keys.size && ticked.every((k) => keys.has(k));
+      b.setAttribute("aria-pressed", String(exact));
+    });
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.closest && event.target.closest("#token-form")) syncPresets();
+  });
+  // The browser may restore the boxes as they were left (Back, a reload).
+  window.addEventListener("pageshow", syncPresets);
 
   // The link encodes the form as it stands, in the names a prefilled link uses (never a secret:
   // the form has none). An empty acl= says "nothing ticked", which no acl at all would not.

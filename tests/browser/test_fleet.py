@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import axe_violations, sideways_overflow, sign_in
+from tests.browser.conftest import axe_violations, sideways_overflow, sign_in, small_targets
 from tests.helpers import DEMO_ROOT, start_session
 from tokenui import risk
 from tokenui.simulator import Simulator
@@ -41,10 +41,15 @@ def fleet_url(
 
 
 def check_screen(page: Page) -> None:
+    """axe-core, and every target 24 x 24 px at least (the header's Switch too), at this width
+    and a phone's; nothing scrolls sideways on the phone."""
     assert axe_violations(page) == []
+    assert small_targets(page) == []
     size = page.viewport_size
     page.set_viewport_size(PHONE)
     assert sideways_overflow(page) == 0
+    assert axe_violations(page) == []
+    assert small_targets(page) == []
     page.set_viewport_size(size)
 
 
