@@ -7,85 +7,18 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from tests.helpers import (
-    CPANEL_RESELLERS,
-    CPANEL_ROOTS,
-    DEMO_RESELLER,
-    DEMO_ROOT,
-    start_session,
-)
-from tokenui.sessions import credentials
+from tests.browser.conftest import OWNERS, has_focus, js_on, open_table, press
+from tests.helpers import CPANEL_ROOTS, DEMO_ROOT, start_session
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SYSTEMS = ["whm", "cpanel", "cpanel-via-whm"]
-SCRIPTING = ["js-on", "js-off"]
-CUSTOMER = CPANEL_RESELLERS[0][0]
-# The tokens each system's owner has in the simulator (the demo state), and the table's URL.
-OWNERS = {"whm": "root", "cpanel": CPANEL_ROOTS[0][0], "cpanel-via-whm": CUSTOMER}
-TABLES = {
-    "whm": "/tokens/",
-    "cpanel": "/cpanel/tokens/",
-    "cpanel-via-whm": f"/cpanel/accounts/{CUSTOMER}/tokens/",
-}
 CREATE = {"whm": ("Generate Token", "Name"), "cpanel": ("Create", "API Token Name")}
-
-
-def focused(page: Page) -> str:
-    """document.activeElement, as a short description for assertion messages."""
-    return page.evaluate(
-        """() => { const el = document.activeElement;
-                   if (!el || el === document.body) return "BODY";
-                   const words = (el.textContent || "").trim().slice(0, 60);
-                   return `${el.tagName} #${el.id} ${words}`; }"""
-    )
-
-
-def has_focus(page: Page, locator: Locator) -> None:
-    """`locator` is document.activeElement (waiting for a swap to settle first)."""
-    try:
-        expect(locator).to_be_focused()
-    except AssertionError:
-        raise AssertionError(f"focus is on {focused(page)}") from None
-
-
-@pytest.fixture(params=SCRIPTING)
-def page_js(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
-    """A page with JavaScript on, or off."""
-    context = browser.new_context(
-        java_script_enabled=request.param == "js-on", viewport={"width": 1280, "height": 900}
-    )
-    yield context.new_page()
-    context.close()
-
-
-def js_on(page: Page) -> bool:
-    return page.evaluate("document.documentElement.classList.contains('js')")
-
-
-def open_table(page: Page, app_url: str, system: str) -> str:
-    """Signed in to `system` (the session written, as a sign-in leaves it), its table open."""
-    if system == "cpanel":
-        cookies = start_session(*CPANEL_ROOTS[0], service=credentials.CPANEL)
-    else:
-        cookies = start_session(*(DEMO_ROOT if system == "whm" else DEMO_RESELLER))
-    page.context.add_cookies(
-        [{"name": k, "value": v, "url": app_url, "httpOnly": True} for k, v in cookies.items()]
-    )
-    page.goto(app_url + TABLES[system])
-    return app_url + TABLES[system]
-
-
-def press(page: Page, control: Locator) -> None:
-    """As a keyboard user does: focus the control, then Enter."""
-    control.focus()
-    page.keyboard.press("Enter")
 
 
 def add_tokens(sim: Simulator, system: str, count: int) -> None:
