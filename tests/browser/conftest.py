@@ -9,9 +9,16 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.helpers import start_session
+from tests.helpers import (
+    CPANEL_RESELLERS,
+    CPANEL_ROOTS,
+    DEMO_RESELLER,
+    DEMO_ROOT,
+    start_session,
+)
+from tokenui.sessions import credentials
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As the machine notes advise: without these, chromium reaches for Google's hosts at every start.
@@ -192,3 +199,66 @@ def sideways_overflow(page: Page) -> int:
             ...Array.from(document.querySelectorAll(".table-wrap"),
                           (box) => box.scrollWidth - box.clientWidth))"""
     )
+
+
+# ----- Focus after actions, with JavaScript on and off (issue 17 items 12 and 20) ---------------
+
+CUSTOMER = CPANEL_RESELLERS[0][0]
+# The tokens each system's owner has in the simulator (the demo state), and the table's URL.
+OWNERS = {"whm": "root", "cpanel": CPANEL_ROOTS[0][0], "cpanel-via-whm": CUSTOMER}
+TABLES = {
+    "whm": "/tokens/",
+    "cpanel": "/cpanel/tokens/",
+    "cpanel-via-whm": f"/cpanel/accounts/{CUSTOMER}/tokens/",
+}
+
+
+def focused(page: Page) -> str:
+    """document.activeElement, as a short description for assertion messages."""
+    return page.evaluate(
+        """() => { const el = document.activeElement;
+                   if (!el || el === document.body) return "BODY";
+                   const words = (el.textContent || "").trim().slice(0, 60);
+                   return `${el.tagName} #${el.id} ${words}`; }"""
+    )
+
+
+def has_focus(page: Page, locator: Locator) -> None:
+    """`locator` is document.activeElement (waiting for a swap to settle first)."""
+    try:
+        expect(locator).to_be_focused()
+    except AssertionError:
+        raise AssertionError(f"focus is on {focused(page)}") from None
+
+
+@pytest.fixture(params=["js-on", "js-off"])
+def page_js(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+    """A page with JavaScript on, or off."""
+    context = browser.new_context(
+        java_script_enabled=request.param == "js-on", viewport={"width": 1280, "height": 900}
+    )
+    yield context.new_page()
+    context.close()
+
+
+def js_on(page: Page) -> bool:
+    return page.evaluate("document.documentElement.classList.contains('js')")
+
+
+def open_table(page: Page, app_url: str, system: str) -> str:
+    """Signed in to `system` (the session written, as a sign-in leaves it), its table open."""
+    if system == "cpanel":
+        cookies = start_session(*CPANEL_ROOTS[0], service=credentials.CPANEL)
+    else:
+        cookies = start_session(*(DEMO_ROOT if system == "whm" else DEMO_RESELLER))
+    page.context.add_cookies(
+        [{"name": k, "value": v, "url": app_url, "httpOnly": True} for k, v in cookies.items()]
+    )
+    page.goto(app_url + TABLES[system])
+    return app_url + TABLES[system]
+
+
+def press(page: Page, control: Locator) -> None:
+    """As a keyboard user does: focus the control, then Enter."""
+    control.focus()
+    page.keyboard.press("Enter")

@@ -49,10 +49,10 @@ _ROW = (
 _IPS = '<td class="ips">{}</td>'
 _ACCESS = "<td>{}</td>"
 _BADGE = ' <span class="badge">this session\'s token</span>'
-# Until the old token of a rotation is revoked: a link to its successor's row, highlighted.
+# Until the old token of a rotation is revoked: a link back to the rotation's next steps.
 _ROTATED = (
-    ' <a class="badge badge-rotated" href="{url}#token-{new}">rotated, not yet revoked'
-    '<span class="visually-hidden">: its successor is</span>'
+    ' <a class="badge badge-rotated" href="{url}">rotated, not yet revoked'
+    '<span class="visually-hidden">: finish replacing it with</span>'
     ' <span aria-hidden="true">→</span> {new}</a>'
 )
 _EXPIRES = '<time datetime="{}">{}</time>'
@@ -90,15 +90,17 @@ def token_rows(
     edit_query: str,
     system: TokenSystem | None = None,
     successors: Mapping[str, str] | None = None,
-    successor_url: str = "",
+    finish_url: str = "",
 ) -> SafeString:
     """Each row: select box, name (and this session's badge, and the rotated mark), created,
     expires (and a notice in words), allowed IPs (the first few, the rest folded) or access,
     risk flags, Edit (Manage), Rotate, Generate a token like this, and Revoke. `successors` maps
-    a rotated token to its successor, whose row `successor_url` + `?highlight=` NAME shows."""
+    a rotated token to its successor; `finish_url` (reversed for RowUrls.PLACEHOLDER) is the
+    rotation's next steps, where the old token can be revoked."""
     links = _Links.of(system)
+    finish = split_around(finish_url)
     rotated = {
-        old: _ROTATED.format(url=escape(_with_highlight(successor_url, new)), new=escape(new))
+        old: _ROTATED.format(url=escape(_finish_url(finish, old, new)), new=escape(new))
         for old, new in (successors or {}).items()
     }
     shared = (escape(edit_query), links)
@@ -106,8 +108,8 @@ def token_rows(
     return mark_safe(written)  # noqa: S308 - every value in it went through escape()
 
 
-def _with_highlight(url: str, name: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}highlight={quote(name, safe='')}"
+def _finish_url(around: tuple[str, str], old: str, new: str) -> str:
+    return f"{quote(old, safe='').join(around)}?successor={quote(new, safe='')}"
 
 
 def _row(row: TokenRow, highlight: str, shared: tuple[str, _Links], rotated: str) -> str:
