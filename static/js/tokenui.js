@@ -361,7 +361,10 @@
     const region = $("#messages");
     if (!region || !region.children.length) return;
     setTimeout(() => {
-      if (region.contains(document.activeElement)) return;  // its Dismiss has focus: leave it
+      // A Dismiss with focus is left alone; the region's own focus (a page that opens on its
+      // message) is not in the way of putting the message back in.
+      const inside = document.activeElement;
+      if (inside !== region && region.contains(inside)) return;
       region.append(...Array.from(region.children));
     }, 150);
   }
