@@ -19,6 +19,7 @@ from tests.helpers import (
     CPANEL_ROOTS,
     DEMO_RESELLER,
     DEMO_ROOT,
+    OidcProvider,
     StubWhm,
     clear_cache,
     signed_in,
@@ -168,3 +169,20 @@ def stub_whm() -> Iterator[StubWhm]:
     """A stub WHM (tests/helpers.py): set `.replies` by function name; others get a 404."""
     with StubWhm() as stub:
         yield stub
+
+
+@pytest.fixture(scope="session")
+def _oidc_provider() -> Iterator[OidcProvider]:
+    with OidcProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def oidc(_oidc_provider: OidcProvider, settings) -> OidcProvider:
+    """Staff single sign-on configured against a real OpenID provider on loopback."""
+    settings.OIDC_ENABLED = True
+    settings.OIDC_ISSUER = _oidc_provider.issuer
+    settings.OIDC_CLIENT_ID = settings.OIDC_RP_CLIENT_ID = "tokenui-tests"
+    settings.OIDC_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET = "tokenui-tests-secret"
+    _oidc_provider.verifiers.clear()
+    return _oidc_provider

@@ -29,4 +29,5 @@ urlpatterns = [
     path("audit/", include("tokenui.audit.urls")),
     path("cpanel/", include(cpanel_urls)),
     path("fleet/", include("tokenui.fleet.urls")),
+    path("staff/", include("tokenui.staff.urls")),
 ]

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.core.validators import RegexValidator
 from django.db import models
 
+from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.sealing import Keyring, SealError, sealed_parts
 from tokenui.servers.keys import service_keyring
@@ -106,10 +107,13 @@ class ConnectedServer(models.Model):
         self.sealed_token, self.key_id = sealed, sealed_parts(sealed)[0]
         return changed
 
+    # The staff member a page acts for (not stored): the trail names them beside the token.
+    staff: trail.Staff | None = None
+
     @property
     def acting(self) -> Acting:
         """TokenUI acting with this server's service token, as the audit trail tells it."""
-        return Acting(self.name, self.username, "token", self.token_name)
+        return Acting(self.name, self.username, "token", self.token_name, self.staff)
 
     def failure(self, error: WhmError, doing: str) -> ServerError:
         """A WHM failure of a call made with the service token, in plain words."""
@@ -131,9 +135,11 @@ class ConnectedServer(models.Model):
             )
         return privileges
 
-    def disconnect(self, *, force: bool = False) -> str | None:
+    def disconnect(self, *, force: bool = False, staff: trail.Staff | None = None) -> str | None:
         """Revoke the service token in WHM and forget the server. With `force`, forget it even
-        when WHM cannot revoke it; the message then says what is left to do in WHM."""
+        when WHM cannot revoke it; the message then says what is left to do in WHM. `staff`:
+        who asked, from the server's page."""
+        self.staff = staff
         try:
             revoke_by_creation(self.client(), self.token_created, self.token_name)
         except (ServerError, WhmError) as exc:
