@@ -21,7 +21,13 @@ def home(request: StaffRequest) -> HttpResponse:
     access = request.access
     servers = [(server, access.role(server)) for server in access.visible()]
     groups = sorted(request.user.groups.values_list("name", flat=True))
-    context = {"servers": servers, "groups": groups, "everywhere": access.role()}
+    admin_somewhere = any(role == Role.ADMIN for _, role in servers)
+    context = {
+        "servers": servers,
+        "groups": groups,
+        "everywhere": access.role(),
+        "admin_somewhere": admin_somewhere or access.allows(Role.ADMIN),
+    }
     return render(request, "staff/home.html", context)
 
 
