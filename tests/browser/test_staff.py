@@ -53,9 +53,7 @@ def test_staff_sign_in_shows_only_the_staff_fields(page: Page, app_url: str) -> 
     expect(page.get_by_text("Signed in as staff admin")).to_be_visible()
 
 
-def test_an_admin_connects_a_server_from_the_page(
-    page: Page, app_url: str, whm: Simulator
-) -> None:
+def test_an_admin_connects_a_server_from_the_page(page: Page, app_url: str, whm: Simulator) -> None:
     check = checker(page)
     signed_in_as_staff(page, app_url, User.objects.create_superuser("admin", password="x-1"))
     page.goto(f"{app_url}/staff/")
