@@ -24,8 +24,11 @@ from tests.helpers import (
     clear_cache,
     signed_in,
 )
+from tokenui.servers.lifecycle import Connection, connect_server
+from tokenui.servers.models import ConnectedServer
 from tokenui.sessions.credentials import CPANEL
 from tokenui.simulator import Simulator
+from tokenui.whm.servers import close_http_clients
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
 
@@ -186,3 +189,14 @@ def oidc(_oidc_provider: OidcProvider, settings) -> OidcProvider:
     settings.OIDC_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET = "tokenui-tests-secret"
     _oidc_provider.verifiers.clear()
     return _oidc_provider
+
+
+@pytest.fixture
+def connected(simulator: Simulator, settings, db: None) -> Iterator[ConnectedServer]:
+    """The suite's simulator, connected as "main" with root's password (the token: least
+    privilege, bound to no IP)."""
+    settings.SERVICE_IP_ALLOWLIST = []
+    settings.WHM_TIMEOUT = 5.0
+    user, password = DEMO_ROOT
+    yield connect_server(Connection("main", simulator.url, user, password)).server
+    close_http_clients()

@@ -7,14 +7,16 @@ from collections.abc import Callable
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.test import Client
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations, sideways_overflow
-from tests.helpers import DEMO_ROOT
+from tests.helpers import DEMO_ROOT, OidcProvider
+from tokenui.audit.models import Action, AuditEvent
 from tokenui.servers.models import ConnectedServer
 from tokenui.simulator import Simulator
+from tokenui.staff.models import Role, RoleGrant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,3 +95,52 @@ def test_the_403_page_is_plain_and_accessible(page: Page, app_url: str) -> None:
     assert response.status == 403
     expect(page.get_by_text("Your staff role does not allow this.")).to_be_visible()
     checker(page)("403")
+
+
+def test_a_viewer_sees_no_revoke_and_is_refused_posting_one(
+    page: Page, app_url: str, connected: ConnectedServer
+) -> None:
+    viewer = User.objects.create_user("vera")
+    RoleGrant.objects.create(role=Role.VIEWER, user=viewer, server=connected)
+    signed_in_as_staff(page, app_url, viewer)
+    page.goto(f"{app_url}/staff/servers/main/tokens/")
+    expect(page.locator("#token-reporting")).to_be_visible()
+    expect(page.get_by_role("link", name="Revoke reporting")).to_have_count(0)
+    expect(page.get_by_role("link", name="Generate Token")).to_have_count(0)
+    checker(page)("staff viewer, API Tokens")
+    status = page.evaluate(
+        """async (url) => {
+            const headers = JSON.parse(document.body.getAttribute("hx-headers"));
+            return (await fetch(url, {method: "POST", headers})).status;
+        }""",
+        f"{app_url}/staff/servers/main/tokens/reporting/revoke/",
+    )
+    assert status == 403
+    page.reload()
+    expect(page.locator("#token-reporting")).to_be_visible()
+    page.get_by_role("link", name="Accounts").first.click()
+    expect(page.get_by_role("heading", name="Accounts on main")).to_be_visible()
+    checker(page)("staff viewer, Accounts")
+
+
+def test_an_operator_signed_in_through_single_sign_on_revokes_a_token(
+    page: Page, app_url: str, connected: ConnectedServer, oidc: OidcProvider
+) -> None:
+    RoleGrant.objects.create(
+        role=Role.OPERATOR, group=Group.objects.create(name="support"), server=connected
+    )
+    oidc.set_user("sub-otto", preferred_username="otto", groups=["support"])
+    page.goto(f"{app_url}/sign-in/?service=staff")
+    page.get_by_role("link", name="Continue with single sign-on").click()
+    page.locator("#subject-input").fill("sub-otto")
+    page.get_by_role("button", name="Authorize").click()
+    expect(page.get_by_text("Signed in as staff otto")).to_be_visible()
+    page.get_by_role("link", name="API Tokens on main").click()
+    page.get_by_role("link", name="Revoke reporting").click()
+    dialog = page.locator("dialog#dialog")
+    expect(dialog).to_be_visible()
+    checker(page)("staff operator, Revoke dialog")
+    dialog.get_by_role("button", name="Continue").click()
+    expect(page.locator("#token-reporting")).to_have_count(0)
+    event = AuditEvent.objects.get(action=Action.REVOKE)
+    assert (event.staff, event.staff_subject, event.whm_user) == ("otto", "sub-otto", "root")

@@ -1,31 +1,16 @@
-"""Fixtures of the staff tests: the suite's simulator connected as a server (through the same
-lifecycle as `manage.py connect_server`), and clients signed in as staff holding a role."""
+"""Fixtures of the staff tests: clients signed in as staff holding a role (the connected
+server, `connected`, is in tests/conftest.py: the browser tests use it too)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tests.helpers import DEMO_ROOT
-from tokenui.servers.lifecycle import Connection, connect_server
 from tokenui.servers.models import ConnectedServer
-from tokenui.simulator import Simulator
 from tokenui.staff.models import Role, RoleGrant
-from tokenui.whm.servers import close_http_clients
-
-
-@pytest.fixture
-def connected(simulator: Simulator, settings, db: None) -> Iterator[ConnectedServer]:
-    """The suite's simulator, connected as "main" with root's password (the token: least
-    privilege, bound to no IP)."""
-    settings.SERVICE_IP_ALLOWLIST = []
-    settings.WHM_TIMEOUT = 5.0
-    user, password = DEMO_ROOT
-    yield connect_server(Connection("main", simulator.url, user, password)).server
-    close_http_clients()
 
 
 @pytest.fixture
