@@ -362,3 +362,10 @@ def test_single_sign_on_refuses_a_plain_http_issuer_elsewhere_than_this_machine(
     with pytest.raises(ImproperlyConfigured, match="OIDC_ISSUER"):
         load(**GOOD, **{**OIDC, "OIDC_ISSUER": "http://sso.example.com"})
     assert load(**GOOD, **{**OIDC, "OIDC_ISSUER": "http://localhost:9000"})["OIDC_ENABLED"]
+
+
+def test_demo_staff_are_read_only_for_the_embedded_simulator(load) -> None:
+    staff = '[["admin", "pw-1"], ["viewer", "pw-2"]]'
+    embedded = load(SECRET_KEY=GOOD["SECRET_KEY"], DEBUG="true", TOKENUI_DEMO_STAFF=staff)
+    assert embedded["DEMO_STAFF"] == (("admin", "pw-1"), ("viewer", "pw-2"))
+    assert load(**GOOD, DEBUG="true", TOKENUI_DEMO_STAFF=staff)["DEMO_STAFF"] == ()

@@ -28,6 +28,8 @@ env = environ.Env()
 _env_file = os.environ.get("TOKENUI_ENV_FILE", str(BASE_DIR / ".env"))
 if _env_file and Path(_env_file).is_file():
     environ.Env.read_env(_env_file, overwrite=False)
+# The .env file read ("" when none is): `make run` adds a demo service key to it.
+ENV_FILE = _env_file if _env_file and Path(_env_file).is_file() else ""
 
 
 def _read(name: str, cast: type, default: object = environ.Env.NOTSET) -> object:

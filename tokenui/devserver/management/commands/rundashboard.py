@@ -18,7 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # `make run`'s wiring: beside the simulator's own command, the one module that imports it.
-from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, DEMO_USERS
+from tokenui.devserver.staff import offer_demo_staff
+from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, DEMO_USERS, ROOT_USER
 
 SIMULATOR_START_SECONDS = 30
 # cPanel's own port, where the dashboard looks for a server's cPanel unless CPANEL_PORT says else.
@@ -50,6 +51,7 @@ class Command(BaseCommand):
             # A plain `kill` must also stop the simulator: turn SIGTERM into a normal exit.
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             _offer_demo_sign_in()
+            offer_demo_staff((ROOT_USER.name, ROOT_USER.password), self.stdout)
         try:
             if outer:
                 url = f"http://127.0.0.1:{port}/"
