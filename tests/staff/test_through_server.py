@@ -103,3 +103,9 @@ def test_a_revoked_service_token_is_said_plainly_and_the_staff_member_stays(
     assert response.status_code == 403
     assert "refused TokenUI&#x27;s service token" in response.text
     assert client.get("/staff/").status_code == 200
+
+
+def test_a_viewer_exports_the_tokens(staff_client, connected) -> None:
+    response = staff_client(Role.VIEWER, connected).get(f"{TOKENS}export.csv")
+    assert response.status_code == 200
+    assert "reporting" in b"".join(response.streaming_content).decode()

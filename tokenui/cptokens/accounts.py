@@ -4,11 +4,11 @@ an **API Tokens** link to that account's tokens (reached through WHM's `uapi_cpa
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -79,13 +79,37 @@ def index(request: SignedInRequest) -> HttpResponse:
 def _render(
     request: SignedInRequest, accounts: list[Account] | None, *, may_call: bool, status: int = 200
 ) -> HttpResponse:
-    table = Table.from_request(request, ACCOUNT_TABLE, reverse("cptokens:accounts"))
+    user = request.whm.user
+    return render_accounts(
+        request,
+        accounts,
+        lambda shown: _rows(shown, user, may_call=may_call),
+        url=reverse("cptokens:accounts"),
+        status=status,
+        may_call=may_call,
+    )
+
+
+def render_accounts(
+    request: HttpRequest,
+    accounts: list[Account] | None,
+    rows_of: Callable[[Iterable[Account]], list[AccountRow]],
+    *,
+    url: str,
+    status: int = 200,
+    may_call: bool = True,
+) -> HttpResponse:
+    """The Accounts page (or its table, for htmx): the accounts searched, sorted and paged,
+    each row made by `rows_of` (a WHM operator's links, or a staff member's through a connected
+    server); `url` is the page's own address."""
+    table = Table.from_request(request, ACCOUNT_TABLE, url)
     matching = table.matching(accounts or ())
     page = table.page(matching)
     context = {
-        "whm": request.whm,
+        "whm": request.whm,  # type: ignore[attr-defined]
+        "accounts_url": url,
         "table": table,
-        "rows": _rows(page.object_list, request.whm.user, may_call=may_call),
+        "rows": rows_of(page.object_list),
         "page": page,
         "query": table.query,
         "sort": table.sort,
