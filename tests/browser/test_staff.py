@@ -133,7 +133,7 @@ def test_an_operator_signed_in_through_single_sign_on_revokes_a_token(
     page.goto(f"{app_url}/sign-in/?service=staff")
     page.get_by_role("link", name="Continue with single sign-on").click()
     page.locator("#subject-input").fill("sub-otto")
-    page.get_by_role("button", name="Authorize").click()
+    page.get_by_role("button", name="Authorize", exact=True).click()
     expect(page.get_by_text("Signed in as staff otto")).to_be_visible()
     page.get_by_role("link", name="API Tokens on main").click()
     page.get_by_role("link", name="Revoke reporting").click()

@@ -99,9 +99,8 @@ def render_accounts(
     status: int = 200,
     may_call: bool = True,
 ) -> HttpResponse:
-    """The Accounts page (or its table, for htmx): the accounts searched, sorted and paged,
-    each row made by `rows_of` (a WHM operator's links, or a staff member's through a connected
-    server); `url` is the page's own address."""
+    """The Accounts page at `url` (its table, for htmx): the accounts searched, sorted, paged,
+    each row made by `rows_of` (a WHM operator's links, or a staff member's)."""
     table = Table.from_request(request, ACCOUNT_TABLE, url)
     matching = table.matching(accounts or ())
     page = table.page(matching)
@@ -120,11 +119,13 @@ def render_accounts(
         "may_call": may_call,
         "no_cpanel_api": NO_CPANEL_API,
     }
-    template = "cptokens/accounts.html"
-    htmx = request.htmx
-    if htmx and not htmx.boosted and not htmx.history_restore_request:
-        template += "#account-table"
-    return render(request, template, context, status=status)
+    return render(request, _template(request), context, status=status)
+
+
+def _template(request: HttpRequest) -> str:
+    htmx = request.htmx  # type: ignore[attr-defined]
+    partial = htmx and not htmx.boosted and not htmx.history_restore_request
+    return "cptokens/accounts.html#account-table" if partial else "cptokens/accounts.html"
 
 
 def _rows(accounts: Iterable[Account], user: str, *, may_call: bool) -> list[AccountRow]:
