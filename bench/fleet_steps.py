@@ -167,8 +167,7 @@ def steps(bodies: list[bytes], redis_url: str | None) -> list[Step]:
         for token in summaries[: display.PAGE_SIZE]
     ]
     tag = engine.from_string(
-        "{% load token_rows %}"
-        "{% token_rows rows highlight='' edit_query='' notice_icon='/static/icons.svg#notice' %}"
+        "{% load token_rows %}{% token_rows rows highlight='' edit_query='' %}"
     )
 
     def old_flags(flags: Any) -> str:

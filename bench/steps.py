@@ -36,10 +36,7 @@ TEMPLATE_ROWS = """{% for row in rows %}
 <td class="ips">{% if row.ips_shown %}{{ row.ips_shown|join:", " }}{% if row.ips_folded %} <details class="more-ips"><summary>and {{ row.ips_folded|length }} more</summary>{{ row.ips_folded|join:", " }}</details>{% endif %}{% else %}Any{% endif %}</td>
 <td class="col-actions"><a href="{{ row.edit_url }}{{ edit_query }}" aria-label="Edit {{ row.name }}">Edit</a> <a href="{{ row.revoke_url }}" hx-get="{{ row.revoke_url }}" aria-label="Revoke {{ row.name }}" class="danger-link">Revoke</a></td>
 </tr>{% endfor %}"""  # noqa: E501
-TAG_ROWS = (
-    "{% load token_rows %}"
-    "{% token_rows rows highlight=highlight edit_query=edit_query notice_icon=notice_icon %}"
-)
+TAG_ROWS = "{% load token_rows %}{% token_rows rows highlight=highlight edit_query=edit_query %}"
 
 
 def _setup() -> None:

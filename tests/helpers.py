@@ -207,6 +207,18 @@ def clear_cache() -> None:
         client.delete(*keys)
 
 
+def own_cache_values() -> list[bytes]:
+    """Every value this test process has in the cache, as stored: on local memory all of them,
+    on Redis those under its own KEY_PREFIX (another run's keys, RQ's lists and hashes among
+    them, are not this run's to read)."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return list(backend._cache.values())
+    client = _redis_client(settings.CACHES["default"]["LOCATION"])
+    keys = client.scan_iter(match=f"{backend.key_prefix}:*", count=1000)
+    return [value for key in keys if (value := client.get(key)) is not None]
+
+
 @functools.cache
 def _redis_client(location: str) -> redis.Redis:
     """One connection pool per Redis for the whole run: clear_cache runs twice a test."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.paginator import Paginator
 from django.test import RequestFactory
 from django_htmx.middleware import HtmxDetails
 
-from tokenui.tables import Column, Table, TableSpec
+from tokenui.tables import Column, Table, TableSpec, page_numbers
 
 
 @dataclass(frozen=True)
@@ -104,3 +105,21 @@ def test_the_page_holding_the_highlighted_row_is_shown() -> None:
 def test_a_page_asked_for_wins_over_the_highlight_and_nonsense_is_page_one() -> None:
     assert table("?page=1&highlight=c.test").page(SERVERS).number == 1
     assert table("?page=zzz").page(SERVERS).number == 1
+
+
+@pytest.mark.parametrize(
+    ("current", "pages", "shown"),
+    [
+        (1, 20, [1, 2, 3, None, 20]),
+        (10, 20, [1, None, 8, 9, 10, 11, 12, None, 20]),
+        (20, 20, [1, None, 18, 19, 20]),
+        (5, 20, [1, 2, 3, 4, 5, 6, 7, None, 20]),  # a gap of one page shows that page
+        (2, 4, [1, 2, 3, 4]),
+    ],
+)
+def test_the_pager_names_first_last_and_the_current_page_two_either_side(
+    current: int, pages: int, shown: list[int | None]
+) -> None:
+    page = Paginator(range(pages * 50), 50).page(current)
+
+    assert page_numbers(page) == shown

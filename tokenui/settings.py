@@ -470,6 +470,10 @@ if not 1 <= CPANEL_PORT <= 65535:
     raise ImproperlyConfigured(
         f"CPANEL_PORT must be a port between 1 and 65535, not {CPANEL_PORT}."
     )
+# Where `make run`'s embedded simulator serves cPanel: CPANEL_PORT when set, else four ports
+# below WHM_SIMULATOR_PORT, as cPanel's 2083 sits below WHM's 2087 (SIMULATOR_PORT=2088: 2084).
+# rundashboard then points CPANEL_PORT at it.
+WHM_SIMULATOR_CPANEL_PORT = int(_read("CPANEL_PORT", int, default=WHM_SIMULATOR_PORT - 4))
 try:
     zoneinfo.ZoneInfo(WHM_TIME_ZONE)
 except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -62,7 +62,7 @@ def create_use_rename_revoke(page: Page, name: str) -> None:
     expect(page.get_by_role("heading", name="Manage API Tokens")).to_be_visible()
     check_screen(page)
     row = page.locator(f"#token-{name}")
-    expect(row).to_have_class("row-never row-highlight")
+    expect(row).to_have_class("row-highlight")
 
     row.get_by_role("link", name=f"Manage {name}").click()
     expect(page.get_by_role("heading", name="Manage API Token")).to_be_visible()

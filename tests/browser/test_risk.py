@@ -43,7 +43,7 @@ def check_screen(page: Page) -> None:
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_flags_show_words_and_explain_themselves_on_focus(
+def test_flags_are_words_explained_on_hover_and_while_their_row_has_focus(
     browser: Browser, app_url: str, risky: Simulator, width: int
 ) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
@@ -52,26 +52,39 @@ def test_flags_show_words_and_explain_themselves_on_focus(
 
     flags = flags_of(page, "wide-open")
     expect(flags).to_have_text(["Full access", "No expiry", "Any IP"], use_inner_text=True)
-    first, last = flags.first, flags.last
-    # One shared tooltip shows the legend's entry beside the focused or hovered flag.
+    # Not a tab stop each (issue 17 item 14): the words are read in their cell.
+    for flag in flags.all():
+        assert flag.evaluate("el => el.tabIndex") == -1
+    # One shared tooltip: every flag of the row while focus is on one of its controls...
     tip = page.locator("#flag-tip")
     expect(tip).to_be_hidden()
-    first.focus()
+    page.locator("#token-wide-open").get_by_role("checkbox").focus()
+    page.keyboard.press("Tab")  # to its Edit link, by keyboard
+    edit = page.locator("#token-wide-open").get_by_role("link", name="Edit wide-open")
+    expect(edit).to_be_focused()
     expect(tip).to_be_visible()
-    expect(tip).to_have_text(risk.FULL_ACCESS_FLAG.explanation)
+    tip_box, edit_box = tip.bounding_box(), edit.bounding_box()
+    assert tip_box
+    assert edit_box
+    assert tip_box["y"] >= edit_box["y"] + edit_box["height"]  # under it, never over it
+    expect(tip.locator("p")).to_have_text(
+        [
+            f"{f.words}: {f.explanation}"
+            for f in (risk.FULL_ACCESS_FLAG, risk.NO_EXPIRY_FLAG, risk.ANY_IP_FLAG)
+        ]
+    )
     page.keyboard.press("Escape")  # dismissible (WCAG 1.4.13)
     expect(tip).to_be_hidden()
+    # ...and a hovered flag's own explanation, just below it, on the screen.
+    last = flags.last
     last.hover()
-    expect(tip).to_have_text(risk.ANY_IP_FLAG.explanation)
+    expect(tip).to_have_text(f"{risk.ANY_IP_FLAG.words}: {risk.ANY_IP_FLAG.explanation}")
     expect(tip).to_be_visible()
     tip_box, flag_box = tip.bounding_box(), last.bounding_box()
     assert tip_box
     assert flag_box
     assert 0 <= tip_box["y"] - flag_box["y"] - flag_box["height"] < 12  # just below the flag
     assert 0 <= tip_box["x"] <= tip_box["x"] + tip_box["width"] <= width  # on the screen
-    first.focus()
-    # Read by assistive technology from the legend, not from a title attribute.
-    expect(first).to_have_accessible_description(risk.FULL_ACCESS_FLAG.explanation)
     check_screen(page)
     page.get_by_text("Risk flags").click()
     expect(page.locator("#risk-expired")).to_be_visible()

@@ -58,3 +58,23 @@ def test_twelve_thousand_tokens_export_as_a_stream(big_client: Client):
     # Written a row at a time: the header is a chunk of its own, not the start of one string.
     assert first == b"server,user,name,created,expires,state,ips,privileges,flags\r\n"
     assert lines == 12001
+
+
+def test_the_pager_numbers_pages_around_the_current_one_keeping_the_filters(big_client: Client):
+    big_client.get("/fleet/")
+
+    partial = big_client.get(
+        "/fleet/?server=west&sort=-expires&page=60", headers={"HX-Request": "true"}
+    ).content.decode()
+    pager = re.search(
+        r'<nav class="pager" aria-label="Pages of API tokens">.*?</nav>', partial, re.S
+    )
+
+    assert pager is not None
+    shown = re.findall(
+        r'<li(?: class="gap" aria-hidden="true">…|><a id="page-\d+" href="[^"]*page=(\d+)")',
+        pager[0],
+    )
+    assert shown == ["1", "", "58", "59", "60", "61", "62", "", "120"]
+    assert 'href="?server=west&amp;sort=-expires&amp;page=61"' in pager[0]
+    assert re.search(r'page=60"[^>]* aria-current="page"', pager[0])

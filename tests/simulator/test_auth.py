@@ -208,6 +208,7 @@ def test_applist_names_only_the_functions_the_caller_may_call(
         "api_token_revoke",
         "api_token_update",
         "applist",
+        "create_user_session",
         "createacct",
         "listaccts",
         "myprivs",

@@ -206,7 +206,11 @@ def _landing(request: HttpRequest, form: SignInForm, server: str, *, adding: boo
     """Where a sign-in goes: the tokens table, or the safe `next` it was sent from."""
     # Not redirect(): it would take a bare word such as "tokens" for a URL pattern name.
     if adding:
-        messages.success(request, f"Signed in to {server}. Switch servers from the header.")
+        messages.success(
+            request,
+            f"Signed in to {server}. You are now working on {server}; "
+            "switch servers from the menu at the top.",
+        )
         return HttpResponseRedirect(reverse("tokens:index"))
     if form.is_cpanel:
         # A cPanel user has one page family: a `next` on it (a prefilled Create link) is kept,

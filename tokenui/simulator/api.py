@@ -32,13 +32,22 @@ class Reply:
     content_type: str
     body: bytes
     result: int | None = None  # the reply's result, for the request log
+    headers: tuple[tuple[str, str], ...] = ()  # more headers (a session's cookie)
 
 
 ACCESS_DENIED = Reply(403, "text/plain", ACCESS_DENIED_BODY)
 
 
-def answer(store: Store, name: str, params: Params, caller: Caller | None, now: int) -> Reply:
-    """The reply to a call of function `name` by `caller` (None: authentication failed)."""
+def answer(
+    store: Store,
+    name: str,
+    params: Params,
+    caller: Caller | None,
+    now: int,
+    urls: dict[str, str] | None = None,
+) -> Reply:
+    """The reply to a call of function `name` by `caller` (None: authentication failed);
+    `urls` says where each service answers (Call.urls)."""
     if caller is None:
         return ACCESS_DENIED
     api_1 = params.first("api.version") == "1"
@@ -48,7 +57,7 @@ def answer(store: Store, name: str, params: Params, caller: Caller | None, now: 
     try:
         if function is None:
             raise FunctionFailed(_unknown_app(name, api_1=api_1))
-        call = Call(store, caller, params, now)
+        call = Call(store, caller, params, now, urls=urls or {})
         data = call_function(function, call)
     except FunctionFailed as failed:
         return envelope(name, 0, failed.reason, {}) if api_1 else _api_0(0, failed.reason, {})

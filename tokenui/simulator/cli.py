@@ -11,7 +11,7 @@ import argparse
 import logging
 import signal
 import sys
-import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +30,8 @@ DEFAULT_CPANEL_PORT = 2083
 # The checkout's var/simulator, where `make run` keeps it too.
 DEFAULT_STATE_DIR = Path(__file__).resolve().parents[2] / "var" / "simulator"
 READY = "Press Ctrl-C to stop."
+# How often the main thread looks whether a stop signal has come (its handler only notes it).
+STOP_POLL_S = 0.2
 STOPPED = "WHM simulator stopped."
 
 
@@ -64,6 +66,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.si
             accounts=accounts,
             cpanel_port=options.cpanel_port,
         )
+        if options.session_idle is not None:
+            simulator.store.sessions.idle_limit_s = options.session_idle
         # Faults left in the store by an earlier run give way to this run's --fault.
         simulator.clear_faults()
         if options.fault:
@@ -72,13 +76,14 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.si
     except (StoreError, OSError) as exc:
         sys.stderr.write(f"The WHM simulator cannot start: {exc}\n")
         return 1
-    stop = threading.Event()
+    stop: list[int] = []
     try:
         # Handlers first: whoever reads the announcement may signal at once.
         with _set_on_signals(stop, signal.SIGINT, signal.SIGTERM):
             logins = demo_cpanel_accounts(seed_users) if accounts is None else accounts
             _announce(simulator, seed_users, logins)
-            stop.wait()
+            while not stop:
+                time.sleep(STOP_POLL_S)
     finally:
         simulator.stop()
     _say(STOPPED)
@@ -90,8 +95,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         prog=prog,
         description=(
             "Serve the WHM simulator: WHM API 1's token functions, listaccts, createacct, "
-            "applist, myprivs and uapi_cpanel, and with --cpanel-port cPanel's UAPI Tokens "
-            "and Email functions, with state kept in --state-dir across restarts."
+            "applist, myprivs, uapi_cpanel and create_user_session (whose /cpsess… sessions "
+            "act as a reseller), and with --cpanel-port cPanel's UAPI Tokens and Email "
+            "functions, with state kept in --state-dir across restarts."
         ),
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -138,6 +144,12 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--latency-ms", type=_non_negative, default=0)
+    parser.add_argument(
+        "--session-idle",
+        type=_non_negative,
+        metavar="SECONDS",
+        help="End a create_user_session session left idle this long (default: 24 hours).",
+    )
     parser.add_argument("--fault", choices=FAULT_MODES, help="Answer every call with this fault.")
     parser.add_argument(
         "--reset", action="store_true", help="Start from a fresh store (keeps the TLS files)."
@@ -159,6 +171,7 @@ def _announce(
     for user in working:
         scope = "all privileges" if "all" in user.acls else f"{len(user.acls)} privileges"
         lines.append(f"Sign in as {user.name} with password {user.password} ({scope})")
+    lines += _resellers(simulator, working)
     if len(working) < len(users):
         lines.append(
             "The state dir was seeded with other users in an earlier run; "
@@ -182,6 +195,21 @@ def _announce(
     _say(*lines)
 
 
+def _resellers(simulator: Simulator, users: Sequence[SimUser]) -> list[str]:
+    """How to reach each reseller's own tokens without its password: root's session for it."""
+    lines = []
+    for user in users:
+        if "all" in user.acls:
+            continue
+        tokens = len(simulator.store.tokens(user.name))
+        accounts = len(simulator.store.accounts(user.name))
+        lines.append(
+            f"Reseller {user.name} owns {accounts} accounts and {tokens} API tokens of its own; "
+            f"root reaches them with create_user_session (user={user.name}, service=whostmgrd)"
+        )
+    return lines
+
+
 def _say(*lines: str) -> None:
     # Flushed at once: whoever started the simulator waits for these lines.
     sys.stdout.write("".join(f"{line}\n" for line in lines))
@@ -189,9 +217,12 @@ def _say(*lines: str) -> None:
 
 
 @contextmanager
-def _set_on_signals(event: threading.Event, *signals: signal.Signals) -> Iterator[None]:
-    """Set `event` when one of `signals` arrives, instead of dying of it."""
-    previous = {sig: signal.signal(sig, lambda *_: event.set()) for sig in signals}
+def _set_on_signals(arrived: list[int], *signals: signal.Signals) -> Iterator[None]:
+    """Note in `arrived` each of `signals` that comes, instead of dying of it. A list, not a
+    threading.Event: Event.set() takes a lock, and a second signal whose handler runs while the
+    first handler holds it (`make run` stopped by a signal to its process group, then by the
+    dashboard) deadlocked the simulator for good."""
+    previous = {sig: signal.signal(sig, lambda sig, _: arrived.append(sig)) for sig in signals}
     try:
         yield
     finally:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
 from tokenui.acls import ACL_KEYS, ACLS_BY_KEY, SOFTWARE_PREFIX
 
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 type Data = dict[str, Any]
 
 ALL = "all"
+ROOT = "root"
 TOKEN_NAME = re.compile(r"[A-Za-z0-9_-]{1,50}")
 EPOCH = re.compile(r"[0-9]+")
 # The largest expires_at WHM and cPanel take, "the largest value that will not cause EOVERFLOW on
@@ -40,7 +42,8 @@ USERNAME = re.compile(r"[a-z][a-z0-9]{0,15}")
 DOMAIN = re.compile(r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 SHARED_IP = "192.0.2.1"
 NAMESERVERS = ("ns1.simulator.example", "ns2.simulator.example")
-SECRET_KEYS = frozenset({"token", "password", "passwd"})
+# `session`: the login URL's, which signs in as its user.
+SECRET_KEYS = frozenset({"token", "password", "passwd", "session"})
 
 
 class FunctionFailed(Exception):
@@ -102,6 +105,9 @@ class Call:
     now: int
     # What a function adds to its reply's `metadata` (createacct's `output`).
     metadata: Data = field(default_factory=dict)
+    # Where each service answers (`whostmgrd`, `cpaneld`, `webmaild`: scheme, host and port, as
+    # the caller reached this server), for the URLs a reply gives (create_user_session's).
+    urls: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,9 +279,12 @@ def applist(call: Call) -> Data:
 
 
 def listaccts(call: Call) -> Data:
-    user = call.caller.user
-    # Visibility follows the user (root sees every account), not the token's ACLs.
-    owner = None if ALL in user.acls else user.name
+    caller = call.caller
+    # Whostmgr/Accounts/List.pm: hasroot() (`all`, of the token when one is used), or root
+    # itself with list-accts (which this call needs anyway), sees every account; anyone else
+    # the accounts they own.
+    sees_all = caller.holds(ALL) or caller.user.name == ROOT
+    owner = None if sees_all else caller.user.name
     return {"acct": [_account_data(account) for account in call.store.accounts(owner)]}
 
 
@@ -414,6 +423,123 @@ def account_access(call: Call, user: str) -> Account:
     return account
 
 
+# --- create_user_session -----------------------------------------------------------------------
+
+WHOSTMGRD = "whostmgrd"
+CPANELD = "cpaneld"
+WEBMAILD = "webmaild"
+SESSION_SERVICES = (CPANELD, WEBMAILD, WHOSTMGRD)
+MAX_LOCALE = 16
+# Session.pm: `$app !~ m/^[0-9a-z-_]+$/i`.
+APP = re.compile(r"[0-9a-z_-]+", re.IGNORECASE)
+
+
+def create_user_session(call: Call) -> Data:
+    """Whostmgr/API/1/Session.pm, its checks in its order: `user` and `service` sent, the
+    service, the user's existence, suspension, permission, `locale`, a reseller for whostmgrd,
+    `preferred_domain`, `app`. Then a session whose URL signs in once, within `expires`."""
+    for key in ("user", "service"):
+        if call.params.first(key) is None:
+            raise FunctionFailed(f"The “{key}” parameter is required.")
+    user, service = call.params.first("user") or "", call.params.first("service") or ""
+    locale = call.params.first("locale") or ""
+    if service not in SESSION_SERVICES:
+        raise FunctionFailed(
+            "The “service” parameter is invalid. The only supported services for this API "
+            "call are “cpaneld”, “webmaild”, and “whostmgrd”."
+        )
+    account, reseller = call.store.account(user), call.store.user(user)
+    if account is None and reseller is None:
+        raise FunctionFailed(
+            f"You cannot create a session for the user “{user}” because they do not exist."
+        )
+    if account is not None and account.suspend_reason is not None:
+        raise FunctionFailed(
+            f"You cannot create a session for the user “{user}” because they are currently "
+            "suspended."
+        )
+    if not _may_create_session(call.caller, user, service, account):
+        raise FunctionFailed(
+            f"You do not have permission to create sessions for the user “{user}”."
+        )
+    if len(locale) > MAX_LOCALE:
+        # Session.pm quotes the value where it means the parameter's name: WHM's words as sent.
+        raise FunctionFailed(
+            f"The “{locale}” parameter is invalid. The “{locale}” parameter may not be longer "
+            "than 16 characters."
+        )
+    if service == WHOSTMGRD and reseller is None:
+        raise FunctionFailed(
+            f"You cannot create a “whostmgrd” session for the user “{user}” because they are "
+            "not a reseller."
+        )
+    base = _session_base_url(call, service)
+    app = call.params.first("app") or ""
+    if app and not APP.fullmatch(app):
+        raise FunctionFailed(f"The requested application, {app}, is invalid.")
+    sessions = call.store.sessions
+    made = sessions.create(user, service, time.time())
+    query = {"locale": locale} if locale else {}
+    query["session"] = made.session
+    call.metadata["reason"] = "Created session"
+    data: Data = {"cp_security_token": made.security_token}
+    if locale:
+        data["locale"] = locale
+    return data | {
+        "expires": call.now + int(sessions.login_window_s),
+        "service": service,
+        "session": made.session,
+        "url": f"{base}{made.security_token}/login/?{urlencode(query, quote_via=quote)}",
+    }
+
+
+def _may_create_session(caller: Caller, user: str, service: str, account: Account | None) -> bool:
+    """Session.pm: no one gets a session other than WHM's for root; hasroot() (the `all` ACL
+    of this call, not the user's name) may have any other; anyone else their own, or one for
+    a user they own (Whostmgr::AcctInfo::Owner::checkowner)."""
+    if user == ROOT and service != WHOSTMGRD:
+        return False
+    if caller.holds(ALL) or caller.user.name == user:
+        return True
+    # A WHM user with no cPanel account of its own in the simulator is root's, as a reseller
+    # made in WHM normally is.
+    owner = account.owner if account is not None else ROOT
+    return owner == caller.user.name
+
+
+def _session_base_url(call: Call, service: str) -> str:
+    """Where the session's URL points: the service's own port, at `preferred_domain` when one
+    is sent (a domain or IP address on this server), else where the caller reached WHM."""
+    base = call.urls.get(service, "")
+    preferred = call.params.first("preferred_domain") or ""
+    if not preferred:
+        return base
+    if not (DOMAIN.fullmatch(preferred.lower()) or _is_ip(preferred)):
+        raise FunctionFailed(
+            f"The “{preferred}” parameter is invalid. The “{preferred}” parameter must be a valid "
+            "domain name or IP address."
+        )
+    local = {account.domain for account in call.store.accounts()} | {SHARED_IP}
+    local.add(urlsplit(base).hostname or "")
+    if preferred.lower() not in local:
+        raise FunctionFailed(
+            f"The “{preferred}” parameter is invalid. The “{preferred}” parameter must be a "
+            "domain or IP address on this server."
+        )
+    scheme, netloc = urlsplit(base)[:2]
+    port = netloc.rpartition(":")[2]
+    host = f"[{preferred}]" if ":" in preferred else preferred
+    return f"{scheme}://{host}:{port}"
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 MANAGE_TOKENS = "manage-api-tokens"
 # Perform cPanel API and UAPI functions through the WHM API.
 CPANEL_API = "cpanel-api"
@@ -437,6 +563,7 @@ FUNCTIONS: dict[str, WhmFunction] = {
         WhmFunction("uapi_cpanel", uapi_cpanel, CPANEL_API),
         WhmFunction("suspendacct", suspendacct, "suspend-acct"),
         WhmFunction("removeacct", removeacct, "kill-acct"),
+        WhmFunction("create_user_session", create_user_session, "create-user-session"),
     )
 }
 

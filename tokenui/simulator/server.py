@@ -19,9 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from .api import ACCESS_DENIED, JSON, Reply, answer, encode_json
+from .api import ACCESS_DENIED, ACCESS_DENIED_BODY, JSON, Reply, answer, encode_json
 from .api2 import api_2_reply, cpanel_through_whm
 from .auth import (
     CPANEL_SCHEME,
@@ -36,7 +36,7 @@ from .auth import (
 from .controls import Controls, LoggedRequest, TakenFault
 from .database import STORE_FILE, Database
 from .faults import FAULT_MODES, HANG, HANG_LIMIT_S, fault_reply, modes_for
-from .functions import Params
+from .functions import CPANELD, WEBMAILD, WHOSTMGRD, Params
 from .seed import DEMO_USERS, demo_seed
 from .store import SimAccount, SimUser, Store
 from .tls import ensure_tls_files, server_context
@@ -68,6 +68,20 @@ INTERNAL_ERROR = Reply(500, "text/plain", b"The simulator failed; see its log.\n
 TOKEN_SCOPE = Reply(
     403, "text/plain", b"Token authentication allows access to UAPI or API 2 calls only.\n"
 )
+# A session's pages: /cpsessNNNNNNNNNN (the session's security token), then the path.
+SECURITY_TOKEN_PATH = re.compile(r"(/cpsess[0-9]{10})(/.*)")
+LOGIN_PATH = "/login/"
+SESSION_PARAM = re.compile(r"([?&]session=)[^&\s]*")
+# The session a port serves, and the cookie cpsrvd keeps it in.
+SESSION_SERVICE = {WHM: WHOSTMGRD, CPANEL: CPANELD}
+SESSION_COOKIE = {WHM: "whostmgrsession", CPANEL: "cpsession"}
+# The ports WHM names in a session's URL when the simulator serves no such service.
+CPANEL_PORT = 2083
+WEBMAIL_PORT = 2096
+# A session cookie refused (unknown, idled out, made for another /cpsess… prefix), or a login
+# URL used late or twice: 401 in WHM's refusal shape. cpsrvd answers these with its login page;
+# the status is its, the body is the simulator's (inferred).
+SESSION_REFUSED = Reply(401, "text/plain", ACCESS_DENIED_BODY)
 LOOPBACK_ONLY = Reply(
     403, "text/plain", b"The simulator's controls answer loopback callers only.\n"
 )
@@ -241,6 +255,22 @@ class Simulator:
         self.controls.clear_faults()
 
 
+def _security_token(path: str) -> tuple[str | None, str]:
+    """A path's `/cpsessNNNNNNNNNN` prefix (None when it has none) and the path after it."""
+    match = SECURITY_TOKEN_PATH.fullmatch(path)
+    return (match[1], match[2]) if match else (None, path)
+
+
+def _cookie(headers: Sequence[str], name: str) -> str | None:
+    """Cookie `name`'s value, as sent (cpsrvd sets it URL-encoded) or decoded."""
+    for header in headers:
+        for part in header.split(";"):
+            key, found, value = part.strip().partition("=")
+            if found and key == name:
+                return unquote(value.strip().strip('"'))
+    return None
+
+
 def _function_names(functions: Iterable[str] | None) -> list[str] | None:
     if functions is None:
         return None
@@ -333,6 +363,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._route()
 
     def log_message(self, format: str, *args: Any) -> None:
+        # A session's login URL signs in as its user: its `session` never reaches the log.
+        args = tuple(
+            SESSION_PARAM.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in args
+        )
         logger.debug("%s " + format, self.client_address[0], *args)
 
     # --- routing -------------------------------------------------------------------------------
@@ -353,10 +387,19 @@ class _Handler(BaseHTTPRequestHandler):
         elif scheme(self.headers.get("Authorization")) == CPANEL_SCHEME:
             # A cPanel token opens no door on WHM's port.
             self._refuse_token_scope(url.path)
-        elif url.path == CPANEL_JSON_API:
-            self._cpanel_through_whm(self._params(url.query, body))
-        elif url.path.startswith(API_PREFIX) and url.path != API_PREFIX:
-            self._api(url.path.removeprefix(API_PREFIX), url.query, body)
+        else:
+            self._route_whm(url.path, url.query, body)
+
+    def _route_whm(self, full_path: str, query: str, body: bytes) -> None:
+        prefix, path = _security_token(full_path)
+        if prefix is not None and path == LOGIN_PATH:
+            self._login(prefix, query)
+        elif path == CPANEL_JSON_API:
+            self._cpanel_through_whm(self._params(query, body), prefix)
+        elif path.startswith(API_PREFIX) and path != API_PREFIX:
+            self._api(path.removeprefix(API_PREFIX), query, body, prefix)
+        elif prefix is not None and path == "/":
+            self._session_home(prefix)
         else:
             self._send(NOT_FOUND)
 
@@ -388,7 +431,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- /json-api/ ----------------------------------------------------------------------------
 
-    def _api(self, function: str, query: str, body: bytes) -> None:
+    def _api(self, function: str, query: str, body: bytes, prefix: str | None) -> None:
         simulator = self.server.simulator
         params = self._params(query, body)
         now = int(time.time())
@@ -396,14 +439,15 @@ class _Handler(BaseHTTPRequestHandler):
         fault: TakenFault | None = None
         reply: Reply | None
         try:
-            caller = authenticate(
-                simulator.store, self.headers.get("Authorization"), self._peer(), now
-            )
+            caller = self._whm_caller(prefix, now)
             fault = simulator.controls.take_fault(function, modes_for(function))
             if fault is not None:
                 reply = fault_reply(fault.mode, function)
+            elif caller is None and self._by_session(prefix):
+                reply = SESSION_REFUSED
             else:
-                reply = answer(simulator.store, function, params, caller, now)
+                urls = self._service_urls()
+                reply = answer(simulator.store, function, params, caller, now, urls)
         except Exception:
             logger.exception("%s failed", function)
             reply = INTERNAL_ERROR
@@ -451,16 +495,17 @@ class _Handler(BaseHTTPRequestHandler):
             time=time.time(),
         )
 
-    def _cpanel_through_whm(self, params: Params) -> None:
+    def _cpanel_through_whm(self, params: Params, prefix: str | None) -> None:
         """WHM's `cpanel` function: a cPanel API 2 call run as one of the caller's accounts."""
         simulator = self.server.simulator
         now = int(time.time())
         caller: Caller | None = None
         try:
-            caller = authenticate(
-                simulator.store, self.headers.get("Authorization"), self._peer(), now
-            )
-            reply = cpanel_through_whm(simulator.store, caller, params)
+            caller = self._whm_caller(prefix, now)
+            if caller is None and self._by_session(prefix):
+                reply = SESSION_REFUSED
+            else:
+                reply = cpanel_through_whm(simulator.store, caller, params)
         except Exception:
             logger.exception("cpanel failed")
             reply = INTERNAL_ERROR
@@ -473,22 +518,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- cPanel's port: /execute/ (UAPI) and /json-api/cpanel (API 2) -------------------------
 
-    def _route_cpanel(self, path: str, query: str, body: bytes) -> None:
+    def _route_cpanel(self, full_path: str, query: str, body: bytes) -> None:
         token = scheme(self.headers.get("Authorization")) == CPANEL_SCHEME
-        if path.startswith(UAPI_PREFIX):
+        prefix, path = _security_token(full_path)
+        if prefix is not None and path == LOGIN_PATH:
+            self._login(prefix, query)
+        elif path.startswith(UAPI_PREFIX):
             # cpsrvd admits a token to any ./execute/ path (Auth/HTTP.pm:65) and reads the
             # module and function as Handlers/Api.pm:171 does; UAPI judges the names.
             match = UAPI_PATH.match(path)
             module, function = match.groups() if match else ("", "")
-            self._uapi(module, function, self._params(query, body))
+            self._uapi(module, function, self._params(query, body), prefix)
         elif path == CPANEL_JSON_API:
             self._api_2(self._params(query, body), token=token)
         elif token:
-            self._refuse_token_scope(path)
+            self._refuse_token_scope(full_path)
+        elif prefix is not None and path == "/":
+            self._session_home(prefix)
         else:
             self._send(NOT_FOUND)
 
-    def _uapi(self, module: str, function: str, params: Params) -> None:
+    def _uapi(self, module: str, function: str, params: Params, prefix: str | None) -> None:
         simulator = self.server.simulator
         name = f"{module}::{function}"
         now = int(time.time())
@@ -496,11 +546,13 @@ class _Handler(BaseHTTPRequestHandler):
         fault: TakenFault | None = None
         reply: Reply | None
         try:
-            caller = authenticate_cpanel(simulator.store, self.headers.get("Authorization"), now)
+            caller = self._cpanel_caller(prefix, now)
             fault = simulator.controls.take_fault(name, modes_for(name))
             if fault is not None:
                 # As on WHM's port, a fault stands in for whatever the answer would have been.
                 reply = fault_reply(fault.mode, name)
+            elif caller is None and self._by_session(prefix):
+                reply = SESSION_REFUSED
             elif caller is None:
                 # The same refusal as WHM's: nothing says whether the user, password or token
                 # was wrong, or the token expired or was revoked.
@@ -552,10 +604,100 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(reply.body)
+
+    # --- sessions: /cpsessNNNNNNNNNN/… ---------------------------------------------------------
+
+    def _by_session(self, prefix: str | None) -> bool:
+        """Whether this request signs in by its session cookie: under a `/cpsess…` prefix and
+        without an Authorization header (which cpsrvd prefers, prefix or not)."""
+        return prefix is not None and not self.headers.get("Authorization")
+
+    def _whm_caller(self, prefix: str | None, now: int) -> Caller | None:
+        store = self.server.simulator.store
+        if not self._by_session(prefix):
+            return authenticate(store, self.headers.get("Authorization"), self._peer(), now)
+        user = self._session_user(prefix or "")
+        stored = store.user(user) if user else None
+        # Inside the session the user is signed in as themself: every ACL they hold.
+        return Caller(stored, stored.acls, "session") if stored else None
+
+    def _cpanel_caller(self, prefix: str | None, now: int) -> CpanelCaller | None:
+        store = self.server.simulator.store
+        if not self._by_session(prefix):
+            return authenticate_cpanel(store, self.headers.get("Authorization"), now)
+        user = self._session_user(prefix or "")
+        account = store.account(user) if user else None
+        if account is None or account.suspend_reason is not None:
+            return None
+        return CpanelCaller(account, "session")
+
+    def _session_user(self, prefix: str) -> str | None:
+        """The user of the session in this request's cookie, made with `prefix`, on this port."""
+        name = SESSION_COOKIE[self.server.service]
+        session = _cookie(self.headers.get_all("Cookie") or [], name)
+        if session is None:
+            return None
+        service = SESSION_SERVICE[self.server.service]
+        return self.server.simulator.store.sessions.user(session, prefix, service, time.time())
+
+    def _login(self, prefix: str, query: str) -> None:
+        """A session's URL: signs in once, within its window, and answers with the cookie (and a
+        redirect to the session's home, as cpsrvd does)."""
+        params = Params(parse_qsl(query, keep_blank_values=True))
+        service = self.server.service
+        sessions = self.server.simulator.store.sessions
+        user = sessions.sign_in(
+            params.first("session") or "", prefix, SESSION_SERVICE[service], time.time()
+        )
+        if user is None:
+            self._finish("login", params, None, None, SESSION_REFUSED)
+            return
+        port = self.server.server_address[1]
+        cookie = f"{SESSION_COOKIE[service]}={quote(params.first('session') or '', safe='')}"
+        cookie += f"; HttpOnly; path=/; port={port}" + ("; secure" if self.server.tls else "")
+        reply = Reply(
+            307,
+            "text/html",
+            b"",
+            headers=(("Set-Cookie", cookie), ("Location", f"{prefix}/")),
+        )
+        caller: Caller | CpanelCaller | None
+        if service == WHM:
+            stored = self.server.simulator.store.user(user)
+            caller = Caller(stored, stored.acls, "session") if stored else None
+        else:
+            account = self.server.simulator.store.account(user)
+            caller = CpanelCaller(account, "session") if account else None
+        self._finish("login", params, caller, None, reply)
+
+    def _session_home(self, prefix: str) -> None:
+        """Where a session's login redirects: a page naming who is signed in."""
+        now = int(time.time())
+        caller = self._whm_caller(prefix, now) if self.server.service == WHM else None
+        account = self._cpanel_caller(prefix, now) if self.server.service == CPANEL else None
+        user = caller.user.name if caller else account.account.user if account else None
+        if user is None:
+            self._send(SESSION_REFUSED)
+            return
+        page = f"<!doctype html><title>{self.server.service}</title><p>Signed in as {user}.\n"
+        self._send(Reply(200, "text/html; charset=utf-8", page.encode()))
+
+    def _service_urls(self) -> dict[str, str]:
+        """Where each session service answers, as WHM names it in a session's URL: the host
+        the caller asked for (HTTP_HOST), on each service's port."""
+        simulator = self.server.simulator
+        whm = urlsplit(simulator.url)
+        host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or whm.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        cpanel_port = simulator.cpanel_port if simulator.serves_cpanel else CPANEL_PORT
+        ports = {WHOSTMGRD: whm.port, CPANELD: cpanel_port, WEBMAILD: WEBMAIL_PORT}
+        return {service: f"{whm.scheme}://{host}:{port}" for service, port in ports.items()}
 
     # --- /__simulator__/ -----------------------------------------------------------------------
 

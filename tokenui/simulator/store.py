@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .database import Database
+from .sessions import Sessions
 
 SECRET_ALPHABET = string.ascii_uppercase + string.digits
 SECRET_LENGTH = 32
@@ -240,6 +241,8 @@ class Store:
     def __init__(self, db: Database) -> None:
         self._db = db
         db.create(_SCHEMA)
+        # create_user_session's sessions: never seeded, none after a reset.
+        self.sessions = Sessions(db)
 
     # --- seeding and reset ---------------------------------------------------------------------
 
@@ -290,11 +293,13 @@ class Store:
                 conn.execute(f"INSERT INTO seed_{table} SELECT * FROM {table}")  # noqa: S608
 
     def reset(self) -> None:
-        """Back to the seeded tokens, accounts, cPanel logins, cPanel tokens and mailboxes."""
+        """Back to the seeded tokens, accounts, cPanel logins, cPanel tokens and mailboxes, with
+        no user sessions."""
         with self._db.transaction() as conn:
             for table in _SEEDED_TABLES:
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
                 conn.execute(f"INSERT INTO {table} SELECT * FROM seed_{table}")  # noqa: S608
+        self.sessions.reset()
 
     # --- users ---------------------------------------------------------------------------------
 

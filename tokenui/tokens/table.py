@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.templatetags.static import static
 
 from tokenui.audit import rotations
 from tokenui.kernel import display
@@ -83,10 +82,10 @@ def table_context(request: SignedInRequest, tokens: Sequence[Any] | None) -> dic
         "edit_query": table.query_string,
         # The exports carry the search and sort, and every page of the result.
         "export_query": table.query_string,
-        "notice_icon": static("icons.svg") + "#notice",
         "risk_flags": system.risk_flags,
         "successors": successors(system, tokens or (), page.object_list),
-        "successor_url": system.url("index"),
+        # The mark leads back to the rotation's next steps (revoke the old token, or not yet).
+        "finish_url": system.url("rotate-finish", RowUrls.PLACEHOLDER),
     }
 
 

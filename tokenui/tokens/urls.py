@@ -36,6 +36,7 @@ def token_pages(system: type[TokenSystem], prefix: str = "") -> list[URLPattern]
         (rf"{NAME}/{where.edit_path}/$", views.edit, "edit", {}),
         (rf"{NAME}/rotate/$", views.rotate, "rotate", {}),
         (rf"{NAME}/rotate/finish/$", views.rotate_finish, "rotate-finish", {}),
+        (rf"{NAME}/rotate/revoke/$", views.rotate_revoke, "rotate-revoke", {}),
         (rf"{NAME}/revoke/$", views.RevokeView.as_view(), "revoke", {}),
     ]
     if caps.saved_then_create:

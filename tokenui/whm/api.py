@@ -8,7 +8,7 @@ from datetime import datetime
 import httpx
 
 from tokenui.whm import replies
-from tokenui.whm.transport import Transport
+from tokenui.whm.transport import Transport, wire_for
 from tokenui.whm.types import (
     KEEP,
     Account,
@@ -17,15 +17,60 @@ from tokenui.whm.types import (
     Credential,
     Keep,
     Privileges,
+    SessionCookie,
     TokenSummary,
+    UserSession,
 )
+
+WHOSTMGRD = "whostmgrd"
 
 
 class WhmClient:
-    """WHM API 1 token functions, called as one user over a shared, pooled HTTP client."""
+    """WHM API 1 token functions, called as one user over a shared, pooled HTTP client.
 
-    def __init__(self, http: httpx.Client, credential: Credential) -> None:
-        self._transport = Transport(http, credential)
+    The user signs in with a Credential (a token or a password), or acts inside a session WHM
+    made for them with a SessionCookie (see `acting_as`); every method works the same either
+    way. In a session, a WhmSessionExpired says the session is over: make a new one.
+    """
+
+    def __init__(self, http: httpx.Client, credential: Credential | SessionCookie) -> None:
+        self._http = http
+        self._transport = Transport(http, credential, wire_for(credential))
+
+    def create_user_session(self, user: str, service: str = WHOSTMGRD) -> UserSession:
+        """Have WHM make a session for `user` (`create_user_session`): root or `user`'s owner
+        may, with `create-user-session` (or `all`). `service` is "whostmgrd" (WHM; `user` must
+        be a reseller), "cpaneld" or "webmaild". WHM's refusals arrive as WhmApiError, its
+        reason as WHM words it ("You do not have permission to create sessions for …")."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/create_user_session/
+        # Not a change to anything the user sees: an unused session simply lapses.
+        return self._transport.call(
+            "create_user_session",
+            [("user", user), ("service", service)],
+            changes_state=False,
+            parse=replies.user_session(user),
+        )
+
+    def in_session(self, session: UserSession) -> WhmClient:
+        """A WhmClient acting as `session.user` inside the session (a `whostmgrd` one): its
+        sign-in link is used once, now, on this client's server; the client then calls under
+        the session's prefix with its cookie. A link used already or too late raises
+        WhmSessionExpired."""
+        if session.service != WHOSTMGRD:
+            raise ValueError("Only a whostmgrd session reaches WHM's API.")
+        return WhmClient(self._http, self._transport.sign_in(session))
+
+    def acting_as(self, user: str) -> WhmClient:
+        """A WhmClient acting as `user` (a reseller, or root) in a new WHM session, so that
+        the token methods reach `user`'s own API tokens without `user`'s password."""
+        return self.in_session(self.create_user_session(user))
+
+    @property
+    def session_cookie(self) -> SessionCookie | None:
+        """The session this client acts in (None when it signs in with a Credential), for a
+        caller that keeps it (encrypted) and makes `WhmClient(http, cookie)` again later."""
+        credential = self._transport.credential
+        return credential if isinstance(credential, SessionCookie) else None
 
     def list_tokens(self) -> list[ApiToken]:
         """The user's API tokens (`api_token_list`), newest first, then by name."""

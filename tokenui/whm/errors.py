@@ -39,6 +39,19 @@ class WhmAuthError(WhmError):
         super().__init__(message or f"{service} refused these credentials.")
 
 
+class WhmSessionExpired(WhmAuthError):
+    """WHM no longer takes a session it made (`create_user_session`): its sign-in link was used
+    already or came too late, or the session idled out or was refused under its prefix. WHM
+    did nothing with the request: make a new session and call again."""
+
+    def __init__(self, user: str) -> None:
+        super().__init__(
+            f"WHM no longer accepts the session it made for {user} (it expired, was used "
+            "already, or was ended); nothing was done. Make a new session to go on."
+        )
+        self.user = user
+
+
 # WHM opens every reason of its token functions with this, e.g. "The system failed to create
 # the API token: " (../shared/whm-api.md, Failures); what follows is the detail.
 _FAILED_TO = re.compile(r"The system failed to [^:]+: (?=.)", re.DOTALL)

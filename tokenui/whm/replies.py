@@ -27,6 +27,7 @@ from tokenui.whm.types import (
     CreatedToken,
     Privileges,
     TokenSummary,
+    UserSession,
     moment,
 )
 
@@ -224,6 +225,36 @@ def _account(record: object) -> Account:
         plan=plan if isinstance(plan, str) else _text(plan, "plan"),
         suspended=_flag(fields.get("suspended"), "suspended"),
     )
+
+
+# A session's path prefix, as Cpanel::Session::generate_new_security_token makes it; it becomes
+# part of every URL called in the session, so nothing else is taken.
+_SECURITY_TOKEN = re.compile(r"/cpsess[0-9]{10}")
+# The session string goes into a query string and a cookie: printable ASCII without spaces,
+# quotes, backslashes or semicolons.
+_SESSION = re.compile(r"[!#-:<-\[\]-~]{1,1024}")
+
+
+def user_session(user: str) -> Callable[[object], UserSession]:
+    """create_user_session: `{cp_security_token, expires, service, session, url}`."""
+
+    def parse(data: object) -> UserSession:
+        record = _object(data, "data")
+        token, session = record.get("cp_security_token"), record.get("session")
+        if not isinstance(token, str) or not _SECURITY_TOKEN.fullmatch(token):
+            raise Malformed("cp_security_token is not /cpsess and ten digits")
+        if not isinstance(session, str) or not _SESSION.fullmatch(session):
+            raise Malformed("session is not a session name")
+        return UserSession(
+            user=user,
+            service=_text(record.get("service"), "service"),
+            security_token=token,
+            expires=_unix_time(record.get("expires"), "expires"),
+            session=session,
+            url=_text(record.get("url"), "url"),
+        )
+
+    return parse
 
 
 # --- cPanel's UAPI Tokens --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from tokenui.whm.api import WhmClient
 from tokenui.whm.transport import make_http_client
-from tokenui.whm.types import Credential
+from tokenui.whm.types import Credential, SessionCookie
 from tokenui.whm.uapi import CpanelClient
 
 
@@ -66,8 +66,9 @@ def close_http_clients() -> None:
         client.close()
 
 
-def client_for(server_name: str, credential: Credential) -> WhmClient:
-    """A WhmClient that calls the named server as this credential's user."""
+def client_for(server_name: str, credential: Credential | SessionCookie) -> WhmClient:
+    """A WhmClient that calls the named server as this credential's user, or inside the WHM
+    session of this cookie (`WhmClient.session_cookie`, kept from an earlier request)."""
     return WhmClient(http_client(_server(server_name)), credential)
 
 

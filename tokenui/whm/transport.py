@@ -5,7 +5,8 @@ Every request to WHM or cPanel goes through `Transport.call()`: POSTed once (nev
 against a whole-call deadline, unwrapped from its envelope, and every failure mapped onto the
 WhmError tree (tokenui/whm/errors.py) with a message a person can read. A `Wire` says which API
 is spoken: WHM API 1 (`WHM`), UAPI direct to cPanel (`UAPI`), or UAPI through WHM's
-`uapi_cpanel` (`UapiThroughWhm`). `api.py` and `uapi.py` say what to call; `replies.py` decodes
+`uapi_cpanel` (`UapiThroughWhm`), or WHM API 1 inside a session WHM made for a user (`InSession`,
+signed in by `Transport.sign_in`). `api.py` and `uapi.py` say what to call; `replies.py` decodes
 what comes back.
 """
 
@@ -15,6 +16,7 @@ import base64
 import contextlib
 import logging
 import math
+import re
 import socket
 import ssl
 import time
@@ -34,12 +36,13 @@ from tokenui.whm.errors import (
     WhmAuthError,
     WhmBadResponse,
     WhmError,
+    WhmSessionExpired,
     WhmTimeout,
     WhmTLSError,
     WhmUnreachable,
 )
 from tokenui.whm.replies import Malformed
-from tokenui.whm.types import Credential
+from tokenui.whm.types import Credential, SessionCookie, UserSession
 
 logger = logging.getLogger("tokenui.whm")
 
@@ -59,7 +62,11 @@ _FORM = "application/x-www-form-urlencoded"
 _LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=4.0)
 _CONNECT_TIMEOUT_CAP = 5.0
 # Request parameters whose value is a secret: WHM's reason is shown to people, so it is scrubbed.
-_SECRET_PARAMS = frozenset({"token"})
+_SECRET_PARAMS = frozenset({"token", "session"})
+# A session's path prefix (Cpanel::Session::generate_new_security_token), and its cookie on
+# WHM's port.
+SECURITY_TOKEN = re.compile(r"/cpsess[0-9]{10}")
+_WHM_SESSION_COOKIE = "whostmgrsession"
 
 
 class Wire:
@@ -85,6 +92,43 @@ class Wire:
     def data(self, function: str, payload: object, fail: _Failures) -> object:
         """The `data` of a `result: 1` reply; anything else raises a WhmError."""
         return _api_1_data(function, payload, fail)
+
+    def refused(self, status: int, body: bytes) -> WhmAuthError:
+        """HTTP 401 or 403: what the refusal means for this API."""
+        return _refused(body, self)
+
+
+class InSession(Wire):
+    """WHM API 1 inside a session WHM made for `cookie.user` (`create_user_session`): under the
+    session's `/cpsess…` prefix, signed in by its cookie, acting as that user."""
+
+    def __init__(self, cookie: SessionCookie) -> None:
+        # The prefix becomes part of every path: only WHM's own shape is ever sent.
+        if not SECURITY_TOKEN.fullmatch(cookie.security_token):
+            raise ValueError("A session's security token is /cpsess and ten digits.")
+        self.user = cookie.user
+        self.prefix = cookie.security_token
+
+    def request(
+        self, function: str, params: Sequence[tuple[str, str]]
+    ) -> tuple[str, dict[str, str], Sequence[tuple[str, str]]]:
+        path, query, body = super().request(function, params)
+        return f"{self.prefix}{path}", query, body
+
+    def refused(self, status: int, body: bytes) -> WhmAuthError:
+        # cpsrvd answers 401 when the cookie no longer opens the session (idled out, ended, or
+        # not made with this prefix); 403 is WHM API 1's refusal of the call itself.
+        if status == 401:
+            return WhmSessionExpired(self.user)
+        return WhmAuthError(
+            f"WHM refused this call in {self.user}'s session: {self.user} may not hold the "
+            "privilege it needs."
+        )
+
+
+def wire_for(credential: Credential | SessionCookie) -> Wire:
+    """WHM API 1 as this credential signs in: directly, or inside the session of a cookie."""
+    return InSession(credential) if isinstance(credential, SessionCookie) else WHM
 
 
 class Uapi(Wire):
@@ -165,10 +209,16 @@ class Transport:
     """Calls one API's functions (WHM API 1 unless told) as one user over a shared, pooled HTTP
     client."""
 
-    def __init__(self, http: httpx.Client, credential: Credential, wire: Wire = WHM) -> None:
+    def __init__(
+        self, http: httpx.Client, credential: Credential | SessionCookie, wire: Wire = WHM
+    ) -> None:
         self._http = http
         self._credential = credential
         self._wire = wire
+
+    @property
+    def credential(self) -> Credential | SessionCookie:
+        return self._credential
 
     def call[T](
         self,
@@ -186,7 +236,8 @@ class Transport:
         """
         outcome = _Outcome(self._wire.label(function), changes_state)
         try:
-            reply = self._send(function, params, changes_state=changes_state)
+            request = self._request(function, params)
+            reply = self._send(request, changes_state=changes_state)
             outcome.status = reply.status
             fail = _Failures(self._wire, reply.status, changes_state, self._secrets(params))
             data = _unwrap(function, reply, fail, data_type)
@@ -203,12 +254,34 @@ class Transport:
         sent = (value for key, value in params if key in _SECRET_PARAMS)
         return frozenset(filter(None, (self._credential.secret, *sent)))
 
-    def _send(
-        self, function: str, params: Sequence[tuple[str, str]], *, changes_state: bool
-    ) -> _Reply:
+    def sign_in(self, session: UserSession) -> SessionCookie:
+        """Use a `whostmgrd` session's sign-in link, once: the cookie WHM answers with.
+
+        The link is followed on this transport's own server (its TLS checks, its pool), never
+        at the host WHM wrote into `url`: only the session's prefix and string are taken from
+        the reply. Nothing of the session is logged.
+        """
+        if not SECURITY_TOKEN.fullmatch(session.security_token):
+            raise ValueError("A session's security token is /cpsess and ten digits.")
+        outcome = _Outcome("create_user_session sign-in", changes_state=False)
+        try:
+            request = self._http.build_request(
+                "GET", f"{session.security_token}/login/", params={"session": session.session}
+            )
+            reply = self._send(request, changes_state=False)
+            outcome.status = reply.status
+            cookie = _session_cookie(reply, session.user)
+            outcome.result = 1
+            return SessionCookie(session.user, session.security_token, cookie)
+        except WhmError as exc:
+            outcome.failed(exc)
+            raise
+        finally:
+            outcome.log()
+
+    def _send(self, request: httpx.Request, *, changes_state: bool) -> _Reply:
         """One request and its whole body; transport failures become WhmErrors."""
         wire = self._wire
-        request = self._request(function, params)
         timeout = self._http.timeout
         deadline = _deadline(timeout)
         # Sent once, never retried (httpx's transport does not retry either): a call that changes
@@ -228,7 +301,12 @@ class Transport:
         finally:
             # Closing a reply read only in part drops its connection rather than pooling it.
             response.close()
-        return _Reply(response.status_code, response.headers.get("Content-Type", ""), content)
+        return _Reply(
+            response.status_code,
+            response.headers.get("Content-Type", ""),
+            content,
+            tuple(response.headers.get_list("Set-Cookie")),
+        )
 
     def _request(self, function: str, params: Sequence[tuple[str, str]]) -> httpx.Request:
         """The POST of one call, signed in as this transport's user."""
@@ -239,10 +317,7 @@ class Transport:
             # POST keeps secrets and changes out of URLs and access logs.
             params=query,
             content=urlencode(body),
-            headers={
-                "Authorization": _authorization(self._credential, self._wire),
-                "Content-Type": _FORM,
-            },
+            headers={**_signed(self._credential, self._wire), "Content-Type": _FORM},
         )
 
 
@@ -287,6 +362,17 @@ def _parsed[T](parse: Callable[[Any], T], data: object, fail: _Failures, label: 
 
 
 # --- Requests --------------------------------------------------------------------------------
+
+
+def _signed(credential: Credential | SessionCookie, wire: Wire) -> dict[str, str]:
+    """The header that signs a call in: Authorization, or a session's cookie (sent as WHM set
+    it, and alone: cpsrvd would prefer an Authorization header to the session)."""
+    if isinstance(credential, SessionCookie):
+        header = f"{_WHM_SESSION_COOKIE}={credential.secret}"
+        if not (header.isascii() and header.isprintable() and ";" not in credential.secret):
+            raise WhmSessionExpired(credential.user)
+        return {"Cookie": header}
+    return {"Authorization": _authorization(credential, wire)}
 
 
 def _authorization(credential: Credential, wire: Wire) -> str:
@@ -437,6 +523,29 @@ class _Reply:
     status: int
     content_type: str
     body: bytes
+    # Its Set-Cookie headers: read only for a session's sign-in, never logged.
+    set_cookies: tuple[str, ...] = ()
+
+
+def _session_cookie(reply: _Reply, user: str) -> str:
+    """The whostmgrsession cookie a session's sign-in link answered with, as WHM set it."""
+    if reply.status in {401, 403}:
+        raise WhmSessionExpired(user)
+    if reply.status >= 400:
+        raise WhmBadResponse(
+            f"WHM answered the session's sign-in link with HTTP {reply.status}; check the "
+            "server URL.",
+            status_code=reply.status,
+        )
+    for header in reply.set_cookies:
+        name, found, rest = header.partition("=")
+        value = rest.partition(";")[0].strip()
+        if found and name.strip() == _WHM_SESSION_COOKIE and value:
+            return value
+    raise WhmBadResponse(
+        "WHM answered the session's sign-in link without a session cookie; check the server URL.",
+        status_code=reply.status,
+    )
 
 
 class _Overdue(Exception):
@@ -537,7 +646,7 @@ def _check_http(reply: _Reply, fail: _Failures) -> None:
     status = reply.status
     service, check = fail.wire.service, fail.wire.check
     if status in {401, 403}:
-        raise _refused(reply.body, fail.wire)
+        raise fail.wire.refused(status, reply.body)
     if status >= 500:
         raise fail.bad(f"{service} answered with a server error (HTTP {status}).")
     if status != 200:

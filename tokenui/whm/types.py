@@ -37,6 +37,35 @@ class Credential:
     kind: Literal["token", "password"]
 
 
+@dataclass(frozen=True, slots=True)
+class UserSession:
+    """A session WHM made for `user` (`create_user_session`), not yet used: its sign-in link
+    works once, until `expires` (a few minutes). `session` and `url` sign in as the user:
+    never shown, logged or kept."""
+
+    user: str
+    # "whostmgrd" (WHM), "cpaneld" (cPanel) or "webmaild" (Webmail).
+    service: str
+    # The session's path prefix, e.g. "/cpsess0123456789".
+    security_token: str
+    expires: datetime
+    session: str = field(repr=False)
+    url: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCookie:
+    """A WHM session in use: calls under `security_token` with this cookie (and no
+    Authorization header) act as `user`, with all `user` holds, until the session idles out.
+    It stands where a Credential does (`WhmClient(http, cookie)`); `secret` is the cookie's
+    value as WHM set it, never shown or logged."""
+
+    user: str
+    security_token: str
+    secret: str = field(repr=False)
+    kind: Literal["session"] = "session"
+
+
 # What a session signed in to: WHM, or a cPanel account's own cPanel.
 WHM_SERVICE = "whm"
 CPANEL_SERVICE = "cpanel"

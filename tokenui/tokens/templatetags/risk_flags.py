@@ -1,11 +1,13 @@
 """Risk flags as every table shows them (single server, cPanel, All servers) and the form too:
 one small markup, written here only.
 
-A flag is its icon (drawn by CSS, `.flag::before`) and its short words, never colour alone. It
-takes focus, and its explanation is the legend's entry (templates/tokens/risk_legend.html, once
-a page): screen readers read it on focus through aria-describedby, and one shared tooltip
-(static/js/tokenui.js) shows that same entry beside the flag on hover and focus. The explanation
-is never repeated in a row: written into each flag, it made a 50-row page 80% heavier.
+A flag is its icon (drawn by CSS, `.flag::before`) and its short words, never colour alone: the
+words are read where they stand, with the column's header. A flag takes no focus (one stop per
+flag made 94 Tab presses across a 50-row table, issue 17 item 14); its explanation is the
+legend's entry (templates/tokens/risk_legend.html, once a page, its `dd` id `risk-KEY`), which
+one shared tooltip (static/js/tokenui.js) shows on hovering a flag and while focus is in its
+row, finding the entry by the flag's words. The explanation is never repeated in a row: written
+into each flag, it made a 50-row page 80% heavier.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from tokenui.risk import Flag
 
 register = template.Library()
 
-_FLAG = '<span class="flag" tabindex="0" aria-describedby="risk-{key}">{words}</span>'
+_FLAG = '<span class="flag">{words}</span>'
 
 
 @functools.cache
 def flag_html(flag: Flag) -> str:
     """One flag's markup (six flags: each written once per process, not once per row)."""
-    return _FLAG.format(key=escape(flag.key), words=escape(flag.words))
+    return _FLAG.format(words=escape(flag.words))
 
 
 def flags_html(flags: Iterable[Flag]) -> str:

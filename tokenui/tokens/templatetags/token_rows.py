@@ -18,20 +18,25 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from tokenui.kernel.display import RowUrls, TokenRow, split_around
+from tokenui.kernel.display import Expiry, RowUrls, TokenRow, split_around
 from tokenui.systems import TokenSystem
 from tokenui.tokens.templatetags.risk_flags import flags_html
 
 register = template.Library()
 
+# What the rows leave out, as every search downloads and the browser lays out 50 of them (issue
+# 17 item 15): a class where CSS can tell the cell by its place (the header cell, the cells after
+# it), the phone layout's labels (CSS writes them, tokenui.css), the notice's icon (CSS), the risk
+# flags' focus (item 14), and Revoke's hx-get and class (tokenui.js opens a row's last link, its
+# Revoke, in the dialog; CSS colours it).
 _ROW = (
-    '<tr id="token-{name}" class="row-{expiry}{highlighted}">'
+    '<tr id="token-{name}"{classes}>'
     "{select}"
-    '<th scope="row" class="token-name">{name}{badge}{rotated}</th>'
-    '<td data-label="Created"><time datetime="{created_iso}">{created}</time></td>'
-    '<td data-label="Expires">{expires}{notice}</td>'
+    '<th scope="row">{name}{badge}{rotated}</th>'
+    '<td><time datetime="{created_iso}">{created}</time></td>'
+    "<td>{expires}{notice}</td>"
     "{fourth}"
-    '<td data-label="Risk" class="risk">{flags}</td>'
+    '<td class="risk">{flags}</td>'
     "{actions}</tr>"
 )
 _ACTIONS = (
@@ -39,8 +44,7 @@ _ACTIONS = (
     '<a href="{rotate_url}" aria-label="Rotate {name}">Rotate</a> '
     '<a href="{like_url}" aria-label="Generate a token like this: {name}">'
     "Generate a token like this</a> "
-    '<a href="{revoke_url}" hx-get="{revoke_url}" aria-label="Revoke {name}" '
-    'class="danger-link">Revoke</a></td>'
+    '<a href="{revoke_url}" aria-label="Revoke {name}">Revoke</a></td>'
 )
 # A staff viewer's row (the system is read-only): nothing to select, no action.
 _NO_ACTIONS = '<td class="col-actions"></td>'
@@ -51,20 +55,19 @@ _SELECT = (
 )
 # The fourth column: the IPs where the system has an allow-list (WHM), else the access.
 _IPS = '<td class="ips">{}</td>'
-_ACCESS = '<td data-label="Access">{}</td>'
+_ACCESS = "<td>{}</td>"
 _BADGE = ' <span class="badge">this session\'s token</span>'
-# Until the old token of a rotation is revoked: a link to its successor's row, highlighted.
+# Until the old token of a rotation is revoked: a link back to the rotation's next steps.
 _ROTATED = (
-    ' <a class="badge badge-rotated" href="{url}#token-{new}">rotated, not yet revoked'
-    '<span class="visually-hidden">: its successor is</span>'
+    ' <a class="badge badge-rotated" href="{url}">rotated, not yet revoked'
+    '<span class="visually-hidden">: finish replacing it with</span>'
     ' <span aria-hidden="true">→</span> {new}</a>'
 )
 _EXPIRES = '<time datetime="{}">{}</time>'
 _FOLDED = '{} <details class="more-ips"><summary>and {} more</summary>{}</details>'
-_NOTICE = (
-    ' <span class="notice"><svg class="icon" aria-hidden="true" viewBox="0 0 24 24">'
-    '<use href="{}"></use></svg> {}</span>'
-)
+_NOTICE = ' <span class="notice">{}</span>'
+# Only a row drawn differently carries a class: soon, expired, highlighted.
+_CLASSES = {Expiry.SOON: "row-soon", Expiry.EXPIRED: "row-expired"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,42 +98,42 @@ def token_rows(
     *,
     highlight: str,
     edit_query: str,
-    notice_icon: str,
     system: TokenSystem | None = None,
     successors: Mapping[str, str] | None = None,
-    successor_url: str = "",
+    finish_url: str = "",
 ) -> SafeString:
     """Each row: select box, name (and this session's badge, and the rotated mark), created,
     expires (and a notice in words), allowed IPs (the first few, the rest folded) or access,
     risk flags, Edit (Manage), Rotate, Generate a token like this, and Revoke. `successors` maps
-    a rotated token to its successor, whose row `successor_url` + `?highlight=` NAME shows."""
+    a rotated token to its successor; `finish_url` (reversed for RowUrls.PLACEHOLDER) is the
+    rotation's next steps, where the old token can be revoked."""
     links = _Links.of(system)
+    finish = split_around(finish_url)
     rotated = {
-        old: _ROTATED.format(url=escape(_with_highlight(successor_url, new)), new=escape(new))
+        old: _ROTATED.format(url=escape(_finish_url(finish, old, new)), new=escape(new))
         for old, new in (successors or {}).items()
     }
-    shared = (escape(edit_query), escape(notice_icon), links)
+    shared = (escape(edit_query), links)
     written = "".join(_row(row, highlight, shared, rotated.get(row.name, "")) for row in rows)
     return mark_safe(written)  # noqa: S308 - every value in it went through escape()
 
 
-def _with_highlight(url: str, name: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}highlight={quote(name, safe='')}"
+def _finish_url(around: tuple[str, str], old: str, new: str) -> str:
+    return f"{quote(old, safe='').join(around)}?successor={quote(new, safe='')}"
 
 
-def _row(row: TokenRow, highlight: str, shared: tuple[str, str, _Links], rotated: str) -> str:
-    edit_query, icon, links = shared
-    expires = _EXPIRES.format(escape(row.expires_iso), escape(row.expires)) if row.expires else ""
+def _row(row: TokenRow, highlight: str, shared: tuple[str, _Links], rotated: str) -> str:
+    edit_query, links = shared
+    expires = _EXPIRES.format(_iso(row.expires_iso), escape(row.expires)) if row.expires else ""
     return _ROW.format(
         name=escape(row.name),
         select=_NO_SELECT if links.read_only else _SELECT.format(name=escape(row.name)),
-        expiry=escape(row.expiry),
-        highlighted=" row-highlight" if row.name == highlight else "",
+        classes=_classes(row, highlight),
         badge=_BADGE if row.is_session_token else "",
-        created_iso=escape(row.created_iso),
+        created_iso=_iso(row.created_iso),
         created=escape(row.created),
         expires=expires or "Never",
-        notice=_NOTICE.format(icon, escape(row.expiry_words)) if row.expiry_words else "",
+        notice=_NOTICE.format(escape(row.expiry_words)) if row.expiry_words else "",
         fourth=_IPS.format(_ips(row)) if links.ips else _ACCESS.format(escape(row.access)),
         flags=flags_html(row.flags),  # the markup every table shares (risk_flags.py)
         rotated=rotated,
@@ -149,6 +152,19 @@ def _actions(row: TokenRow, links: _Links, edit_query: str) -> str:
         # "Generate a token like this": the form reads the token as the server has it now.
         like_url=escape(f"{links.like}?like={name}"),
     )
+
+
+def _classes(row: TokenRow, highlight: str) -> str:
+    names = [_CLASSES.get(row.expiry, "")]
+    if row.name == highlight:
+        names.append("row-highlight")
+    joined = " ".join(filter(None, names))
+    return f' class="{joined}"' if joined else ""
+
+
+def _iso(moment: str) -> str:
+    """The same instant, five characters shorter in UTC (`Z`), twice a row."""
+    return escape(moment.removesuffix("+00:00") + "Z" if moment.endswith("+00:00") else moment)
 
 
 def _ips(row: TokenRow) -> str:
