@@ -17,7 +17,7 @@ from tokenui.systems import TokenSystem
 from tokenui.tables import Table
 
 # The URLs each page links to, by the name the templates use (a dash does not read there).
-PAGE_URLS = ("index", "create", "revoke-selected", "revoke-all")
+PAGE_URLS = ("index", "create", "check-name", "revoke-selected", "revoke-all")
 EXPORT_URLS = ("export-csv", "export-json")
 
 
@@ -38,6 +38,7 @@ def page_context(request: SignedInRequest) -> dict[str, Any]:
     names = PAGE_URLS + (EXPORT_URLS if system.caps.export else ())
     names += ("revoke-expired",) if system.caps.revoke_expired else ()
     names += ("saved",) if system.caps.saved_then_create else ()
+    names += ("form-flags",) if system.caps.privileges else ()
     return {
         "system": system,
         "words": system.words,

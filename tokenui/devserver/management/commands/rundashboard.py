@@ -22,7 +22,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # `make run`'s wiring: beside the simulator's own command, the one module that imports it.
-from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, DEMO_USERS
+from tokenui.devserver.staff import offer_demo_staff
+from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, DEMO_USERS, ROOT_USER
 
 SIMULATOR_START_SECONDS = 30
 CPANEL_PORT_VARIABLE = "CPANEL_PORT"
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         if settings.WHM_EMBEDDED_SIMULATOR:
             process = self._start_simulator()
             _offer_demo_sign_in()
+            offer_demo_staff((ROOT_USER.name, ROOT_USER.password), self.stdout)
             return process
         names = self._describe_servers()
         if not names:
