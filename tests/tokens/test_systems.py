@@ -263,3 +263,21 @@ def test_finishing_the_second_rotation_of_a_chain_says_the_first_token_still_wor
     mark = re.search(r"badge-rotated[^>]*>.*?→</span> ([\w-]+)", row.group(0), re.S)
     assert mark is not None
     assert mark.group(1) == third
+
+
+@pytest.mark.parametrize(("bad", "field"), [("name", "id_name"), ("expiry", "id_expires_on")])
+def test_a_form_in_error_opens_on_its_first_field_in_error_without_javascript(
+    case: Case, bad: str, field: str
+) -> None:
+    data = {"name": "focus-check", "expiry": "date", "expires_on": "2001-01-01"}
+    if bad == "name":
+        data |= {"name": "not a valid name!", "expiry": "never"}
+    if case.system.caps.privileges:
+        data["acls"] = ["list-accts"]
+    url = f"{case.base}{case.system.pages.create_path}/"
+    page = form_post(case.client, url, data).content.decode()
+
+    focused = re.findall(r"<(?:input|select|textarea)\b[^>]*\bautofocus\b[^>]*>", page)
+    assert len(focused) == 1, focused
+    assert f'id="{field}"' in focused[0]
+    assert 'aria-invalid="true"' in focused[0]

@@ -236,6 +236,20 @@ class NameExpiryForm(forms.Form):
         # max_length stays on the field for the input's maxlength attribute.
         self.fields["name"].validators = [validate_token_name]
 
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        self._focus_first_error()
+
+    def _focus_first_error(self) -> None:
+        """A form that comes back in error opens on its first field in error (issue 17 item 12),
+        with JavaScript off as well: autofocus on that field alone (tokenui.js does the same
+        after a swap). A WHM refusal put on a field after validation moves it too."""
+        first = next((name for name in self.fields if name in self.errors), None)
+        for name, field in self.fields.items():
+            field.widget.attrs.pop("autofocus", None)
+            if name == first:
+                field.widget.attrs["autofocus"] = True
+
     def show_prefill(self, prefill: Prefill) -> None:
         """Check the form as `prefill` filled it in, and keep the errors of the fields it gave
         (a link that names no name has no missing name), adding the link's own."""
