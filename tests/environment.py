@@ -33,6 +33,11 @@ VARIABLES = (
     "SERVICE_KEYS_DIR",
     "SERVICE_IP_ALLOWLIST",
     "SERVICE_TOKEN_DAYS",
+    "TASK_BACKEND",
+    "TASK_QUEUE",
+    "REDIS_URL",
+    "INVENTORY_MINUTES",
+    "INVENTORY_CONCURRENCY",
 )
 # Set for the test process itself, or by a developer's shell, and wrong for another process.
 NOT_PASSED_ON = frozenset(

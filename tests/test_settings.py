@@ -174,6 +174,12 @@ def test_env_file_is_read_and_the_real_environment_wins(load, tmp_path: Path) ->
         ({"CACHE_URL": "redis://[::1/0"}, "CACHE_URL"),
         ({"AUDIT_RETENTION_DAYS": "a year"}, "AUDIT_RETENTION_DAYS"),
         ({"AUDIT_RETENTION_DAYS": "0"}, "AUDIT_RETENTION_DAYS"),
+        ({"TASK_BACKEND": "celery"}, "TASK_BACKEND"),
+        ({"TASK_BACKEND": "rq"}, "REDIS_URL"),  # no Redis named anywhere
+        ({"TASK_BACKEND": "rq", "REDIS_URL": "redis://host:xx/0"}, "REDIS_URL"),
+        ({"TASK_QUEUE": "two words"}, "TASK_QUEUE"),
+        ({"INVENTORY_MINUTES": "0"}, "INVENTORY_MINUTES"),
+        ({"INVENTORY_CONCURRENCY": "100"}, "INVENTORY_CONCURRENCY"),
     ],
 )
 def test_invalid_or_missing_setting_fails_naming_the_variable(
@@ -334,3 +340,21 @@ def test_a_redis_cache_urls_key_prefix_reaches_django(load) -> None:
     default = cache["CACHES"]["default"]
     assert (default["KEY_PREFIX"], default["TIMEOUT"]) == ("ci-run-7", 30)
     assert "key_prefix" not in default
+
+
+def test_tasks_run_on_the_database_unless_rq_is_chosen(load) -> None:
+    ns = load(**GOOD)
+    assert ns["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    assert ns["TASKS"]["default"]["QUEUES"] == ["tokenui"]
+    assert ns["INVENTORY_MINUTES"] == 15
+    assert "django_rq" not in ns["INSTALLED_APPS"]
+
+
+def test_rq_takes_the_redis_of_cache_url_unless_redis_url_names_one(load) -> None:
+    ns = load(**GOOD, TASK_BACKEND="rq", CACHE_URL="redis://cache.example.com:6379/0")
+    assert ns["TASKS"]["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+    assert ns["RQ_QUEUES"] == {"tokenui": {"URL": "redis://cache.example.com:6379/0"}}
+    assert "django_rq" in ns["INSTALLED_APPS"]
+
+    ns = load(**GOOD, TASK_BACKEND="rq", TASK_QUEUE="eu", REDIS_URL="redis://q.example.com:6379/2")
+    assert ns["RQ_QUEUES"] == {"eu": {"URL": "redis://q.example.com:6379/2"}}
