@@ -374,6 +374,11 @@ for _option in ("KEY_PREFIX", "TIMEOUT", "VERSION", "KEY_FUNCTION"):
         CACHES["default"][_option] = CACHES["default"].pop(_option.lower())
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
+    # The dashboard and its workers (manage.py worker) write to one SQLite file. A transaction
+    # that reads and then writes would otherwise fail at once with "database is locked" when
+    # another process writes (SQLite cannot wait to upgrade a read lock): take the write lock
+    # at BEGIN, where SQLite waits its timeout for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------------------------------------
