@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tokenui.devserver.worker import start_worker, stop_worker
+
 # `make run`'s wiring: beside the simulator's own command, the one module that imports it.
 from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, DEMO_USERS
 
@@ -50,12 +52,18 @@ class Command(BaseCommand):
             # A plain `kill` must also stop the simulator: turn SIGTERM into a normal exit.
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             _offer_demo_sign_in()
+        # One background worker beside the dashboard (the schedule, the inventory).
+        worker = start_worker() if outer else None
+        if worker is not None:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             if outer:
                 url = f"http://127.0.0.1:{port}/"
                 self.stdout.write(self.style.SUCCESS(f"TokenUI dashboard: {url}"))
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=not noreload)
         finally:
+            if worker is not None:
+                stop_worker(worker)
             if simulator is not None:
                 simulator.terminate()
                 simulator.wait(timeout=10)
