@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -32,6 +32,7 @@ from tokenui.simulator import Simulator
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_SCHEMES = frozenset({"redis", "rediss"})
+RQ_DATABASE = 15  # the last of Redis's 16 databases
 BACKENDS = ("database", "rq")
 START_TIMEOUT = 30.0
 READ_TIMEOUT = 60.0
@@ -115,7 +116,8 @@ class Workers:
 
 
 def redis_url() -> str:
-    """REDIS_URL, or CACHE_URL when it is Redis; a skip (locally) or a failure (in CI)."""
+    """A Redis database for RQ's keys on the server that REDIS_URL, or CACHE_URL when it is
+    Redis, names; a skip (locally) or a failure (in CI) without one."""
     cache_url = os.environ.get("CACHE_URL", "")
     url = os.environ.get("REDIS_URL") or (
         cache_url if urlsplit(cache_url).scheme in REDIS_SCHEMES else ""
@@ -125,7 +127,10 @@ def redis_url() -> str:
         if os.environ.get("CI"):
             pytest.fail(f"{message}. In CI they must run, not skip (.ci/run sets CACHE_URL).")
         pytest.skip(f"{message}; .ci/run sets CACHE_URL.")
-    return url
+    # Not the cache's database: RQ's keys are hashes, lists and sets, and the cache's holds only
+    # the suite's own values (tests read all of it). This test process's queue keeps two runs
+    # apart within RQ_DATABASE, and its keys are deleted afterwards.
+    return urlunsplit(urlsplit(url)._replace(path=f"/{RQ_DATABASE}"))
 
 
 def database_url() -> str:
@@ -140,11 +145,17 @@ def database_url() -> str:
 
 
 def forget_queue(url: str, queue: str) -> None:
-    """Delete RQ's keys of this test's queue (the queue and its registries)."""
+    """Delete RQ's keys of this test's queue: the queue, its registries, its jobs and their
+    results."""
     with redis.Redis.from_url(url, socket_timeout=10) as client:
         keys = list(client.scan_iter(match=f"rq:*{queue}*", count=1000))
+        for key in client.scan_iter(match="rq:job:*", count=1000):
+            if client.type(key) == b"hash" and client.hget(key, "origin") == queue.encode():
+                job = key.decode().removeprefix("rq:job:")
+                keys += [key, f"rq:results:{job}"]
         if keys:
             client.delete(*keys)
+        client.srem("rq:queues", f"rq:queue:{queue}")
 
 
 @pytest.fixture(params=BACKENDS)
