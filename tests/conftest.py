@@ -19,12 +19,16 @@ from tests.helpers import (
     CPANEL_ROOTS,
     DEMO_RESELLER,
     DEMO_ROOT,
+    OidcProvider,
     StubWhm,
     clear_cache,
     signed_in,
 )
+from tokenui.servers.lifecycle import Connection, connect_server
+from tokenui.servers.models import ConnectedServer
 from tokenui.sessions.credentials import CPANEL
 from tokenui.simulator import Simulator
+from tokenui.whm.servers import close_http_clients
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
 
@@ -168,3 +172,31 @@ def stub_whm() -> Iterator[StubWhm]:
     """A stub WHM (tests/helpers.py): set `.replies` by function name; others get a 404."""
     with StubWhm() as stub:
         yield stub
+
+
+@pytest.fixture(scope="session")
+def _oidc_provider() -> Iterator[OidcProvider]:
+    with OidcProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def oidc(_oidc_provider: OidcProvider, settings) -> OidcProvider:
+    """Staff single sign-on configured against a real OpenID provider on loopback."""
+    settings.OIDC_ENABLED = True
+    settings.OIDC_ISSUER = _oidc_provider.issuer
+    settings.OIDC_CLIENT_ID = settings.OIDC_RP_CLIENT_ID = "tokenui-tests"
+    settings.OIDC_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET = "tokenui-tests-secret"
+    _oidc_provider.verifiers.clear()
+    return _oidc_provider
+
+
+@pytest.fixture
+def connected(simulator: Simulator, settings, db: None) -> Iterator[ConnectedServer]:
+    """The suite's simulator, connected as "main" with root's password (the token: least
+    privilege, bound to no IP)."""
+    settings.SERVICE_IP_ALLOWLIST = []
+    settings.WHM_TIMEOUT = 5.0
+    user, password = DEMO_ROOT
+    yield connect_server(Connection("main", simulator.url, user, password)).server
+    close_http_clients()

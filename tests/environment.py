@@ -33,6 +33,10 @@ VARIABLES = (
     "SERVICE_KEYS_DIR",
     "SERVICE_IP_ALLOWLIST",
     "SERVICE_TOKEN_DAYS",
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_GROUPS_CLAIM",
     "TASK_BACKEND",
     "TASK_QUEUE",
     "REDIS_URL",
@@ -46,6 +50,7 @@ NOT_PASSED_ON = frozenset(
         "DJANGO_ALLOW_ASYNC_UNSAFE",
         "GUNICORN_CMD_ARGS",
         "TOKENUI_DEMO_SIGN_IN",  # set by rundashboard for its server (a test inside `make run`)
+        "TOKENUI_DEMO_STAFF",  # the same, for the demo staff users
     }
 )
 

@@ -7,8 +7,11 @@ Fixtures stay in the conftest.py files; everything a test module imports lives h
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import html
+import io
 import ipaddress
 import json
 import re
@@ -24,10 +27,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import import_module
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import oidc_provider_mock
 import redis
+import werkzeug.serving
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
@@ -200,6 +205,18 @@ def clear_cache() -> None:
     keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+def own_cache_values() -> list[bytes]:
+    """Every value this test process has in the cache, as stored: on local memory all of them,
+    on Redis those under its own KEY_PREFIX (another run's keys, RQ's lists and hashes among
+    them, are not this run's to read)."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return list(backend._cache.values())
+    client = _redis_client(settings.CACHES["default"]["LOCATION"])
+    keys = client.scan_iter(match=f"{backend.key_prefix}:*", count=1000)
+    return [value for key in keys if (value := client.get(key)) is not None]
 
 
 @functools.cache
@@ -584,3 +601,73 @@ def secret_of(server: ConnectedServer) -> str:
 
 def stored_server() -> ConnectedServer:
     return ConnectedServer.objects.get()
+
+
+# --- an OpenID provider (staff single sign-on) -------------------------------------------------
+
+
+class OidcProvider:
+    """A real OpenID provider on loopback (oidc-provider-mock: discovery, authorization code
+    flow, RS256 ID tokens, userinfo), with RFC 7636's PKCE check in front of its token endpoint,
+    which it does not make itself: a code issued for a challenge is exchanged only with the
+    verifier that hashes to it, and a code issued without one not at all."""
+
+    def __init__(self) -> None:
+        self._app = oidc_provider_mock.app(require_nonce=True)
+        self.challenges: dict[str, tuple[str, str]] = {}  # code: (challenge, method)
+        self.verifiers: list[str] = []  # each code_verifier the token endpoint was sent
+        self._server: Any = None
+
+    def __enter__(self) -> OidcProvider:
+        self._server = werkzeug.serving.make_server("localhost", 0, self._wsgi, threaded=True)
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def issuer(self) -> str:
+        return f"http://localhost:{self._server.server_port}"
+
+    def set_user(self, sub: str, **claims: Any) -> None:
+        """The claims the provider gives `sub` (a `groups` list, `preferred_username`…)."""
+        httpx.put(f"{self.issuer}/users/{sub}", json=claims).raise_for_status()
+
+    def authorize(self, url: str, sub: str, *, deny: bool = False) -> str:
+        """Sign in at the provider's page `url` as `sub` (or deny); where it sends the browser."""
+        data = {"action": "deny"} if deny else {"sub": sub}
+        reply = httpx.post(url, data=data)
+        assert reply.status_code == 302, reply.text[:300]
+        return reply.headers["Location"]
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path, method = environ["PATH_INFO"], environ["REQUEST_METHOD"]
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        if path == "/oauth2/token" and method == "POST":
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            form = parse_qs(body.decode())
+            code, verifier = form.get("code", [""])[0], form.get("code_verifier", [""])[0]
+            self.verifiers.append(verifier)
+            challenge, how = self.challenges.pop(code, ("", ""))
+            digest = hashlib.sha256(verifier.encode()).digest()
+            made = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+            if how != "S256" or not verifier or made != challenge:
+                start_response("400 Bad Request", [("Content-Type", "application/json")])
+                return [b'{"error": "invalid_grant", "error_description": "PKCE"}']
+        if path != "/oauth2/authorize" or method != "POST":
+            return self._app(environ, start_response)
+
+        def noting_the_code(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            location = dict(headers).get("Location", "")
+            code = parse_qs(urlsplit(location).query).get("code", [""])[0]
+            if code:
+                self.challenges[code] = (
+                    query.get("code_challenge", [""])[0],
+                    query.get("code_challenge_method", [""])[0],
+                )
+            return start_response(status, headers, *rest)
+
+        return self._app(environ, noting_the_code)

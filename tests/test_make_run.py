@@ -31,6 +31,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_simulator_port() -> int:
+    """A free port for the simulator's WHM whose cPanel port, four below it, is free too."""
+    while True:
+        port = free_port()
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port - 4))
+            except OSError:
+                continue
+        return port
+
+
 def listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -73,6 +85,18 @@ def wait_until_serving(process: subprocess.Popen[str], port: int) -> None:
     pytest.fail("rundashboard did not start serving within 60 s")
 
 
+def migrate(env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def stop(process: subprocess.Popen[str]) -> str:
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=30)
@@ -81,15 +105,7 @@ def stop(process: subprocess.Popen[str]) -> str:
 
 def test_without_a_whm_server_it_starts_the_simulator_over_verified_tls(tmp_path: Path) -> None:
     env = environment(tmp_path, DEBUG="true")
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert migrate.returncode == 0, migrate.stderr
+    migrate(env)
     port, simulator_port = free_port(), int(env["WHM_SIMULATOR_PORT"])
     process = manage(env, "rundashboard", "--port", str(port), "--noreload")
     try:
@@ -185,6 +201,89 @@ def cpanel_url_announced(process: subprocess.Popen[str]) -> tuple[str, str]:
     return match.group(1), output
 
 
+def test_a_moved_simulator_takes_its_cpanel_along_four_ports_below(tmp_path: Path) -> None:
+    """SIMULATOR_PORT=2088 puts cPanel on 2084, as a real server's 2087 has cPanel on 2083."""
+    env = environment(tmp_path, DEBUG="true")
+    env["WHM_SIMULATOR_PORT"] = str(free_simulator_port())
+    del env["CPANEL_PORT"]  # as on a laptop: cPanel's port is not set
+    cpanel_port = int(env["WHM_SIMULATOR_PORT"]) - 4
+    port = free_port()
+    process = manage(env, "rundashboard", "--port", str(port), "--noreload")
+    try:
+        wait_until_serving(process, port)
+        cpanel_url, _ = cpanel_url_announced(process)
+    finally:
+        stop(process)
+    assert cpanel_url == f"https://127.0.0.1:{cpanel_port}"
+
+
+def sign_in_as_root(port: int, server: str) -> httpx.Response:
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
+        browser.get("/sign-in/")
+        return browser.post(
+            "/sign-in/",
+            data={
+                "csrfmiddlewaretoken": browser.cookies["tokenui_csrftoken"],
+                "server": server,
+                "username": DEMO_ROOT[0],
+                "method": "password",
+                "password": DEMO_ROOT[1],
+            },
+        )
+
+
+def test_whm_servers_naming_the_simulators_address_starts_it_and_trusts_its_ca(
+    tmp_path: Path,
+) -> None:
+    """The demo beside other servers: WHM_SERVERS names https://127.0.0.1:WHM_SIMULATOR_PORT,
+    so make run starts the simulator there and joins its CA to what the dashboard trusts; a
+    local address where nothing answers is named, with the command that starts one there."""
+    env = environment(tmp_path, DEBUG="true")
+    simulator_port, elsewhere = int(env["WHM_SIMULATOR_PORT"]), free_port()
+    env["WHM_SERVERS"] = (
+        f"local=https://127.0.0.1:{simulator_port},second=https://127.0.0.1:{elsewhere}"
+    )
+    migrate(env)
+    port = free_port()
+    process = manage(env, "rundashboard", "--port", str(port), "--noreload")
+    try:
+        wait_until_serving(process, port)
+        assert listening(simulator_port)
+        signed_in = sign_in_as_root(port, "local")
+    finally:
+        output = stop(process)
+    # Verified against the simulator's demo CA, which make run added to the trusted ones.
+    assert signed_in.status_code == 302, signed_in.text
+    assert (
+        f"Starting the embedded WHM simulator for local (https://127.0.0.1:{simulator_port})"
+        in output
+    )
+    assert f"Nothing answers at https://127.0.0.1:{elsewhere} (second)" in output
+    assert f"manage.py whm_simulator --tls --port {elsewhere}" in output
+    assert not listening(simulator_port), "the simulator must stop with the dashboard"
+
+
+def test_whm_servers_of_real_servers_start_no_simulator_and_say_so(tmp_path: Path) -> None:
+    env = environment(
+        tmp_path,
+        DEBUG="true",
+        WHM_SERVERS="main=https://whm1.example.com:2087,eu=https://whm2.example.com:2087",
+    )
+    port = free_port()
+    process = manage(env, "rundashboard", "--port", str(port), "--noreload")
+    try:
+        wait_until_serving(process, port)
+    finally:
+        output = stop(process)
+    assert (
+        "WHM servers: main (https://whm1.example.com:2087), eu (https://whm2.example.com:2087)"
+        in output
+    )
+    assert "No simulator started" in output
+    assert "WHM simulator listening" not in output
+    assert not listening(int(env["WHM_SIMULATOR_PORT"]))
+
+
 def test_with_whm_url_set_it_starts_no_simulator_and_shows_no_demo_users(tmp_path: Path) -> None:
     env = environment(
         tmp_path,
@@ -201,7 +300,8 @@ def test_with_whm_url_set_it_starts_no_simulator_and_shows_no_demo_users(tmp_pat
         sign_in_page = httpx.get(f"http://127.0.0.1:{port}/sign-in/").text
     finally:
         output = stop(process)
-    assert "WHM simulator" not in output
+    assert "WHM simulator listening" not in output
+    assert "No simulator started" in output
     assert not (tmp_path / "simulator").exists()
     assert "Sign in to WHM" in sign_in_page
     assert "Demo sign-in" not in sign_in_page
@@ -310,13 +410,44 @@ def installed(clone: Path, modules: tuple[str, ...]) -> list[str]:
     return found.stdout.split()
 
 
+def group_members(group: int) -> list[str]:
+    """The live processes of a process group (zombies left out), as `ps` lists them."""
+    listed = subprocess.run(
+        ["ps", "-A", "-ww", "-o", "pgid=,stat=,pid=,ppid=,args="],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [
+        line.strip()
+        for line in listed.splitlines()
+        if line.split()[0] == str(group) and not line.split()[1].startswith("Z")
+    ]
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> list[str]:
+    """Stop `make run` and everything it started (its own session and process group: make, the
+    dashboard, its reloader child, the simulator). make exits at once on SIGTERM while the
+    others are still stopping, reparented to PID 1: wait for the whole group, not make alone,
+    and kill what is left after 30 s. What had to be killed, as `ps` listed it."""
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while (left := group_members(process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if left:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    return left
+
+
 def test_make_run_on_a_fresh_clone_installs_only_the_dashboard_and_make_test_the_rest(
     tmp_path: Path,
 ) -> None:
     if not (BASE_DIR / ".tools" / "uv" / "bin" / "uv").is_file():
         pytest.fail("run the suite through make (make test), which installs uv in .tools")
     clone, env = fresh_clone(tmp_path), make_environment()
-    port, simulator_port = free_port(), free_port()
+    port, simulator_port = free_port(), free_simulator_port()
     log = tmp_path / "make-run.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -338,9 +469,16 @@ def test_make_run_on_a_fresh_clone_installs_only_the_dashboard_and_make_test_the
             time.sleep(0.2)
         page = httpx.get(f"http://127.0.0.1:{port}/sign-in/", timeout=30).text
         assert listening(simulator_port), "SIMULATOR_PORT= moves the simulator"
+        # ... and its cPanel with it, four ports below (unless taken meanwhile: then it says so).
+        printed = log.read_text(errors="replace")
+        cpanel_port = int(re.search(r"cPanel simulator listening on \S+:(\d+)", printed)[1])
+        if f"Port {simulator_port - 4} is taken" not in printed:
+            assert cpanel_port == simulator_port - 4, "SIMULATOR_PORT= moves cPanel too"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        survivors = stop_group(process)
+    assert survivors == [], "make run left processes running"
+    for each in (port, simulator_port, cpanel_port):
+        assert not listening(each), f"port {each} still answers after make run stopped"
     assert "WHM: <code>root</code> with password <code>demo-root-pass</code>" in page
     assert "cPanel: <code>acme</code> with password <code>demo-acme-pass</code>" in page
     assert (clone / ".env").is_file()

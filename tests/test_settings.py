@@ -342,6 +342,41 @@ def test_a_redis_cache_urls_key_prefix_reaches_django(load) -> None:
     assert "key_prefix" not in default
 
 
+OIDC = {
+    "OIDC_ISSUER": "https://sso.example.com/realms/staff/",
+    "OIDC_CLIENT_ID": "tokenui",
+    "OIDC_CLIENT_SECRET": "s3cret",
+}
+
+
+def test_single_sign_on_is_on_with_its_three_settings(load) -> None:
+    assert load(**GOOD)["OIDC_ENABLED"] is False
+    loaded = load(**GOOD, **OIDC)
+    assert loaded["OIDC_ENABLED"] is True
+    assert loaded["OIDC_ISSUER"] == "https://sso.example.com/realms/staff"  # no trailing /
+    assert loaded["OIDC_GROUPS_CLAIM"] == "groups"
+
+
+@pytest.mark.parametrize("missing", sorted(OIDC))
+def test_single_sign_on_refuses_to_start_half_configured(load, missing: str) -> None:
+    given = {name: value for name, value in OIDC.items() if name != missing}
+    with pytest.raises(ImproperlyConfigured, match=f"needs {missing}"):
+        load(**GOOD, **given)
+
+
+def test_single_sign_on_refuses_a_plain_http_issuer_elsewhere_than_this_machine(load) -> None:
+    with pytest.raises(ImproperlyConfigured, match="OIDC_ISSUER"):
+        load(**GOOD, **{**OIDC, "OIDC_ISSUER": "http://sso.example.com"})
+    assert load(**GOOD, **{**OIDC, "OIDC_ISSUER": "http://localhost:9000"})["OIDC_ENABLED"]
+
+
+def test_demo_staff_are_read_only_for_the_embedded_simulator(load) -> None:
+    staff = '[["admin", "pw-1"], ["viewer", "pw-2"]]'
+    embedded = load(SECRET_KEY=GOOD["SECRET_KEY"], DEBUG="true", TOKENUI_DEMO_STAFF=staff)
+    assert embedded["DEMO_STAFF"] == (("admin", "pw-1"), ("viewer", "pw-2"))
+    assert load(**GOOD, DEBUG="true", TOKENUI_DEMO_STAFF=staff)["DEMO_STAFF"] == ()
+
+
 def test_tasks_run_on_the_database_unless_rq_is_chosen(load) -> None:
     ns = load(**GOOD)
     assert ns["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"

@@ -31,6 +31,13 @@ class Preset:
         ticked = [key for key in self.acls if everything or key in held]
         return ticked, [key for key in self.acls if key not in ticked]
 
+    def is_pressed(self, ticked: Iterable[str], held: Iterable[str]) -> bool:
+        """Whether a form whose boxes `ticked` shows this preset chosen: exactly the boxes it
+        ticks for someone who holds `held`, no more and no fewer (issue 17: a link's one DNS
+        box showed "DNS only" pressed). A preset that ticks nothing is never pressed."""
+        mine, _ = self.split(held)
+        return bool(mine) and set(ticked) == set(mine)
+
 
 PRESETS: tuple[Preset, ...] = (
     Preset(

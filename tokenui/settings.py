@@ -28,6 +28,8 @@ env = environ.Env()
 _env_file = os.environ.get("TOKENUI_ENV_FILE", str(BASE_DIR / ".env"))
 if _env_file and Path(_env_file).is_file():
     environ.Env.read_env(_env_file, overwrite=False)
+# The .env file read ("" when none is): `make run` adds a demo service key to it.
+ENV_FILE = _env_file if _env_file and Path(_env_file).is_file() else ""
 
 
 def _read(name: str, cast: type, default: object = environ.Env.NOTSET) -> object:
@@ -218,6 +220,8 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         )
 
 INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",  # staff accounts and groups (tokenui.staff)
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
@@ -227,6 +231,8 @@ INSTALLED_APPS = [
     "tokenui.tokens",
     "tokenui.audit",
     "tokenui.servers",
+    "tokenui.staff",
+    "mozilla_django_oidc",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +240,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",  # request.user: a staff member
     "tokenui.http.private_when_signed_in",  # inside sessions: it asks the session
     "tokenui.sessions.idle.keep_alive",  # inside sessions: it marks the session for saving
     "django.middleware.common.CommonMiddleware",
@@ -442,6 +449,21 @@ if WHM_EMBEDDED_SIMULATOR and os.environ.get(DEMO_SIGN_IN_VARIABLE):
             f"{DEMO_SIGN_IN_VARIABLE} is not a JSON list of [user, password] pairs; it is "
             "set by manage.py rundashboard, not by hand."
         ) from None
+# The demo staff users (`make run`), as [["user", "password"], …] in JSON: shown on the sign-in
+# page beside the WHM ones, under the same rule (set by rundashboard, only on the simulator).
+DEMO_STAFF_VARIABLE = "TOKENUI_DEMO_STAFF"
+DEMO_STAFF: tuple[tuple[str, str], ...] = ()
+if WHM_EMBEDDED_SIMULATOR and os.environ.get(DEMO_STAFF_VARIABLE):
+    try:
+        DEMO_STAFF = tuple(
+            (str(user), str(password))
+            for user, password in json.loads(os.environ[DEMO_STAFF_VARIABLE])
+        )
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            f"{DEMO_STAFF_VARIABLE} is not a JSON list of [user, password] pairs; it is set by "
+            "manage.py rundashboard, not by hand."
+        ) from None
 WHM_TIMEOUT = float(_read("WHM_TIMEOUT", float, default=15.0))
 if not 0 < WHM_TIMEOUT <= 300:
     raise ImproperlyConfigured(f"WHM_TIMEOUT must be between 0 and 300 seconds, not {WHM_TIMEOUT}.")
@@ -453,6 +475,10 @@ if not 1 <= CPANEL_PORT <= 65535:
     raise ImproperlyConfigured(
         f"CPANEL_PORT must be a port between 1 and 65535, not {CPANEL_PORT}."
     )
+# Where `make run`'s embedded simulator serves cPanel: CPANEL_PORT when set, else four ports
+# below WHM_SIMULATOR_PORT, as cPanel's 2083 sits below WHM's 2087 (SIMULATOR_PORT=2088: 2084).
+# rundashboard then points CPANEL_PORT at it.
+WHM_SIMULATOR_CPANEL_PORT = int(_read("CPANEL_PORT", int, default=WHM_SIMULATOR_PORT - 4))
 try:
     zoneinfo.ZoneInfo(WHM_TIME_ZONE)
 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -570,6 +596,57 @@ if not 1 <= SERVICE_TOKEN_DAYS <= 3650:
     )
 
 # ---------------------------------------------------------------------------------------------
+# Staff: TokenUI's own accounts (Django users and groups), signed in with OpenID Connect or, for
+# a break-glass admin (`manage.py createsuperuser`), a local password; roles per connected server
+# ---------------------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "tokenui.staff.oidc.StaffOidcBackend",  # the authorization code flow, with PKCE
+    "django.contrib.auth.backends.ModelBackend",  # the local username and password
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+# The OpenID provider's issuer URL (its endpoints are read from ISSUER/.well-known/
+# openid-configuration), and this dashboard's client there. All three, or none (local only).
+OIDC_ISSUER = str(_read("OIDC_ISSUER", str, default="")).strip().rstrip("/")
+OIDC_CLIENT_ID = str(_read("OIDC_CLIENT_ID", str, default="")).strip()
+OIDC_CLIENT_SECRET = str(_read("OIDC_CLIENT_SECRET", str, default="")).strip()
+# The claim that lists a staff member's groups (synced into Django groups at each sign-in).
+OIDC_GROUPS_CLAIM = str(_read("OIDC_GROUPS_CLAIM", str, default="groups")).strip()
+_oidc = {"OIDC_ISSUER": OIDC_ISSUER, "OIDC_CLIENT_ID": OIDC_CLIENT_ID}
+_oidc["OIDC_CLIENT_SECRET"] = OIDC_CLIENT_SECRET
+if any(_oidc.values()) and not all(_oidc.values()):
+    _missing = ", ".join(name for name, value in _oidc.items() if not value)
+    raise ImproperlyConfigured(f"Single sign-on needs {_missing} as well; see .env.example.")
+_issuer = urlsplit(OIDC_ISSUER)
+if OIDC_ISSUER and not (
+    _issuer.scheme == "https" or (_issuer.scheme == "http" and _is_loopback(_issuer.hostname or ""))
+):
+    raise ImproperlyConfigured(
+        f"OIDC_ISSUER: {OIDC_ISSUER!r} is not an https:// URL such as https://sso.example.com "
+        "(plain http is allowed only to this machine)."
+    )
+OIDC_ENABLED = bool(OIDC_ISSUER)
+# mozilla-django-oidc's own settings; its endpoints come from the issuer's discovery document
+# (tokenui.staff.oidc), not from settings.
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_AUTHENTICATION_CALLBACK_URL = "staff:oidc-callback"
+OIDC_TIMEOUT = 10
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "staff:home"
+
+
 # Background work: Django's tasks framework on the database (embedded), or RQ on Redis to scale
 # out; `manage.py worker` runs it with the schedule (README.md, "Background work and inventory")
 # ---------------------------------------------------------------------------------------------

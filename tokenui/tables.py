@@ -63,6 +63,8 @@ class Table:
     sort: str
     page_number: str
     highlight: str
+    # The control a page loaded whole was asked for by, where focus starts on it (ARRIVALS).
+    arrived: str = ""
 
     @classmethod
     def from_request(cls, request: HttpRequest, spec: TableSpec, path: str) -> Table:
@@ -75,6 +77,7 @@ class Table:
             page_number=view.get("page", ""),
             # A highlight is asked for by a redirect to the table, never carried by an action.
             highlight=request.GET.get("highlight", ""),
+            arrived=_arrived(request, spec),
         )
 
     @cached_property
@@ -148,6 +151,24 @@ def page_numbers(page: Page) -> list[int | None]:
         page.number, on_each_side=PAGER_EACH_SIDE, on_ends=PAGER_ENDS
     )
     return [None if number == page.paginator.ELLIPSIS else number for number in numbers]
+
+
+def _arrived(request: HttpRequest, spec: TableSpec) -> str:
+    """Which of the table's controls asked for this page, when it is loaded whole (JavaScript
+    off, or a reload): "page" (the pager), "sort-NAME" (a sort link), "search" (the search
+    form), or "" (none, or a row to highlight, which takes focus itself). A sort link puts its
+    sort first in the URL and the search form its q, so the first parameter says which.
+    An htmx swap is left alone: htmx gives focus back to an element of the same id, and an
+    autofocus in a swapped table would take it from whoever is typing a search."""
+    params = request.GET
+    if request.method != "GET" or getattr(request, "htmx", None) or "highlight" in params:
+        return ""
+    if "page" in params:
+        return "page"
+    first = next(iter(params), "")
+    if first == "sort":
+        return "sort-" + spec.parse_sort(params.get("sort")).removeprefix("-")
+    return "search" if first == "q" else ""
 
 
 def _shown(request: HttpRequest) -> QueryDict:

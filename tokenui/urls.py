@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
-from tokenui.tokens.urls import cpanel_urls, whm_urls
+from tokenui.tokens.urls import cpanel_urls, staff_cpanel_urls, staff_whm_urls, whm_urls
 
 
 @require_GET
@@ -29,4 +29,7 @@ urlpatterns = [
     path("audit/", include("tokenui.audit.urls")),
     path("cpanel/", include(cpanel_urls)),
     path("fleet/", include("tokenui.fleet.urls")),
+    path("staff/", include("tokenui.staff.urls")),
+    path("staff/servers/<slug:connected>/tokens/", include(staff_whm_urls)),
+    path("staff/servers/<slug:connected>/", include(staff_cpanel_urls)),
 ]

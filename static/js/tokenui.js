@@ -36,13 +36,31 @@
   let opener = null;
   const dialog = () => $("#dialog");
 
+  // Where an answer asks focus to go: the element it marks [autofocus] (htmx focuses it when the
+  // swap settles, but not while a modal dialog makes the page behind it inert), else the
+  // message it brought (an action's outcome is the next thing to read). `asker`: what had
+  // focus when the request left.
+  let answer = { focus: null, message: null, asker: null };
+
   document.addEventListener("htmx:beforeRequest", (event) => {
     if (event.detail.target && event.detail.target.id === "dialog") opener = document.activeElement;
+    answer = { focus: null, message: null, asker: document.activeElement };
   });
 
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
-    if (target.id === "dialog" && !target.open) target.showModal();
+    if (target.id === "dialog") {
+      if (!target.open) target.showModal();
+      return;
+    }
+    const swapped = event.target;
+    answer.focus = answer.focus
+      || (swapped.matches("[autofocus]") ? swapped : $("[autofocus]", swapped));
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", (event) => {
+    const region = event.detail.target;
+    if (region.id === "messages" && region.children.length) answer.message = region;
   });
 
   // A successful action inside the dialog (Continue) closes it: htmx swaps the table, not it, and
@@ -56,22 +74,32 @@
   });
 
   // The platform gives focus back to the opener only while it is there; when it has gone (its
-  // row was revoked, its menu closed), focus goes to the menu's button or the table's, never to
-  // <body>. A closed <dialog> keeps its content: the question, stale now, is emptied.
+  // row was revoked, the table with its menu redrawn), focus goes where the answer asks (the
+  // message saying what was done, or the news of a rotation), else to the menu's button or the
+  // table's, never to <body>. Cancel asks nothing, so it goes back to the opener or its menu.
+  // A closed <dialog> keeps its content: the question, stale now, is emptied.
   document.addEventListener("close", (event) => {
     if (event.target.id !== "dialog") return;
     event.target.replaceChildren();
-    focusFirst(opener, popoverInvoker(opener), $("#table-actions"), $("#search-q"), $("main"));
+    focusFirst(opener, answer.focus, answer.message, popoverInvoker(opener), $("#table-actions"),
+      $("#search-q"), $("main"));
     opener = null;
   }, true);
 
   // A swapped table takes the focused element with it: htmx gives focus back to an element of
-  // the same id (the sort links); anything else (Refresh List, in its closed menu) goes to the
-  // table's menu button.
+  // the same id (the sort links, the pages, Next and Previous). When that is gone (Next on the way to the
+  // last page), the pager's other link; a message that came with the table (a failure) before
+  // anything else; anything else (Refresh List, in its closed menu) goes to the table's menu
+  // button.
   document.addEventListener("htmx:afterSettle", (event) => {
-    if (event.detail.target.id === "token-table" && lostFocus() && !(dialog() && dialog().open)) {
-      focusFirst($("#table-actions"), $("#search-q"));
-    }
+    const id = event.detail.target.id;
+    if ((id !== "token-table" && id !== "fleet-table") || !lostFocus()) return;
+    if (dialog() && dialog().open) return;
+    const pager = answer.asker && answer.asker.closest && answer.asker.closest(".pager");
+    const pages = pager && answer.asker.rel === "prev"
+      ? [$("#page-prev"), $("#page-next")] : [$("#page-next"), $("#page-prev")];
+    focusFirst(answer.message, ...(pager ? pages : []), $(".pager [aria-current]"), $("#table-actions"),
+      $("#search-q"));
   });
 
   // ----- The gear menu (a popover): close it when focus leaves it -------------------------------
@@ -177,13 +205,29 @@
     event.preventDefault();
     const keys = new Set(button.dataset.acls.split(" ").filter(Boolean));
     aclBoxes().forEach((box) => { box.checked = keys.has(box.value); });
-    $$("button[data-preset]").forEach((b) => { b.setAttribute("aria-pressed", String(b === button)); });
     $("#preset-chosen").value = button.dataset.preset;
     $("#preset-note").textContent = button.dataset.note;
     syncAcls();
     // Ticked from script: no change event of its own, so the risk flags would not follow.
     $("#privileges").dispatchEvent(new Event("change", { bubbles: true }));
   });
+
+  // A preset shows pressed while the ticked boxes are exactly the ones it ticks, no more, no
+  // fewer (the server draws it so; aria-pressed has no markup that follows the boxes). Every
+  // change of a box reaches here: the user's own, and those ticked from script, which say so.
+  function syncPresets() {
+    const ticked = aclBoxes().filter((b) => b.checked).map((b) => b.value);
+    $$("button[data-preset]").forEach((b) => {
+      const keys = new Set(b.dataset.acls.split(" ").filter(Boolean));
+      const exact = keys.size > 0 && ticked.length === keys.size && ticked.every((k) => keys.has(k));
+      b.setAttribute("aria-pressed", String(exact));
+    });
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.closest && event.target.closest("#token-form")) syncPresets();
+  });
+  // The browser may restore the boxes as they were left (Back, a reload).
+  window.addEventListener("pageshow", syncPresets);
 
   // The link encodes the form as it stands, in the names a prefilled link uses (never a secret:
   // the form has none). An empty acl= says "nothing ticked", which no acl at all would not.
@@ -308,14 +352,21 @@
     }
   }
 
-  // A message that came with the page is in the live region before anything listens to it:
-  // put it back a moment later, so screen readers announce it.
+  // A message that came with the page is in the live region before anything listens to it, so
+  // screen readers would not announce it: a moment later it is put in again (the same element,
+  // moved in place in one step), which they announce. It never leaves the page meanwhile:
+  // taking it out and putting it back 150 ms later (as this did) left the page without it until
+  // then, so whatever looked at the page as it loaded mostly missed it (issue 17 item 18).
   function announceMessages() {
     const region = $("#messages");
     if (!region || !region.children.length) return;
-    const shown = Array.from(region.children);
-    region.replaceChildren();
-    setTimeout(() => { region.replaceChildren(...shown); }, 150);
+    setTimeout(() => {
+      // A Dismiss with focus is left alone; the region's own focus (a page that opens on its
+      // message) is not in the way of putting the message back in.
+      const inside = document.activeElement;
+      if (inside !== region && region.contains(inside)) return;
+      region.append(...Array.from(region.children));
+    }, 150);
   }
 
   // ----- Risk flags: one tooltip, on a flag's hover and in a focused row ------------------------

@@ -3,6 +3,7 @@ own credential, idle expiry, throttle and audit trail."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -41,8 +42,12 @@ def test_add_server_signs_in_to_a_second_server_and_keeps_the_first(client, two_
     assert response["Location"] == "/tokens/"
     assert credentials.server_names(client.session) == ["beta", "simulator"]
     page = client.get("/tokens/").content.decode()
+    # The next page confirms it, naming the server now active, in the status region.
+    status = re.search(r'<div id="messages"[^>]*role="status"[^>]*>(.*?)</div>', page, re.S)
+    assert "Signed in to beta. You are now working on beta;" in status.group(1)
     assert "Sign out of beta" in page
-    assert "Sign out of all" in page
+    assert "Sign out of simulator" in page  # each server its own, named
+    assert "Sign out of all servers" in page
     assert "Add server" not in page  # every configured server is signed in
     signed = {(s.server, s.user) for s in credentials.signed_in(client.session)}
     assert signed == {("simulator", "root"), ("beta", DEMO_RESELLER[0])}

@@ -77,4 +77,4 @@ def test_a_forged_service_is_refused_on_its_field(client: Client, cpanel: Simula
     data = sign_in_data(USER, PASSWORD) | {"service": "plesk"}
     response = client.post("/sign-in/", data)
     assert response.status_code == 422
-    assert "Choose WHM or cPanel." in text(response.content.decode())
+    assert "Choose WHM, cPanel or Staff." in text(response.content.decode())

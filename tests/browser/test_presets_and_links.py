@@ -74,6 +74,45 @@ def test_preset_untick_copy_link_and_open_it_gives_the_exact_same_form(
     assert writes(whm) == []
 
 
+def pressed(page: Page) -> list[str]:
+    """The titles of the presets shown pressed."""
+    return page.locator("#presets button[aria-pressed=true]").all_inner_texts()
+
+
+def test_a_preset_shows_pressed_only_while_the_boxes_are_exactly_its_own(
+    page: Page, app_url: str
+) -> None:
+    sign_in(page, app_url, *DEMO_ROOT)
+    page.goto(f"{app_url}/tokens/new/?preset=dns&acl=edit-dns")
+    assert pressed(page) == []  # issue 17: one of its five boxes
+    for label in ("Add DNS Zones", "Remove DNS Zones", "Park DNS Zones", "Manage DNS Records"):
+        page.get_by_label(label, exact=True).check()
+    expect(page.get_by_role("button", name="DNS only")).to_have_attribute("aria-pressed", "true")
+    page.get_by_label("Edit DNS Zones", exact=True).uncheck()
+    expect(page.get_by_role("button", name="DNS only")).to_have_attribute("aria-pressed", "false")
+
+    monitoring = page.get_by_role("button", name="Read-only monitoring")
+    monitoring.click()
+    assert pressed(page) == ["Read-only monitoring"]
+    page.get_by_label("Add DNS Zones", exact=True).check()
+    expect(monitoring).to_have_attribute("aria-pressed", "false")
+    assert pressed(page) == []
+
+
+def test_a_pressed_preset_looks_pressed_not_focused(page: Page, app_url: str) -> None:
+    """Filled, bold and ticked: apart from the focus ring (an outline), which it never draws."""
+    sign_in(page, app_url, *DEMO_ROOT)
+    page.goto(f"{app_url}/tokens/new/?preset=backup")
+    style = """(b) => { const s = getComputedStyle(b); return [s.backgroundColor, s.fontWeight,
+        s.outlineStyle, s.boxShadow, getComputedStyle(b, "::before").content]; }"""
+    on = page.get_by_role("button", name="Backup agent").evaluate(style)
+    off = page.get_by_role("button", name="DNS only").evaluate(style)
+    assert on == ["rgb(227, 236, 250)", "700", "none", "none", '"✓ " / ""']
+    assert off[:2] == ["rgb(255, 255, 255)", "400"]
+    assert off[4] == "none"
+    assert axe_violations(page) == []
+
+
 def test_presets_and_copy_link_from_the_keyboard(page: Page, app_url: str, whm: Simulator) -> None:
     sign_in(page, app_url, *DEMO_ROOT)
     page.goto(f"{app_url}/tokens/new/")

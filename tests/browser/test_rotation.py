@@ -81,6 +81,14 @@ def test_a_reseller_rotates_a_token_by_keyboard_and_the_old_one_works_until_revo
     revoke = page.get_by_role("button", name="Revoke the old token now")
     revoke.focus()
     page.keyboard.press("Enter")
+    # It asks first, as every revoke does: focus on Cancel, Tab to the button that revokes.
+    dialog = page.locator("#dialog")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    expect(dialog).to_contain_text("revoke the API token, “integration”?")
+    check_screen(page)
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Continue")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Rotation complete")).to_be_visible()
     # Only the panel was swapped: the secret is still on screen, and focus is on the news.
     assert page.locator("#secret").input_value() == new_secret
@@ -100,7 +108,7 @@ def test_a_reseller_rotates_a_token_by_keyboard_and_the_old_one_works_until_revo
     check_screen(page)
 
 
-def test_later_leaves_a_mark_that_links_to_the_successor(
+def test_later_leaves_a_mark_that_leads_back_to_the_next_steps(
     page: Page, app_url: str, whm: Simulator
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -117,7 +125,9 @@ def test_later_leaves_a_mark_that_links_to_the_successor(
     check_screen(page)
     assert answers_seed_000(whm, old_secret)
     mark.click()
-    expect(page.locator("#token-nightly-2")).to_have_class(re.compile("row-highlight"))
+    expect(page.get_by_role("heading", name="Rotate API Token")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Then revoke the old token “nightly”.")
+    check_screen(page)
 
 
 def test_rotation_works_with_javascript_off(browser: Browser, app_url: str, whm: Simulator) -> None:
@@ -130,6 +140,8 @@ def test_rotation_works_with_javascript_off(browser: Browser, app_url: str, whm:
     page.get_by_role("button", name="Rotate", exact=True).click()
     expect(page.get_by_role("heading", name="API Token Rotated")).to_be_visible()
     page.get_by_role("button", name="Revoke the old token now").click()
+    expect(page.get_by_role("heading", name="Revoke API Token")).to_be_visible()  # a page
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("“billing-bot” has been revoked")).to_be_visible()
     expect(page.locator("#token-billing-bot-2")).to_have_class(re.compile("row-highlight"))
     assert whm.store.token(DEMO_RESELLER[0], "billing-bot") is None
@@ -152,6 +164,7 @@ def test_a_reseller_rotates_a_customers_cpanel_token(
     check_screen(page)
     secret = page.locator("#secret").input_value()
     page.get_by_role("button", name="Revoke the old token now").click()
+    page.locator("#dialog").get_by_role("button", name="Yes, Revoke The Token").click()
     expect(page.get_by_role("heading", name="Rotation complete")).to_be_visible()
     assert page.locator("#secret").input_value() == secret
     check_screen(page)

@@ -8,7 +8,13 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import axe_violations, sideways_overflow, sign_in, sign_in_with_form
+from tests.browser.conftest import (
+    axe_violations,
+    sideways_overflow,
+    sign_in,
+    sign_in_with_form,
+    small_targets,
+)
 from tests.conftest import DEMO_ROOT
 from tokenui.simulator import Simulator
 
@@ -83,6 +89,25 @@ def test_axe_finds_nothing_serious_on_any_screen(
     def check(screen: str) -> None:
         if violations := axe_violations(page):
             found[screen] = violations
+
+    walk_every_screen(page, app_url, whm, check)
+    context.close()
+    assert found == {}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_target_on_every_screen_is_at_least_24_px_square(
+    browser: Browser, app_url: str, whm: Simulator, width: int
+) -> None:
+    """WCAG 2.2's 2.5.8 without axe's spacing exception (issue 17, item 13): a row's Edit or
+    Revoke, a sort link, a box with its label, a Dismiss button."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+
+    def check(screen: str) -> None:
+        if small := small_targets(page):
+            found[screen] = small
 
     walk_every_screen(page, app_url, whm, check)
     context.close()

@@ -4,6 +4,7 @@ JavaScript, and fits a phone."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -35,6 +36,9 @@ def test_tab_from_search_to_the_pager_visits_the_row_controls_only(
 ) -> None:
     sign_in(page, app_url, *DEMO_ROOT)
     page.get_by_label("Search").fill("bulk")
+    # The first page already holds 50 rows: wait for the search's own swap (its URL), or Tab
+    # would run while that swap replaces the rows under it.
+    expect(page).to_have_url(re.compile(r"[?&]q=bulk"))
     expect(page.locator("#token-table tbody tr[id^=token-]")).to_have_count(50)
     assert page.locator("#token-table tbody .flag").count() >= 100  # 2 or more a row
 

@@ -8,7 +8,6 @@ import re
 
 import httpx
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from tests.helpers import (
@@ -17,6 +16,7 @@ from tests.helpers import (
     DEMO_RESELLER,
     calls,
     form_post,
+    own_cache_values,
     sign_in_data,
 )
 from tokenui.simulator import Simulator
@@ -161,22 +161,13 @@ def test_one_sessions_kept_list_is_not_anothers(cpanel: Simulator) -> None:
     assert row_names(user.get(OWN, {"q": "seen-by"}, headers=HTMX).text) == []
 
 
-def _stored_values() -> list[bytes]:
-    """Every value in the cache as stored (pickled bytes), on local memory or on Redis (CI)."""
-    backend = cache._cache
-    if isinstance(backend, dict):  # local memory
-        return list(backend.values())
-    client = backend.get_client(None)  # Redis: the suite's own DB, flushed between tests
-    return [value for key in client.keys("*") if (value := client.get(key)) is not None]
-
-
 def test_the_kept_list_holds_no_secret(cp_client: Client, cpanel: Simulator) -> None:
     page = form_post(cp_client, f"{OWN}create/", {"name": "secret-check", **NEVER})
     secret = re.search(r'<input id="secret"[^>]* value="([A-Z0-9]{32})"', page.content.decode())
     assert secret
     cp_client.get(OWN)  # read and kept again, with the new token in it
 
-    kept = _stored_values()
+    kept = own_cache_values()
 
     assert kept
     assert all(secret.group(1).encode() not in value for value in kept)

@@ -249,6 +249,13 @@ def test_accounts_search_and_sort(root_operator: Client) -> None:
     assert shown == sorted(shown, reverse=True)
 
 
+def test_accounts_say_suspended_yes_or_no_not_suspended_twice(root_operator: Client) -> None:
+    page = root_operator.get("/cpanel/accounts/").content.decode()
+    cells = re.findall(r'<td data-label="Suspended">([^<]*)</td>', page)
+    # A phone reads each cell as "Suspended: …" (issue 17 item 22: "Suspended: Suspended").
+    assert set(cells) == {"Yes", "No"}
+
+
 def test_operator_without_cpanel_api_sees_why_there_is_no_link(
     client: Client, cpanel: Simulator
 ) -> None:

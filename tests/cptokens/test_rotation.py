@@ -102,7 +102,7 @@ def test_rotation_makes_a_twin_shows_its_secret_and_revokes_the_old_one(
     table = client.get(base).text
     row = re.search(r'<tr id="token-deploy-script".*?</tr>', table, re.S).group(0)
     assert "rotated, not yet revoked" in row
-    assert f'href="{base}?highlight=deploy-2#token-deploy-2"' in row
+    assert f'href="{base}deploy-script/rotate/finish/?successor=deploy-2"' in row
 
     panel = client.post(
         f"{base}deploy-script/rotate/finish/", {"successor": "deploy-2"}, headers=HTMX

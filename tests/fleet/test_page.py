@@ -133,7 +133,8 @@ def test_sort_keeps_the_filters(fleet_client: Client):
 
     names = [name for _, name in _rows(page)]
     assert names == sorted(names, key=str.casefold)
-    assert 'href="?server=beta&amp;sort=-name"' in page
+    # The sort first: it tells a page loaded whole that a sort link asked for it (focus).
+    assert 'href="?sort=-name&amp;server=beta"' in page
 
 
 def test_htmx_search_redraws_the_table_from_what_the_page_read(fleet_client: Client, servers):

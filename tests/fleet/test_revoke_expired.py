@@ -10,6 +10,7 @@ import re
 import time
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -60,8 +61,11 @@ def test_the_question_counts_the_expired_tokens_per_server(fleet_client: Client,
     page = response.content.decode()
     text = " ".join(page.split())
     assert "revoke 4 expired API tokens on 3 servers?" in text
-    assert "<strong>alpha</strong>: 2 expired API tokens: old-migration, stale-one." in text
-    assert "<strong>beta</strong>: 1 expired API token: old-migration." in text
+    # Each server's names in a list of their own, one per line (issue 17 item 16).
+    names = '<ul class="revoke-names"><li>old-migration</li><li>stale-one</li></ul>'
+    assert f"<strong>alpha</strong>: 2 expired API tokens:{names}" in text
+    names = '<ul class="revoke-names"><li>old-migration</li></ul>'
+    assert f"<strong>beta</strong>: 1 expired API token:{names}" in text
     assert json.loads(_confirmed(page)) == {
         "alpha": ["old-migration", "stale-one"],
         "beta": ["old-migration"],
@@ -163,7 +167,9 @@ def test_nothing_confirmed_sends_nothing(fleet_client: Client, servers):
 
     assert response.status_code == 302
     page = fleet_client.get(response["Location"]).content.decode()
-    assert "There are no expired API tokens to revoke." in page
+    # Every server says what came of it: here, that its expired token was not confirmed.
+    for server in servers:
+        assert f"{server}: 1 expired API token was not in the question; it was left alone." in page
     assert sum(len(_revokes(s)) for s in servers.values()) == 0
     assert not AuditEvent.objects.filter(action=Action.REVOKE_EXPIRED).exists()
 
@@ -208,3 +214,48 @@ def test_forged_names_never_reach_the_audit_trail(fleet_client: Client, servers)
     fleet_client.post("/fleet/revoke-expired/", {"confirmed": json.dumps(forged)})
     names = [e.token_names for e in AuditEvent.objects.filter(action=Action.REVOKE_EXPIRED)]
     assert names == [["reporting"]]
+
+
+def test_every_server_has_its_outcome_one_down_and_one_with_nothing_to_revoke(
+    fleet_client: Client, servers
+) -> None:
+    # Beta has nothing expired; gamma is down from the question on.
+    beta = client_for("beta", Credential(*DEMO_ROOT, kind="password"))
+    beta.update_token("old-migration", expires=timezone.now() + timedelta(days=30))
+    servers["gamma"].stop()
+    question = fleet_client.get("/fleet/revoke-expired/").content.decode()
+    assert json.loads(_confirmed(question)) == {"alpha": ["old-migration"]}
+
+    response = fleet_client.post("/fleet/revoke-expired/", {"confirmed": _confirmed(question)})
+
+    page = fleet_client.get(response["Location"]).content.decode()
+    outcomes = re.findall(r'<p class="message-text"[^>]*>([^<]*)</p>', page)
+    assert [outcome.split(":")[0] for outcome in outcomes] == ["alpha", "beta", "gamma"]
+    assert "alpha: The API token “old-migration” has been revoked." in outcomes
+    assert "beta: There are no expired API tokens to revoke." in outcomes
+    assert re.search(r"gamma: TokenUI could not connect to WHM", outcomes[2])
+    assert 'role="alert"' in page  # the server that was down is an error, read out at once
+    assert sum(len(_revokes(s)) for s in servers.values()) == 1
+
+
+def test_a_server_whose_tokens_expired_after_the_question_says_they_were_left_alone(
+    fleet_client: Client, servers
+) -> None:
+    _lapsed(servers["beta"], "stale-one")
+    fleet_client.post("/fleet/revoke-expired/", {"confirmed": json.dumps({"alpha": []})})
+
+    page = fleet_client.get("/fleet/").content.decode()
+    assert "beta: 2 expired API tokens were not in the question; they were left alone." in page
+    assert "stale-one" in _names(servers["beta"])
+    assert sum(len(_revokes(s)) for s in servers.values()) == 0
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "dialog"])
+def test_cancel_comes_before_continue_as_in_every_revoke_question(
+    fleet_client: Client, servers, htmx: bool
+) -> None:
+    headers = {"HX-Request": "true"} if htmx else {}
+    page = fleet_client.get("/fleet/revoke-expired/", headers=headers).content.decode()
+
+    actions = page[page.index('class="dialog-actions"') :]
+    assert actions.index(">Cancel<") < actions.index(">Continue<")

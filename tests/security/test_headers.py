@@ -121,6 +121,11 @@ def test_every_signed_in_page_and_partial_is_private_no_store(
         "/tokens/revoke-selected/": {"name": "reporting"},
     }
     query = queries.get(path, {})
+    if "/rotate/finish/" in path or "/rotate/revoke/" in path:
+        # A rotation's next steps exist once the token has been rotated.
+        form = {"name": "reporting-next", "expiry": "never", "acls": ["list-accts"]}
+        assert root_client.post("/tokens/reporting/rotate/", form).status_code == 200
+        query = {"successor": "reporting-next"}
 
     response = root_client.get(path, query, headers=headers)
 

@@ -15,7 +15,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test import Client
 
-from tests.helpers import DEMO_ROOT, sign_in_data
+from tests.helpers import DEMO_ROOT, own_cache_values, sign_in_data
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
@@ -37,13 +37,9 @@ def database_dump() -> str:
 def cache_dump() -> str:
     """Every value in the cache, whichever backend the suite runs on."""
     backend = caches["default"]
-    if isinstance(backend, LocMemCache):
-        raw = list(backend._cache.values())
-    elif isinstance(backend, RedisCache):
-        client = backend._cache.get_client()
-        raw = [client.get(key) for key in client.keys("*")]
-    else:
+    if not isinstance(backend, LocMemCache | RedisCache):
         pytest.fail(f"no dump for cache backend {type(backend).__name__}")
+    raw = own_cache_values()
     values = []
     for value in raw:
         values.append(repr(value))

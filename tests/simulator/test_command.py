@@ -182,6 +182,36 @@ def test_command_loads_no_django(run: Callable[..., Running]) -> None:
     assert simulator.process.wait(timeout=10) == 0
 
 
+# The command, with a second SIGTERM sent from inside threading's Condition.notify_all (called
+# by Event.set()) in the main thread while the command's own handler is installed: as when
+# `make run` is stopped through its process group and the dashboard then stops the simulator
+# too, the second signal lands while the first one's handler runs.
+SECOND_SIGNAL_INSIDE_THE_FIRST = """
+import os, signal, sys, threading
+notify_all, install, armed = threading.Condition.notify_all, signal.signal, []
+def noisy_notify_all(self):
+    if armed and threading.current_thread() is threading.main_thread():
+        armed.clear()
+        os.kill(os.getpid(), signal.SIGTERM)
+    notify_all(self)
+def tracked_install(sig, handler):
+    if sig == signal.SIGTERM:
+        armed[:] = [True] if callable(handler) else []
+    return install(sig, handler)
+threading.Condition.notify_all, signal.signal = noisy_notify_all, tracked_install
+from tokenui.simulator.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_second_stop_signal_while_the_first_is_handled_still_stops_the_command(
+    run: Callable[..., Running],
+) -> None:
+    simulator = run(command=("-c", SECOND_SIGNAL_INSIDE_THE_FIRST))
+    simulator.process.send_signal(signal.SIGTERM)
+    assert simulator.process.wait(timeout=10) == 0
+
+
 @pytest.mark.parametrize(
     "bad_user", ["alice", "alice:pass", ":pass:all", "alice::all", "alice:pass:no-such-acl"]
 )

@@ -250,6 +250,52 @@ def test_link_with_preset_and_acls_ticks_the_acls_and_marks_the_preset(root_clie
     assert 'id="preset-chosen" value="dns"' in page
 
 
+def pressed(page: str) -> list[str]:
+    """The presets whose buttons show pressed (aria-pressed="true")."""
+    buttons = re.findall(r'<button[^>]*name="apply_preset"[^>]*>', page)
+    return [
+        re.search(r'value="([^"]*)"', b).group(1) for b in buttons if 'aria-pressed="true"' in b
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ({"preset": "dns", "acl": ["edit-dns"]}, []),  # issue 17: 1 of its 5 privileges
+        ({"preset": "dns"}, ["dns"]),
+        ({"acl": list(PRESETS_BY_KEY["dns"].acls)}, ["dns"]),  # no preset named: the same boxes
+        ({"preset": "dns", "acl": [*PRESETS_BY_KEY["dns"].acls, "list-accts"]}, []),  # one more
+        ({"acl": ["clustering"]}, ["dns-cluster"]),
+        ({}, []),  # the form's own default: every privilege but "all"
+    ],
+)
+def test_a_preset_shows_pressed_only_when_the_boxes_are_exactly_its_own(
+    root_client: Client, query: dict, shown: list[str]
+) -> None:
+    assert pressed(root_client.get(link(**query)).text) == shown
+
+
+def test_a_reseller_s_preset_is_pressed_with_the_part_of_it_they_hold(
+    reseller_client: Client,
+) -> None:
+    assert pressed(reseller_client.get(link(preset="dns")).text) == ["dns"]
+    # Holding none of "DNS cluster member", the reseller gets nothing ticked, and no preset shown.
+    assert pressed(reseller_client.get(link(preset="dns-cluster")).text) == []
+
+
+def test_a_preset_applied_without_javascript_is_pressed_until_a_box_differs(
+    reseller_client: Client,
+) -> None:
+    data = {"name": "dns-bot", "expiry": "never", "acls": ["list-accts"], "apply_preset": "dns"}
+    page = form_post(reseller_client, NEW, data).text
+    assert pressed(page) == ["dns"]
+    # Copy link to this form, one box unticked: the link opens the form with "DNS only" unpressed.
+    data = {**data, "acls": ["create-dns", "edit-dns"], "preset": "dns", "copy_link": "1"}
+    data.pop("apply_preset")
+    response = form_post(reseller_client, NEW, data)
+    assert pressed(reseller_client.get(response.headers["Location"]).text) == []
+
+
 def test_link_survives_sign_in(client: Client, whm: Simulator) -> None:
     url = link(preset="dns", name="dns-bot", acl=["edit-dns"], expires="never")
     response = client.get(url)

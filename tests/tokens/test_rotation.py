@@ -257,14 +257,14 @@ def test_the_export_has_the_rotation_as_one_entry_old_then_new(root_client: Clie
     assert rotations[0]["outcome"] == "succeeded"
 
 
-def test_old_row_is_marked_until_revoked_and_links_to_the_successor(
+def test_old_row_is_marked_until_revoked_and_links_to_the_next_steps(
     root_client: Client,
 ) -> None:
     rotate(root_client, "billing-bot", "billing-bot-2")
     page = root_client.get("/tokens/").text
     row = re.search(r'<tr id="token-billing-bot".*?</tr>', page, re.S).group(0)
     assert "rotated, not yet revoked" in row
-    assert 'href="/tokens/?highlight=billing-bot-2#token-billing-bot-2"' in row
+    assert 'href="/tokens/billing-bot/rotate/finish/?successor=billing-bot-2"' in row
     successor = re.search(r'<tr id="token-billing-bot-2"[^>]*>', page).group(0)
     assert "rotated, not yet revoked" not in re.search(
         r'<tr id="token-billing-bot-2".*?</tr>', page, re.S

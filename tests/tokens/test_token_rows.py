@@ -118,17 +118,18 @@ def test_a_row_shows_each_flag_in_words_without_a_tab_stop() -> None:
     assert risk.FULL_ACCESS_FLAG.explanation not in html
 
 
-def test_a_rotated_row_links_to_its_successor_escaped() -> None:
+def test_a_rotated_row_links_to_its_rotations_next_steps_escaped() -> None:
     tag = (
         "{% load token_rows %}"
         "{% token_rows rows highlight='' edit_query='' "
-        "successors=successors successor_url='/tokens/' %}"
+        "successors=successors finish_url='/tokens/tokenui-row-name/rotate/finish/' %}"
     )
     context = {"rows": [_row("old"), _row("new")], "successors": {"old": 'new"<'}}
     html = engines["django"].from_string(tag).render(context)
 
     assert (
         '<th scope="row">old <a class="badge badge-rotated" '
-        'href="/tokens/?highlight=new%22%3C#token-new&quot;&lt;">rotated, not yet revoked'
+        'href="/tokens/old/rotate/finish/?successor=new%22%3C">rotated, not yet revoked'
     ) in html
+    assert "→</span> new&quot;&lt;</a>" in html
     assert html.count("rotated, not yet revoked") == 1

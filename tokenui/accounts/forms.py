@@ -1,4 +1,5 @@
-"""The sign-in form: WHM or cPanel, server, username, and a password or an API token."""
+"""The sign-in form: WHM or cPanel, server, username, and a password or an API token; or Staff,
+a TokenUI staff member's username and password (single sign-on is a link beside it)."""
 
 from __future__ import annotations
 
@@ -12,23 +13,26 @@ from tokenui.whm.types import Credential
 # What to sign in to: a WHM user, or a cPanel account on the server's cPanel port.
 WHM = "whm"
 CPANEL = "cpanel"
+STAFF = "staff"
 # The two sign-in methods (names of choices, not secrets).
 PASSWORD = "password"  # noqa: S105
 TOKEN = "token"  # noqa: S105
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]{32}")
 # WHM user names: root, or a system user name (letters, digits; dots and dashes at most).
 _USER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Staff usernames: Django's rule (letters, digits and @ . + - _).
+_STAFF_RE = re.compile(r"[\w.@+-]{1,64}")
 
 
 class SignInForm(forms.Form):
     service = forms.ChoiceField(
         label="Sign in to",
-        choices=[(WHM, "WHM"), (CPANEL, "cPanel")],
+        choices=[(WHM, "WHM"), (CPANEL, "cPanel"), (STAFF, "Staff")],
         initial=WHM,
         # A form posted without the choice (a script, a page from before it existed) is WHM's.
         required=False,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose WHM or cPanel."},
+        error_messages={"invalid_choice": "Choose WHM, cPanel or Staff."},
     )
     server = forms.ChoiceField(label="Server")
     username = forms.CharField(
@@ -83,6 +87,10 @@ class SignInForm(forms.Form):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
+        if self.cleaned_data.get("service") == STAFF:
+            if not _STAFF_RE.fullmatch(username):
+                raise forms.ValidationError("Enter your TokenUI staff username.")
+            return username
         if not _USER_RE.fullmatch(username):
             if self.cleaned_data.get("service") == CPANEL:
                 raise forms.ValidationError("Enter the cPanel account's username.")
@@ -91,6 +99,13 @@ class SignInForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned.get("service") == STAFF:
+            # Staff sign in with a password only: the server and the method are WHM's.
+            for name in ("server", "method", "api_token"):
+                self.errors.pop(name, None)
+            if not cleaned.get("password") and "password" not in self.errors:
+                self.add_error("password", "Enter the password.")
+            return cleaned
         method = cleaned.get("method")
         # A field that already failed (too long, a NUL) was filled in: asking for it again
         # would contradict its own error.
@@ -106,6 +121,10 @@ class SignInForm(forms.Form):
             else:
                 cleaned["api_token"] = token
         return cleaned
+
+    @property
+    def is_staff(self) -> bool:
+        return self.cleaned_data.get("service") == STAFF
 
     @property
     def is_cpanel(self) -> bool:

@@ -9,6 +9,7 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate, login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
@@ -18,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tokenui.accounts.forms import SignInForm
+from tokenui.accounts.forms import STAFF, SignInForm
 from tokenui.accounts.throttle import (
     UNAVAILABLE,
     SignInThrottle,
@@ -26,11 +27,12 @@ from tokenui.accounts.throttle import (
     wait_message,
 )
 from tokenui.audit import trail
-from tokenui.audit.models import Action, Outcome
+from tokenui.audit.models import Action, AuthKind, Outcome, Service
 from tokenui.http import client_address, status_for
 from tokenui.sessions import credentials
 from tokenui.sessions.auth import SignedInRequest, signed_in
 from tokenui.sessions.credentials import CPANEL
+from tokenui.staff.models import staff_of
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmError
 from tokenui.whm.servers import client_for, configured_servers, cpanel_client_for
 from tokenui.whm.types import Credential
@@ -39,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 REFUSED = "WHM refused these credentials."
 CPANEL_REFUSED = "cPanel refused these credentials."
+STAFF_REFUSED = "TokenUI does not know this staff username and password."
 CANNOT_MANAGE = (
     "This WHM user cannot manage API tokens: it holds neither the “Manage API Tokens” "
     "privilege nor “Perform cPanel API and UAPI functions through the WHM API”."
@@ -59,20 +62,24 @@ class NotSignedIn(Exception):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    form = SignInForm(request.POST or None, servers=list(configured_servers()))
+    # ?service=staff (a staff page sent the visitor here) starts with Staff chosen.
+    initial = {"service": STAFF} if request.GET.get("service") == STAFF else {}
+    form = SignInForm(request.POST or None, servers=list(configured_servers()), initial=initial)
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
             try:
-                return _attempt(request, form)
+                return _staff_attempt(request, form) if form.is_staff else _attempt(request, form)
             except NotSignedIn as refused:
                 status = refused.status
     # The embedded simulator's demo users, shown only when the dashboard runs on it.
     context = {
         "form": form,
         "demo_sign_in": settings.DEMO_SIGN_IN,
+        "demo_staff": settings.DEMO_STAFF,
         "cpanel_port": settings.CPANEL_PORT,
+        "single_sign_on": settings.OIDC_ENABLED,
     }
     return render(request, "accounts/sign_in.html", context, status=status)
 
@@ -144,6 +151,31 @@ def _attempt(request: HttpRequest, form: SignInForm, *, adding: bool = False) ->
     return _start_session(request, form, token_name, adding=adding)
 
 
+def _staff_attempt(request: HttpRequest, form: SignInForm) -> HttpResponse:
+    """A staff member's local username and password (the break-glass admin's), throttled as
+    WHM's sign-in is: a redirect to the staff pages, or NotSignedIn raised."""
+    username, password = form.cleaned_data["username"], form.cleaned_data["password"]
+    staff = trail.Staff(username)
+    actor = trail.Actor("", username, AuthKind.PASSWORD, service=Service.STAFF, staff=staff)
+    throttle = SignInThrottle("tokenui-staff", username, client_address(request))
+    try:
+        wait = throttle.reserve()
+    except ThrottleUnavailable as exc:
+        raise _refused(request, form, actor, UNAVAILABLE, 503, Outcome.FAILED) from exc
+    if wait:
+        raise _refused(request, form, actor, wait_message(wait), 429)
+    # No request: single sign-on's backend must not read this request's query string.
+    user = authenticate(None, username=username, password=password)
+    if user is None or not user.is_active:
+        raise _refused(request, form, actor, STAFF_REFUSED, 422)
+    throttle.succeeded()
+    request.session.flush()  # nothing of a WHM or cPanel session carries over
+    login(request, user)
+    trail.record(request, Action.SIGN_IN, outcome=Outcome.SUCCEEDED, actor=actor)
+    logger.info("sign-in: staff=%s method=password", username)
+    return HttpResponseRedirect(_next_url(request, default=reverse("staff:home")))
+
+
 def _start_session(
     request: HttpRequest, form: SignInForm, token_name: str | None, *, adding: bool
 ) -> HttpResponse:
@@ -174,7 +206,11 @@ def _landing(request: HttpRequest, form: SignInForm, server: str, *, adding: boo
     """Where a sign-in goes: the tokens table, or the safe `next` it was sent from."""
     # Not redirect(): it would take a bare word such as "tokens" for a URL pattern name.
     if adding:
-        messages.success(request, f"Signed in to {server}. Switch servers from the header.")
+        messages.success(
+            request,
+            f"Signed in to {server}. You are now working on {server}; "
+            "switch servers from the menu at the top.",
+        )
         return HttpResponseRedirect(reverse("tokens:index"))
     if form.is_cpanel:
         # A cPanel user has one page family: a `next` on it (a prefilled Create link) is kept,
@@ -223,6 +259,11 @@ def sign_out(request: HttpRequest) -> HttpResponse:
         trail.record(
             request, Action.SIGN_OUT, outcome=Outcome.SUCCEEDED, actor=whm, account=account
         )
+    if request.user.is_authenticated:
+        staff = staff_of(request.user)
+        kind = AuthKind.SSO if staff.subject else AuthKind.PASSWORD
+        actor = trail.Actor("", staff.username, kind, service=Service.STAFF, staff=staff)
+        trail.record(request, Action.SIGN_OUT, outcome=Outcome.SUCCEEDED, actor=actor)
     request.session.flush()  # drops the credentials and the session key together
     messages.success(request, "You have signed out.")
     return redirect("accounts:sign-in")
@@ -257,8 +298,8 @@ def _check_with_cpanel(server: str, credential: Credential) -> None:
 _CPANEL_PAGE = re.compile(r"/cpanel/(?:accounts/[A-Za-z0-9][A-Za-z0-9._-]{0,63}/)?tokens/")
 
 
-def _next_url(request: HttpRequest) -> str:
-    """Where to go after signing in: a path on this site, else the tokens table."""
+def _next_url(request: HttpRequest, default: str = "") -> str:
+    """Where to go after signing in: a path on this site, else `default` (the tokens table)."""
     target = request.GET.get("next", "")
     # Only a plain path: a browser drops tabs and line breaks from a Location, so "//\r" (which
     # Django's check lets through) would become "//" and then a host, once percent-encoded.
@@ -272,4 +313,4 @@ def _next_url(request: HttpRequest) -> str:
         )
     ):
         return target
-    return reverse("tokens:index")
+    return default or reverse("tokens:index")

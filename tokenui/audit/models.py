@@ -29,6 +29,9 @@ class Action(models.TextChoices):
     CONNECT_SERVER = "connect-server", "Connect server"
     DISCONNECT_SERVER = "disconnect-server", "Disconnect server"
     RESEAL_SERVICE_TOKEN = "reseal-token", "Re-encrypt service token"
+    # Staff (tokenui/staff): a role given or taken away.
+    GRANT_ROLE = "grant-role", "Grant role"
+    REVOKE_ROLE = "revoke-role", "Revoke role"
 
 
 class Outcome(models.TextChoices):
@@ -46,6 +49,7 @@ class Outcome(models.TextChoices):
 class AuthKind(models.TextChoices):
     PASSWORD = "password", "Password"
     TOKEN = "token", "API token"
+    SSO = "sso", "Single sign-on"
 
 
 class Service(models.TextChoices):
@@ -53,6 +57,7 @@ class Service(models.TextChoices):
 
     WHM = "whm", "WHM"
     CPANEL = "cpanel", "cPanel"
+    STAFF = "staff", "Staff"
 
 
 class AuditEvent(models.Model):
@@ -75,6 +80,12 @@ class AuditEvent(models.Model):
         max_length=50, blank=True, help_text="The API token the session signed in with, if any."
     )
     client_address = models.GenericIPAddressField(null=True, blank=True)
+    # The staff member who acted (tokenui/staff), through a connected server's service token or
+    # on TokenUI itself; with single sign-on, their OpenID subject too. Blank for WHM sign-ins.
+    staff = models.CharField(max_length=150, blank=True, help_text="The staff member's username.")
+    staff_subject = models.CharField(
+        max_length=255, blank=True, help_text="Their OpenID Connect subject, if signed in so."
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     # The names acted on, in order. An edit that renamed a token holds two, ["old", "new"];
     # any other edit holds one; a rotation holds ["old", "new"] too. Sign-in and sign-out hold
@@ -114,7 +125,16 @@ class AuditEvent(models.Model):
 
     @property
     def who(self) -> str:
-        """Who acted, in words: "WHM user X", "WHM user X on cPanel account Y", "cPanel user Y"."""
+        """Who acted, in words: "WHM user X", "WHM user X on cPanel account Y", "cPanel user Y",
+        "Staff S" or "Staff S as WHM user X"."""
+        if self.service == Service.STAFF:
+            return f"Staff {self.staff or self.whm_user}"
+        if self.staff:
+            return f"Staff {self.staff} as {self._whm_who}"
+        return self._whm_who
+
+    @property
+    def _whm_who(self) -> str:
         if self.service == Service.CPANEL:
             return f"cPanel user {self.whm_user}"
         if self.account:

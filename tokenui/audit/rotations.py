@@ -88,6 +88,31 @@ def latest(
     return found[-1] if found else None
 
 
+def marked(
+    *,
+    server: str,
+    name: str,
+    successor: str,
+    listed: Mapping[str, datetime.datetime],
+    user: str = "",
+    account: str = "",
+) -> Rotation | None:
+    """The newest rotation that replaced the token called `name` now, whose successor (or the
+    first listed token down its chain) is `successor`: the one the *rotated, not yet revoked*
+    mark on `name`'s row names (`successors`), whatever the two were called then. `listed`
+    gives the creation time of every token the server lists now."""
+    if name not in listed:
+        return None
+    found = _rotations(server, user, account, since=None)
+    chain = {r.old: r.new for r in found}
+    replaced = [
+        r
+        for r in found
+        if r.replaced(name, listed[name]) and _living_heir(r.new, chain, listed) == successor
+    ]
+    return replaced[-1] if replaced else None
+
+
 def predecessors(
     rotations_of: Collection[Rotation], replaced: str, listed: Mapping[str, datetime.datetime]
 ) -> list[str]:

@@ -28,6 +28,15 @@ REASON_LIMIT = 1000  # characters; WHM's reasons are a sentence or two
 
 
 @dataclass(frozen=True, slots=True)
+class Staff:
+    """A staff member (tokenui/staff) as the trail names them: username, and the OpenID
+    subject when they signed in with single sign-on."""
+
+    username: str
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     """Who acted when no session exists yet (a sign-in attempt): the server and user tried."""
 
@@ -36,6 +45,7 @@ class Actor:
     kind: str
     token_name: str | None = None
     service: str = Service.WHM
+    staff: Staff | None = None  # the staff member acting through this WHM user, if any
 
 
 def record(
@@ -76,7 +86,10 @@ def _who(request: HttpRequest, actor: Actor | WhmSession, account: str | None) -
     """
     if account is None:
         account = getattr(request, "cpanel_account", None) or ""
+    staff = getattr(actor, "staff", None) or Staff("")
     return {
+        "staff": staff.username[:150],
+        "staff_subject": staff.subject[:255],
         "server": actor.server[:100],
         "service": actor.service,
         "account": account[:64],

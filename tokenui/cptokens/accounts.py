@@ -4,11 +4,11 @@ an **API Tokens** link to that account's tokens (reached through WHM's `uapi_cpa
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -79,13 +79,36 @@ def index(request: SignedInRequest) -> HttpResponse:
 def _render(
     request: SignedInRequest, accounts: list[Account] | None, *, may_call: bool, status: int = 200
 ) -> HttpResponse:
-    table = Table.from_request(request, ACCOUNT_TABLE, reverse("cptokens:accounts"))
+    user = request.whm.user
+    return render_accounts(
+        request,
+        accounts,
+        lambda shown: _rows(shown, user, may_call=may_call),
+        url=reverse("cptokens:accounts"),
+        status=status,
+        may_call=may_call,
+    )
+
+
+def render_accounts(
+    request: HttpRequest,
+    accounts: list[Account] | None,
+    rows_of: Callable[[Iterable[Account]], list[AccountRow]],
+    *,
+    url: str,
+    status: int = 200,
+    may_call: bool = True,
+) -> HttpResponse:
+    """The Accounts page at `url` (its table, for htmx): the accounts searched, sorted, paged,
+    each row made by `rows_of` (a WHM operator's links, or a staff member's)."""
+    table = Table.from_request(request, ACCOUNT_TABLE, url)
     matching = table.matching(accounts or ())
     page = table.page(matching)
     context = {
-        "whm": request.whm,
+        "whm": request.whm,  # type: ignore[attr-defined]
+        "accounts_url": url,
         "table": table,
-        "rows": _rows(page.object_list, request.whm.user, may_call=may_call),
+        "rows": rows_of(page.object_list),
         "page": page,
         "query": table.query,
         "sort": table.sort,
@@ -96,11 +119,13 @@ def _render(
         "may_call": may_call,
         "no_cpanel_api": NO_CPANEL_API,
     }
-    template = "cptokens/accounts.html"
-    htmx = request.htmx
-    if htmx and not htmx.boosted and not htmx.history_restore_request:
-        template += "#account-table"
-    return render(request, template, context, status=status)
+    return render(request, _template(request), context, status=status)
+
+
+def _template(request: HttpRequest) -> str:
+    htmx = request.htmx  # type: ignore[attr-defined]
+    partial = htmx and not htmx.boosted and not htmx.history_restore_request
+    return "cptokens/accounts.html#account-table" if partial else "cptokens/accounts.html"
 
 
 def _rows(accounts: Iterable[Account], user: str, *, may_call: bool) -> list[AccountRow]:

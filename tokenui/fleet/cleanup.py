@@ -103,13 +103,15 @@ def revoke(
     request: HttpRequest, sessions: Sequence[WhmSession], confirmed: Mapping[str, Sequence[str]]
 ) -> list[Result]:
     """Revoke, on each server, the confirmed names that a fresh read still lists as expired
-    (a token renewed since the question is left alone): one call per server, concurrently."""
-    sessions = [s for s in sessions if confirmed.get(s.server)]
+    (a token renewed since the question is left alone): one call per server, concurrently.
+    Every signed-in server has its outcome, in settings order: one with nothing confirmed is
+    read too, so that it says whether it is down (in WHM's words) or had nothing to revoke."""
     results: dict[str, Result] = {}
     to_revoke: dict[str, tuple[str, ...]] = {}
     reads = inventory.each_server(sessions, lambda system: system.tokens(fresh=True))
     for read in reads:
-        checked = _still_expired(request, read, confirmed[read.session.server])
+        asked = confirmed.get(read.session.server)
+        checked = _still_expired(request, read, asked) if asked else _not_asked(read)
         if isinstance(checked, Result):
             results[read.session.server] = checked
         else:
@@ -121,6 +123,22 @@ def revoke(
     for answer in answers:
         results[answer.session.server] = _revoked(request, answer, to_revoke[answer.session.server])
     return [results[s.server] for s in sessions]
+
+
+def _not_asked(read: inventory.Answer) -> Result:
+    """A server the question confirmed nothing on: down (nothing was asked of it, so nothing is
+    recorded), nothing expired, or tokens that expired after the question (left alone)."""
+    if read.error:
+        return Result(read.session.server, message=read.error, ok=False)
+    if late := expired_names(read.value):
+        return Result(read.session.server, message=_not_in_question(len(late)))
+    return Result(read.session.server, message=NOTHING_EXPIRED)
+
+
+def _not_in_question(count: int) -> str:
+    if count == 1:
+        return "1 expired API token was not in the question; it was left alone."
+    return f"{count} expired API tokens were not in the question; they were left alone."
 
 
 def _still_expired(

@@ -221,11 +221,14 @@ def _table_query(params: QueryDict, without: Sequence[str] = ()) -> str:
 
 
 def _sort_links(request: SignedInRequest, table: Table) -> dict[str, dict[str, str]]:
-    """Per column, the URL that sorts by it (keeping search and filters) and its aria-sort."""
+    """Per column, the URL that sorts by it (keeping search and filters) and its aria-sort.
+    The sort comes first: it says a sort link asked for the page (tables.Table.arrived)."""
+    kept = [(key, values) for key, values in request.GET.lists() if key not in ("page", "sort")]
     links = {}
     for name, link in table.sort_links.items():
-        params = request.GET.copy()
-        params.pop("page", None)
-        params["sort"] = QueryDict(link.url.lstrip("?"))["sort"]
+        params = QueryDict(link.url.lstrip("?"), mutable=True)
+        params.pop("q", None)
+        for key, values in kept:
+            params.setlist(key, values)
         links[name] = {"url": f"?{params.urlencode()}", "state": link.state}
     return links

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.kernel.rotation import default_name
 from tokenui.sealing import Keyring
@@ -56,6 +57,7 @@ class Connection:
     ca_bundle: str = ""
     insecure: bool = False
     full_access: bool = False
+    staff: trail.Staff | None = None  # who asked, when it came from the Servers page
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ def connect_server(connection: Connection) -> Done:
     a server again replaces its token and revokes the old one."""
     keys = keyring()
     place = _checked(connection)
-    acting = Acting(connection.name, connection.username, connection.kind)
+    acting = Acting(connection.name, connection.username, connection.kind, staff=connection.staff)
     admin = place.client(Credential(connection.username, connection.secret, connection.kind))
     created = _make_token(admin, connection, place, acting)
     # The row as it was, read apart from the one overwritten: its token is revoked after.

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.core.validators import RegexValidator
 from django.db import models
 
+from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.sealing import Keyring, SealError, sealed_parts
 from tokenui.servers.keys import service_keyring
@@ -17,6 +18,7 @@ from tokenui.servers.remote import Place, ServerError, plain_words, refused_serv
 from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmAuthError, WhmError
 from tokenui.whm.types import FULL_ACCESS, ApiToken, CreatedToken, Credential, Privileges
+from tokenui.whm.uapi import CpanelClient
 
 # `tokenui-NAME` is a WHM token name: at most 50 of [A-Za-z0-9_-], so NAME at most 42.
 NAME_RULE = RegexValidator(
@@ -87,6 +89,10 @@ class ConnectedServer(models.Model):
         """A WHM client signed in with the service token, for the call at hand only."""
         return self.place.client(Credential(self.username, self._secret(), "token"))
 
+    def cpanel_client(self, account: str) -> CpanelClient:
+        """A cPanel account's UAPI through WHM (`uapi_cpanel`) with the service token."""
+        return self.place.cpanel_client(Credential(self.username, self._secret(), "token"), account)
+
     def _secret(self) -> str:
         try:
             payload = json.loads(service_keyring().open(self.sealed_token))
@@ -106,10 +112,13 @@ class ConnectedServer(models.Model):
         self.sealed_token, self.key_id = sealed, sealed_parts(sealed)[0]
         return changed
 
+    # The staff member a page acts for (not stored): the trail names them beside the token.
+    staff: trail.Staff | None = None
+
     @property
     def acting(self) -> Acting:
         """TokenUI acting with this server's service token, as the audit trail tells it."""
-        return Acting(self.name, self.username, "token", self.token_name)
+        return Acting(self.name, self.username, "token", self.token_name, self.staff)
 
     def failure(self, error: WhmError, doing: str) -> ServerError:
         """A WHM failure of a call made with the service token, in plain words."""
@@ -131,9 +140,11 @@ class ConnectedServer(models.Model):
             )
         return privileges
 
-    def disconnect(self, *, force: bool = False) -> str | None:
+    def disconnect(self, *, force: bool = False, staff: trail.Staff | None = None) -> str | None:
         """Revoke the service token in WHM and forget the server. With `force`, forget it even
-        when WHM cannot revoke it; the message then says what is left to do in WHM."""
+        when WHM cannot revoke it; the message then says what is left to do in WHM. `staff`:
+        who asked, from the server's page."""
+        self.staff = staff
         try:
             revoke_by_creation(self.client(), self.token_created, self.token_name)
         except (ServerError, WhmError) as exc:

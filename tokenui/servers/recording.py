@@ -23,6 +23,7 @@ class Acting:
     user: str
     kind: str
     token_name: str | None = None
+    staff: trail.Staff | None = None  # the staff member who asked, from a page
 
     def record(
         self,
@@ -33,7 +34,7 @@ class Acting:
         reason: str = "",
         token_created: datetime | None = None,
     ) -> None:
-        actor = trail.Actor(self.server, self.user, self.kind, self.token_name)
+        actor = trail.Actor(self.server, self.user, self.kind, self.token_name, staff=self.staff)
         # A command (or a background task) has no request: an empty one records no address.
         trail.record(
             HttpRequest(),

@@ -11,7 +11,7 @@ import argparse
 import logging
 import signal
 import sys
-import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +31,8 @@ DEFAULT_CPANEL_PORT = 2083
 # The checkout's var/simulator, where `make run` keeps it too.
 DEFAULT_STATE_DIR = Path(__file__).resolve().parents[2] / "var" / "simulator"
 READY = "Press Ctrl-C to stop."
+# How often the main thread looks whether a stop signal has come (its handler only notes it).
+STOP_POLL_S = 0.2
 STOPPED = "WHM simulator stopped."
 MAX_PORT = 65535
 
@@ -119,7 +121,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.si
             simulator.stop()
         sys.stderr.write(f"The WHM simulator cannot start: {exc}\n")
         return 1
-    stop = threading.Event()
+    stop: list[int] = []
     try:
         # Handlers first: whoever reads the announcement may signal at once.
         with _set_on_signals(stop, signal.SIGINT, signal.SIGTERM):
@@ -128,7 +130,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.si
                 _announce(simulators[0], seed_users, logins)
             else:
                 _announce_many(simulators, seed_users, logins)
-            stop.wait()
+            while not stop:
+                time.sleep(STOP_POLL_S)
     finally:
         for simulator in simulators:
             simulator.stop()
@@ -307,9 +310,12 @@ def _say(*lines: str) -> None:
 
 
 @contextmanager
-def _set_on_signals(event: threading.Event, *signals: signal.Signals) -> Iterator[None]:
-    """Set `event` when one of `signals` arrives, instead of dying of it."""
-    previous = {sig: signal.signal(sig, lambda *_: event.set()) for sig in signals}
+def _set_on_signals(arrived: list[int], *signals: signal.Signals) -> Iterator[None]:
+    """Note in `arrived` each of `signals` that comes, instead of dying of it. A list, not a
+    threading.Event: Event.set() takes a lock, and a second signal whose handler runs while the
+    first handler holds it (`make run` stopped by a signal to its process group, then by the
+    dashboard) deadlocked the simulator for good."""
+    previous = {sig: signal.signal(sig, lambda sig, _: arrived.append(sig)) for sig in signals}
     try:
         yield
     finally:

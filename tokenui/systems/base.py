@@ -146,6 +146,16 @@ class TokenSystem(ABC):
         return False
 
     @property
+    def read_only(self) -> bool:
+        """Whoever asks may only look (a staff viewer): the pages offer no change."""
+        return False
+
+    def refused_service(self) -> str:
+        """When WHM refuses a connected server's service token: what to say (no session of the
+        user's ends). "" for a system acting with the signed-in user's own credential."""
+        return ""
+
+    @property
     def title_suffix(self) -> str:
         """After a page's title: whose tokens, when they are not the signed-in user's."""
         return f" · {self.account}" if self.account else ""

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 
 from tokenui.kernel.display import PAGE_SIZE
 from tokenui.kernel.kept import KeptList
@@ -86,6 +87,14 @@ class CpanelTokens(TokenSystem):
 
     def url_kwargs(self) -> dict[str, str]:
         return {"account": self.account} if self.via_whm else {}
+
+    @property
+    def accounts_url(self) -> str:
+        """The Accounts page this account was picked from (a WHM operator's)."""
+        return reverse(f"{self.pages.namespace}:accounts", kwargs=self.url_kwargs_of_server())
+
+    def url_kwargs_of_server(self) -> dict[str, str]:
+        return {}
 
     @cached_property
     def client(self) -> CpanelClient:

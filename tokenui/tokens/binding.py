@@ -21,7 +21,9 @@ from tokenui.http import redirect_to, status_for
 from tokenui.kernel.validators import is_token_name
 from tokenui.sessions import credentials
 from tokenui.sessions.auth import SignedInRequest, signed_in_any
+from tokenui.staff.through import through_server
 from tokenui.systems import SYSTEMS, CpanelTokens, TokenSystem, WhmTokens
+from tokenui.systems.service import ServiceSession, service_system
 from tokenui.tokens.table import render_table
 from tokenui.whm.errors import WhmAuthError, WhmError, WhmTimeout
 from tokenui.whm.servers import client_for
@@ -70,9 +72,19 @@ class BackToTable(Exception):
 
 
 def token_page(view: View) -> View:
-    """A token system's page: signed in, `request.system` bound, failures answered."""
+    """A token system's page: signed in, `request.system` bound, failures answered. Under a
+    connected server's URL (`connected`), a staff member's, through its service token."""
+    bound = _bound(view)
+    signed, staff = signed_in_any(bound), through_server(bound)
 
-    @signed_in_any
+    @wraps(view)
+    def entry(request: TokenRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return (staff if "connected" in kwargs else signed)(request, *args, **kwargs)
+
+    return entry
+
+
+def _bound(view: View) -> View:
     @wraps(view)
     def wrapper(
         request: TokenRequest, *args: Any, system: str, account: str | None = None, **kwargs: Any
@@ -101,6 +113,12 @@ def bind(request: SignedInRequest, key: str, account: str | None) -> TokenSystem
     URL naming another is 404); a WHM user reaches an account through WHM (without one named,
     the Accounts page is where to pick it), and a cPanel session has no WHM tokens."""
     session, session_key = request.whm, request.session.session_key
+    if isinstance(session, ServiceSession):  # a staff member, through a connected server
+        if SYSTEMS[key] is CpanelTokens and account is None:
+            raise Elsewhere(
+                reverse("staff-cptokens:accounts", kwargs={"connected": session.server})
+            )
+        return service_system(SYSTEMS[key], session, session_key, account or "")
     if SYSTEMS[key] is WhmTokens:
         if session.is_cpanel:
             raise Elsewhere(reverse("cptokens:index"))
@@ -127,6 +145,9 @@ def answer_failure(request: TokenRequest, exc: WhmError) -> HttpResponse:
         trail.record_error(
             request, attempt.action, exc, changes_state=False, token_names=attempt.names
         )
+    if isinstance(exc, WhmAuthError) and (refused := request.system.refused_service()):
+        messages.error(request, refused)  # TokenUI's own token: no one's session ends
+        return render_table(request, None, status=403)
     if isinstance(exc, WhmAuthError):
         # WHM answers a privilege the user lacks as it answers a dead credential (403,
         # "Access denied"): if the credential still opens WHM without the privilege these

@@ -283,10 +283,19 @@ def _like_cpanel(token: Any) -> str:
 
 
 def _preset_choices(form: TokenForm) -> list[dict]:
-    """Each preset's button: what it ticks among the boxes offered, and what it would say."""
+    """Each preset's button: what it ticks among the boxes offered, what it would say, and
+    whether it shows pressed (the boxes ticked are exactly its own)."""
     choices = []
+    boxes = [str(key) for key in form["acls"].value() or ()]
     for preset in PRESETS:
         ticked, _ = preset.split(form.held_keys)
         note = preset_note(preset, form.held_keys)
-        choices.append({"preset": preset, "acls": " ".join(ticked), "note": note})
+        choices.append(
+            {
+                "preset": preset,
+                "acls": " ".join(ticked),
+                "note": note,
+                "pressed": preset.is_pressed(boxes, form.held_keys),
+            }
+        )
     return choices

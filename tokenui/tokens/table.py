@@ -17,7 +17,7 @@ from tokenui.systems import TokenSystem
 from tokenui.tables import Table
 
 # The URLs each page links to, by the name the templates use (a dash does not read there).
-PAGE_URLS = ("index", "create", "revoke-selected", "revoke-all")
+PAGE_URLS = ("index", "create", "check-name", "revoke-selected", "revoke-all")
 EXPORT_URLS = ("export-csv", "export-json")
 
 
@@ -38,6 +38,7 @@ def page_context(request: SignedInRequest) -> dict[str, Any]:
     names = PAGE_URLS + (EXPORT_URLS if system.caps.export else ())
     names += ("revoke-expired",) if system.caps.revoke_expired else ()
     names += ("saved",) if system.caps.saved_then_create else ()
+    names += ("form-flags",) if system.caps.privileges else ()
     return {
         "system": system,
         "words": system.words,
@@ -83,7 +84,8 @@ def table_context(request: SignedInRequest, tokens: Sequence[Any] | None) -> dic
         "export_query": table.query_string,
         "risk_flags": system.risk_flags,
         "successors": successors(system, tokens or (), page.object_list),
-        "successor_url": system.url("index"),
+        # The mark leads back to the rotation's next steps (revoke the old token, or not yet).
+        "finish_url": system.url("rotate-finish", RowUrls.PLACEHOLDER),
     }
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 from django.urls import URLPattern, re_path
 
 from tokenui.cptokens import accounts
+from tokenui.staff import accounts as staff_accounts
 from tokenui.systems import CpanelTokens, TokenSystem, WhmTokens
+from tokenui.systems.service import ServiceCpanelTokens, ServiceWhmTokens
 from tokenui.tokens import views
 
 NAME = r"(?P<name>[A-Za-z0-9_-]{1,50})"
@@ -34,6 +36,7 @@ def token_pages(system: type[TokenSystem], prefix: str = "") -> list[URLPattern]
         (rf"{NAME}/{where.edit_path}/$", views.edit, "edit", {}),
         (rf"{NAME}/rotate/$", views.rotate, "rotate", {}),
         (rf"{NAME}/rotate/finish/$", views.rotate_finish, "rotate-finish", {}),
+        (rf"{NAME}/rotate/revoke/$", views.rotate_revoke, "rotate-revoke", {}),
         (rf"{NAME}/revoke/$", views.RevokeView.as_view(), "revoke", {}),
     ]
     if caps.saved_then_create:
@@ -59,4 +62,14 @@ cpanel_urls = (
         *token_pages(CpanelTokens, rf"accounts/{ACCOUNT}/tokens/"),
     ],
     "cptokens",
+)
+# A staff member's, through a connected server's service token (mounted under
+# staff/servers/<connected>/): the service user's own tokens, and the accounts it reaches.
+staff_whm_urls = (token_pages(ServiceWhmTokens), "staff-tokens")
+staff_cpanel_urls = (
+    [
+        re_path(r"^accounts/$", staff_accounts.index, name="accounts"),
+        *token_pages(ServiceCpanelTokens, rf"accounts/{ACCOUNT}/tokens/"),
+    ],
+    "staff-cptokens",
 )

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -288,8 +288,9 @@ class RevokeView(View):
             "action": system.url(self.url_name, names[0] if self.scope == "one" else None),
             "includes_session_token": system.session_token in names,
             # Asked from the table, the answer redraws it; from Manage, it is a plain post.
-            "from_table": bool(htmx)
-            and urlsplit(htmx.current_url or "").path == system.url("index"),
+            "swap": "#token-table"
+            if htmx and urlsplit(htmx.current_url or "").path == system.url("index")
+            else "",
         }
         template = "tokens/confirm_revoke.html"
         if htmx:
@@ -514,12 +515,10 @@ def rotate_finish(request: TokenRequest, name: str) -> HttpResponse:
 
     It revokes only the token the rotation replaced, known by its creation time under whatever
     name it has now; with no such rotation recorded it revokes nothing."""
-    source = request.POST if request.method == "POST" else request.GET
-    successor = source.get("successor", "")
-    successor = successor if is_token_name(successor) else ""
+    successor = _successor(request.POST if request.method == "POST" else request.GET)
+    rotation = _rotation_to_finish(request, name, successor)
     if request.method == "GET":
         return _next_steps(request, name, successor, "ask")
-    rotation = _rotation_to_finish(request, name, successor)
     try:
         finished = _finish(request, rotation)
     except WhmError as exc:
@@ -527,12 +526,56 @@ def rotate_finish(request: TokenRequest, name: str) -> HttpResponse:
     return _after_finish(request, name, successor, finished)
 
 
+@token_page
+@require_GET
+@vary_on_headers("HX-Request")
+def rotate_revoke(request: TokenRequest, name: str) -> HttpResponse:
+    """**Revoke the old token now** asks first, as every revoke does (a page, or the dialog),
+    naming the token the rotation replaced by what it is called now; its button posts to
+    `rotate_finish`, and Cancel goes back to the next steps."""
+    system = request.system
+    successor = _successor(request.GET)
+    rotation = _rotation_to_finish(request, name, successor)
+    current = _replaced_now(rotation, system.tokens(fresh=True))
+    steps = f"{system.url('rotate-finish', name)}?{urlencode({'successor': successor})}"
+    context = {
+        **page_context(request),
+        "question": question(system, Action.REVOKE, [current]) if current else "",
+        "names": [current] if current else [],
+        "nothing": f"The API token {quoted(rotation.old)} is already gone: nothing to revoke.",
+        "scope": "one",
+        "action": system.url("rotate-finish", name),
+        "hidden": {"successor": successor},
+        "cancel_url": steps,
+        "swap": "#next-steps" if request.htmx else "",
+        "includes_session_token": bool(current) and current == system.session_token,
+    }
+    template = "tokens/confirm_revoke.html" + ("#confirm-dialog" if request.htmx else "")
+    return render(request, template, context)
+
+
+def _successor(source: QueryDict) -> str:
+    successor = source.get("successor", "")
+    return successor if is_token_name(successor) else ""
+
+
+def _replaced_now(rotation: rotations.Rotation, tokens: Sequence[Any]) -> str:
+    """What the token `rotation` replaced is called now, found by its creation time ("": gone)."""
+    return next((t.name for t in tokens if rotation.replaced(t.name, t.created)), "")
+
+
 def _rotation_to_finish(request: TokenRequest, name: str, successor: str) -> rotations.Rotation:
-    """The recorded rotation of `name` into `successor`: finishing one is all this URL does,
-    never a revoke of any name it is sent."""
+    """The recorded rotation of `name` into `successor` (as the secret's page names it), or the
+    one the rotated mark on `name`'s row names: finishing one is all these URLs do, never a
+    revoke of any name they are sent."""
     system = request.system
     scope = system.marks_scope()
     rotation = rotations.latest(server=system.server, old=name, new=successor, **scope)
+    if rotation is None:
+        listed = {t.name: t.created for t in system.tokens(fresh=False)}
+        rotation = rotations.marked(
+            server=system.server, name=name, successor=successor, listed=listed, **scope
+        )
     if rotation is None:
         message = f"There is no rotation of the API token {quoted(name)} to finish."
         raise BackToTable(messages.ERROR, message)
@@ -579,8 +622,9 @@ def _finish(request: TokenRequest, rotation: rotations.Rotation) -> Finished:
     after: which token works now, and whether one it replaced in turn still does."""
     system = request.system
     attempting(request, Action.REVOKE, [rotation.old])
-    listed = {t.name: t.created for t in system.tokens(fresh=True)}
-    current = next((n for n, made in listed.items() if rotation.replaced(n, made)), "")
+    tokens = system.tokens(fresh=True)
+    listed = {t.name: t.created for t in tokens}
+    current = _replaced_now(rotation, tokens)
     if current:
         with changing(request, Action.REVOKE, [current]):
             system.revoke([current])
@@ -609,6 +653,7 @@ def _steps(request: TokenRequest, old: str, successor: str, step: str) -> dict[s
         "successor": successor,
         "step": step,
         "finish_url": system.url("rotate-finish", old),
+        "confirm_url": system.url("rotate-revoke", old),
         "list_url": table_state(request, system).url(highlight=successor),
     }
 

@@ -31,28 +31,36 @@ register = template.Library()
 # Revoke, in the dialog; CSS colours it).
 _ROW = (
     '<tr id="token-{name}"{classes}>'
-    '<td class="col-select"><input type="checkbox" name="name" value="{name}" '
-    'aria-label="Select {name}"></td>'
+    "{select}"
     '<th scope="row">{name}{badge}{rotated}</th>'
     '<td><time datetime="{created_iso}">{created}</time></td>'
     "<td>{expires}{notice}</td>"
     "{fourth}"
     '<td class="risk">{flags}</td>'
+    "{actions}</tr>"
+)
+_ACTIONS = (
     '<td class="col-actions"><a href="{edit_url}" aria-label="{edit} {name}">{edit}</a> '
     '<a href="{rotate_url}" aria-label="Rotate {name}">Rotate</a> '
     '<a href="{like_url}" aria-label="Generate a token like this: {name}">'
     "Generate a token like this</a> "
     '<a href="{revoke_url}" aria-label="Revoke {name}">Revoke</a></td>'
-    "</tr>"
+)
+# A staff viewer's row (the system is read-only): nothing to select, no action.
+_NO_ACTIONS = '<td class="col-actions"></td>'
+_NO_SELECT = '<td class="col-select"></td>'
+_SELECT = (
+    '<td class="col-select"><input type="checkbox" name="name" value="{name}" '
+    'aria-label="Select {name}"></td>'
 )
 # The fourth column: the IPs where the system has an allow-list (WHM), else the access.
 _IPS = '<td class="ips">{}</td>'
 _ACCESS = "<td>{}</td>"
 _BADGE = ' <span class="badge">this session\'s token</span>'
-# Until the old token of a rotation is revoked: a link to its successor's row, highlighted.
+# Until the old token of a rotation is revoked: a link back to the rotation's next steps.
 _ROTATED = (
-    ' <a class="badge badge-rotated" href="{url}#token-{new}">rotated, not yet revoked'
-    '<span class="visually-hidden">: its successor is</span>'
+    ' <a class="badge badge-rotated" href="{url}">rotated, not yet revoked'
+    '<span class="visually-hidden">: finish replacing it with</span>'
     ' <span aria-hidden="true">→</span> {new}</a>'
 )
 _EXPIRES = '<time datetime="{}">{}</time>'
@@ -71,6 +79,7 @@ class _Links:
     like: str
     edit: str
     ips: bool
+    read_only: bool = False
 
     @classmethod
     def of(cls, system: TokenSystem | None) -> _Links:
@@ -79,7 +88,8 @@ class _Links:
             return cls(split_around(rotate), reverse("tokens:create"), "Edit", True)
         rotate = system.url("rotate", RowUrls.PLACEHOLDER)
         edit = system.words.edit
-        return cls(split_around(rotate), system.url("create"), edit, system.caps.ip_allowlist)
+        ips, read_only = system.caps.ip_allowlist, system.read_only
+        return cls(split_around(rotate), system.url("create"), edit, ips, read_only)
 
 
 @register.simple_tag
@@ -90,15 +100,17 @@ def token_rows(
     edit_query: str,
     system: TokenSystem | None = None,
     successors: Mapping[str, str] | None = None,
-    successor_url: str = "",
+    finish_url: str = "",
 ) -> SafeString:
     """Each row: select box, name (and this session's badge, and the rotated mark), created,
     expires (and a notice in words), allowed IPs (the first few, the rest folded) or access,
     risk flags, Edit (Manage), Rotate, Generate a token like this, and Revoke. `successors` maps
-    a rotated token to its successor, whose row `successor_url` + `?highlight=` NAME shows."""
+    a rotated token to its successor; `finish_url` (reversed for RowUrls.PLACEHOLDER) is the
+    rotation's next steps, where the old token can be revoked."""
     links = _Links.of(system)
+    finish = split_around(finish_url)
     rotated = {
-        old: _ROTATED.format(url=escape(_with_highlight(successor_url, new)), new=escape(new))
+        old: _ROTATED.format(url=escape(_finish_url(finish, old, new)), new=escape(new))
         for old, new in (successors or {}).items()
     }
     shared = (escape(edit_query), links)
@@ -106,16 +118,16 @@ def token_rows(
     return mark_safe(written)  # noqa: S308 - every value in it went through escape()
 
 
-def _with_highlight(url: str, name: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}highlight={quote(name, safe='')}"
+def _finish_url(around: tuple[str, str], old: str, new: str) -> str:
+    return f"{quote(old, safe='').join(around)}?successor={quote(new, safe='')}"
 
 
 def _row(row: TokenRow, highlight: str, shared: tuple[str, _Links], rotated: str) -> str:
     edit_query, links = shared
     expires = _EXPIRES.format(_iso(row.expires_iso), escape(row.expires)) if row.expires else ""
-    name = quote(row.name, safe="")
     return _ROW.format(
         name=escape(row.name),
+        select=_NO_SELECT if links.read_only else _SELECT.format(name=escape(row.name)),
         classes=_classes(row, highlight),
         badge=_BADGE if row.is_session_token else "",
         created_iso=_iso(row.created_iso),
@@ -124,11 +136,19 @@ def _row(row: TokenRow, highlight: str, shared: tuple[str, _Links], rotated: str
         notice=_NOTICE.format(escape(row.expiry_words)) if row.expiry_words else "",
         fourth=_IPS.format(_ips(row)) if links.ips else _ACCESS.format(escape(row.access)),
         flags=flags_html(row.flags),  # the markup every table shares (risk_flags.py)
+        rotated=rotated,
+        actions=_NO_ACTIONS if links.read_only else _actions(row, links, edit_query),
+    )
+
+
+def _actions(row: TokenRow, links: _Links, edit_query: str) -> str:
+    name = quote(row.name, safe="")
+    return _ACTIONS.format(
+        name=escape(row.name),
         edit=links.edit,
         edit_url=escape(row.edit_url) + edit_query,
         revoke_url=escape(row.revoke_url),
         rotate_url=escape(name.join(links.rotate)),
-        rotated=rotated,
         # "Generate a token like this": the form reads the token as the server has it now.
         like_url=escape(f"{links.like}?like={name}"),
     )

@@ -1,31 +1,37 @@
 """`make run`'s command: serve the dashboard, starting the embedded WHM simulator (WHM's port and
-cPanel's) if needed."""
+cPanel's) when no WHM server is named, or when one is named at the simulator's own address."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import certifi
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tokenui.devserver.worker import start_worker, stop_worker
-
 # `make run`'s wiring: beside the simulator's own command, the one module that imports it.
-from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, DEMO_USERS
+from tokenui.devserver.staff import offer_demo_staff
+from tokenui.devserver.worker import start_worker, stop_worker
+from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, DEMO_USERS, ROOT_USER
 
 SIMULATOR_START_SECONDS = 30
-# cPanel's own port, where the dashboard looks for a server's cPanel unless CPANEL_PORT says else.
-DEFAULT_CPANEL_PORT = 2083
 CPANEL_PORT_VARIABLE = "CPANEL_PORT"
+CA_BUNDLE_VARIABLE = "WHM_CA_BUNDLE"
+# What the dashboard trusts when it runs on named servers beside the simulator: its demo CA and
+# the CAs trusted before (WHM_CA_BUNDLE's, or the system's), joined in the simulator's state dir.
+JOINED_CA_FILE = "trusted-cas.pem"
 
 
 class Command(BaseCommand):
@@ -46,12 +52,10 @@ class Command(BaseCommand):
         # runserver's autoreloader re-runs this command in a child process (RUN_MAIN=true):
         # only the outer process owns the simulator.
         outer = os.environ.get("RUN_MAIN") != "true"
-        simulator = None
-        if settings.WHM_EMBEDDED_SIMULATOR and outer:
-            simulator = self._start_simulator()
+        simulator = self._simulator() if outer else None
+        if simulator is not None:
             # A plain `kill` must also stop the simulator: turn SIGTERM into a normal exit.
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-            _offer_demo_sign_in()
         # One background worker beside the dashboard (the schedule, the inventory).
         worker = start_worker() if outer else None
         if worker is not None:
@@ -67,6 +71,45 @@ class Command(BaseCommand):
             if simulator is not None:
                 simulator.terminate()
                 simulator.wait(timeout=10)
+
+    def _simulator(self) -> subprocess.Popen[bytes] | None:
+        """The embedded simulator, started: the demo when no WHM server is named; for named
+        servers, only when one of them is at the simulator's address (and nothing answers
+        there yet). Says which servers the dashboard uses either way."""
+        if settings.WHM_EMBEDDED_SIMULATOR:
+            process = self._start_simulator()
+            _offer_demo_sign_in()
+            offer_demo_staff((ROOT_USER.name, ROOT_USER.password), self.stdout)
+            return process
+        names = self._describe_servers()
+        if not names:
+            self.stdout.write(_NO_SIMULATOR.format(port=settings.WHM_SIMULATOR_PORT))
+            return None
+        address = f"https://127.0.0.1:{settings.WHM_SIMULATOR_PORT}"
+        if _port_in_use(settings.WHM_SIMULATOR_PORT):
+            self.stdout.write(f"Something answers at {address} already: no simulator started.")
+            return None
+        self.stdout.write(
+            f"Starting the embedded WHM simulator for {', '.join(names)} ({address})."
+        )
+        process = self._start_simulator()
+        _trust_simulator_ca(Path(settings.WHM_SIMULATOR_DIR))
+        return process
+
+    def _describe_servers(self) -> list[str]:
+        """Name the configured servers and any local one where nothing answers; the names of
+        those at the embedded simulator's address."""
+        servers = settings.WHM_SERVERS
+        listed = ", ".join(f"{name} ({url})" for name, url in servers.items())
+        self.stdout.write(f"WHM servers: {listed}")
+        at_simulator = []
+        for name, url in servers.items():
+            port = _local_port(url)
+            if port == settings.WHM_SIMULATOR_PORT:
+                at_simulator.append(name)
+            elif port is not None and not _port_in_use(port):
+                self.stdout.write(_NOTHING_ANSWERS.format(url=url, name=name, port=port))
+        return at_simulator
 
     def _start_simulator(self) -> subprocess.Popen[bytes]:
         sim_port = settings.WHM_SIMULATOR_PORT
@@ -86,25 +129,56 @@ class Command(BaseCommand):
         return process
 
     def _cpanel_port(self) -> int:
-        """CPANEL_PORT (2083 unless set) if free, else any free port: the simulator's cPanel
-        gives way, since the dashboard is told where it went."""
-        # settings.CPANEL_PORT is the dashboard's setting for where a server's cPanel listens
-        # (read from the environment or .env); the environment's own value stands in for it
-        # where settings do not define it.
-        wanted = int(
-            getattr(
-                settings,
-                CPANEL_PORT_VARIABLE,
-                os.environ.get(CPANEL_PORT_VARIABLE, DEFAULT_CPANEL_PORT),
-            )
-        )
-        if not _port_in_use(wanted):
+        """WHM_SIMULATOR_CPANEL_PORT (CPANEL_PORT if set, else four below the simulator's WHM
+        port) if free, else any free port: the simulator's cPanel gives way, since the
+        dashboard is told where it went."""
+        wanted = settings.WHM_SIMULATOR_CPANEL_PORT
+        if 1 <= wanted <= 65535 and not _port_in_use(wanted):
             return wanted
         port = _free_port()
         self.stdout.write(
             f"Port {wanted} is taken, so the simulator serves cPanel on port {port} instead."
         )
         return port
+
+
+_NO_SIMULATOR = (
+    "No simulator started: make run starts the embedded WHM simulator only when neither "
+    "WHM_URL nor WHM_SERVERS is set, or for a server named at its address, "
+    "https://127.0.0.1:{port} (WHM_SIMULATOR_PORT)."
+)
+_NOTHING_ANSWERS = (
+    "Nothing answers at {url} ({name}). To run another simulator there: "
+    ".venv/bin/python manage.py whm_simulator --tls --port {port} "
+    "--state-dir var/simulator-{port}, and join its var/simulator-{port}/ca.pem into "
+    "WHM_CA_BUNDLE (README, Quick start)."
+)
+
+
+def _local_port(url: str) -> int | None:
+    """The port of an https URL on this machine (loopback), else None."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme != "https":
+        return None
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    return (parts.port or 443) if local else None
+
+
+def _trust_simulator_ca(state_dir: Path) -> None:
+    """Have the dashboard trust the simulator's demo CA beside the CAs it trusted already
+    (WHM_CA_BUNDLE's, else the system's), through one joined file: in the environment for the
+    server process runserver's autoreloader starts, and in this process's settings."""
+    system = ssl.get_default_verify_paths().cafile
+    trusted = settings.WHM_CA_BUNDLE or (system if system and Path(system).is_file() else None)
+    joined = state_dir / JOINED_CA_FILE
+    parts = [Path(trusted or certifi.where()).read_text(), (state_dir / "ca.pem").read_text()]
+    joined.write_text("\n".join(parts))
+    os.environ[CA_BUNDLE_VARIABLE] = str(joined)
+    settings.WHM_CA_BUNDLE = str(joined)
 
 
 def _simulator_command(sim_port: int, cpanel_port: int, state_dir: Path) -> list[str]:

@@ -1,0 +1,185 @@
+"""Where focus is after each action, with JavaScript on (htmx swaps) and off (whole pages), for
+every token system (issue 17 item 12): never on <body>, but where the user's next step is (the
+link just used, the reason a sign-in was refused, the heading of a secret, the message that says
+what happened)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import OWNERS, has_focus, js_on, open_table, press
+from tests.helpers import CPANEL_ROOTS, DEMO_ROOT, start_session
+from tokenui.simulator import Simulator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SYSTEMS = ["whm", "cpanel", "cpanel-via-whm"]
+CREATE = {"whm": ("Generate Token", "Name"), "cpanel": ("Create", "API Token Name")}
+
+
+def add_tokens(sim: Simulator, system: str, count: int) -> None:
+    now = int(time.time())
+    for i in range(count):
+        name = f"bulk-{i:03d}"
+        if system == "whm":
+            sim.store.add_token(
+                "root", name, acls=("list-accts",), create_time=now - i, expires_at=None
+            )
+        else:
+            sim.store.add_cpanel_token(OWNERS[system], name, create_time=now - i, expires_at=None)
+
+
+def message(page: Page) -> Locator:
+    return page.locator("#messages")
+
+
+def settled_on_cancel(page: Page, confirm: Locator, script: bool) -> None:
+    """The question has opened, focus on its Cancel: only then does a keyboard user go on (a
+    press before the dialog takes focus would land on Cancel as it does). The dialog is shown
+    modal as htmx swaps it in, which focuses Cancel; htmx focuses that [autofocus] again as the
+    swap settles, some milliseconds later: wait for the settle too (its class gone)."""
+    if script:
+        expect(confirm).to_have_attribute("open", "")
+        expect(confirm).not_to_have_class(re.compile(r"\bhtmx-settling\b"))
+    has_focus(page, confirm.get_by_role("button" if script else "link", name="Cancel"))
+
+
+# ----- the token tables ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_sorting_and_paging_keep_focus_on_the_link_used(
+    page_js: Page, app_url: str, cpanel: Simulator, system: str
+) -> None:
+    page = page_js
+    add_tokens(cpanel, system, 60)  # two pages
+    open_table(page, app_url, system)
+    press(page, page.get_by_role("link", name=re.compile("^Name")))
+    expect(page).to_have_url(re.compile(r"sort=name"))
+    expect(page.locator("th[aria-sort=ascending]")).to_have_text(re.compile("Name"))
+    has_focus(page, page.get_by_role("link", name=re.compile("^Name")))
+
+    press(page, page.get_by_role("link", name="Next"))
+    expect(page).to_have_url(re.compile(r"page=2"))
+    # The last page has no Next: focus goes to the pager's other link, not <body> or the gear.
+    has_focus(page, page.get_by_role("link", name="Previous"))
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_each_revoke_from_the_table_leaves_focus_on_its_message(
+    page_js: Page, app_url: str, cpanel: Simulator, system: str
+) -> None:
+    page = page_js
+    open_table(page, app_url, system)
+    first = page.locator("#token-table tbody tr[id^=token-]").first
+    name = first.get_attribute("id").removeprefix("token-")
+    script = js_on(page)
+
+    # Revoke Selected with nothing ticked: the message says what to do.
+    if script:
+        press(page, page.get_by_role("button", name="Table actions"))
+        press(page, page.get_by_role("button", name="Revoke Selected"))
+    else:
+        # The menu's item needs JavaScript; the form's own button is there without it.
+        press(page, page.get_by_role("button", name="Revoke Selected"))
+    expect(message(page)).to_contain_text("Select at least one API token to revoke.")
+    has_focus(page, message(page))
+
+    # One Revoke, confirmed.
+    press(page, first.get_by_role("link", name=f"Revoke {name}"))
+    confirm = page.locator("#dialog") if script else page.locator("main")
+    settled_on_cancel(page, confirm, script)
+    press(page, confirm.get_by_role("button", name=re.compile("^(Continue|Yes, Revoke)")))
+    expect(message(page)).to_contain_text(f"The API token “{name}” has been revoked.")
+    has_focus(page, message(page))
+
+    # Revoke All, confirmed.
+    press(page, page.get_by_role("button", name="Table actions"))
+    press(page, page.get_by_role("link", name="Revoke All"))
+    confirm = page.locator("#dialog") if script else page.locator("main")
+    settled_on_cancel(page, confirm, script)
+    press(page, confirm.get_by_role("button", name=re.compile("^(Continue|Yes, Revoke)")))
+    expect(message(page)).to_contain_text("API tokens have been revoked.")
+    has_focus(page, message(page))
+
+
+@pytest.mark.parametrize("system", ["cpanel", "cpanel-via-whm"])
+def test_yes_revoke_the_token_from_manage_leaves_focus_on_its_message(
+    page_js: Page, app_url: str, cpanel: Simulator, system: str
+) -> None:
+    page = page_js
+    open_table(page, app_url, system)
+    script = js_on(page)
+    press(page, page.get_by_role("link", name="Manage deploy-script"))
+    press(page, page.get_by_role("link", name="Revoke The Token"))
+    confirm = page.locator("#dialog") if script else page.locator("main")
+    press(page, confirm.get_by_role("button", name="Yes, Revoke The Token"))
+    expect(message(page)).to_contain_text("The API token “deploy-script” has been revoked.")
+    has_focus(page, message(page))
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_the_secret_page_opens_on_its_heading(
+    page_js: Page, app_url: str, cpanel: Simulator, system: str
+) -> None:
+    page = page_js
+    open_table(page, app_url, system)
+    words = CREATE["whm" if system == "whm" else "cpanel"]
+    press(page, page.get_by_role("link", name=words[0], exact=True))
+    page.get_by_label(words[1], exact=True).fill("focus-test")
+    page.get_by_label("The API Token will not expire.").check()
+    press(page, page.get_by_role("button", name=words[0].split()[0], exact=True))
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text(re.compile(r"^API Token (Generated|Created)$"))
+    has_focus(page, heading)
+
+
+# ----- sign-in ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", ["WHM", "cPanel"])
+def test_a_refused_sign_in_puts_focus_on_the_reason(
+    page_js: Page, app_url: str, cpanel: Simulator, service: str
+) -> None:
+    page = page_js
+    page.goto(f"{app_url}/sign-in/")
+    page.get_by_label(service, exact=True).check()
+    page.get_by_label("Username").fill(DEMO_ROOT[0] if service == "WHM" else CPANEL_ROOTS[0][0])
+    page.get_by_label("Password", exact=True).fill("not-the-password")
+    press(page, page.get_by_role("button", name="Sign in"))
+    reason = page.get_by_role("alert").filter(has_text="refused")
+    expect(reason).to_be_visible()
+    has_focus(page, reason)
+
+
+# ----- All servers -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_servers(app_url: str, whm: Simulator, beta: Simulator, settings) -> str:
+    settings.WHM_SERVERS = {"alpha": whm.url, "beta": beta.url}
+    return app_url
+
+
+def test_sorting_and_paging_all_servers_keep_focus_on_the_link_used(
+    page_js: Page, two_servers: str, whm: Simulator
+) -> None:
+    page = page_js
+    add_tokens(whm, "whm", 50)  # with both servers' demo tokens: two pages
+    cookies = start_session(*DEMO_ROOT, servers=("alpha", "beta"))
+    page.context.add_cookies(
+        [{"name": k, "value": v, "url": two_servers, "httpOnly": True} for k, v in cookies.items()]
+    )
+    page.goto(f"{two_servers}/fleet/")
+    sort = page.locator("#fleet-table").get_by_role("link", name=re.compile("^Name"))
+    press(page, sort)
+    expect(page).to_have_url(re.compile(r"sort=name"))
+    has_focus(page, sort)
+
+    press(page, page.get_by_role("link", name="Next"))
+    expect(page).to_have_url(re.compile(r"page=2"))
+    has_focus(page, page.get_by_role("link", name="Previous"))

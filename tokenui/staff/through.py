@@ -1,0 +1,53 @@
+"""The guard of the token pages a staff member reaches through a connected server: signed in
+as staff, holding a role on the server the URL names (`connected`); a viewer may only look
+(the table, export, Accounts), an operator may change. The request then carries a
+`ServiceSession` as `request.whm`, the session the token pages read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
+
+from tokenui.http import redirect_to
+from tokenui.servers.models import ConnectedServer
+from tokenui.staff.access import REFUSED, staff_sign_in_url
+from tokenui.staff.models import Role, staff_of
+from tokenui.staff.roles import access_for
+from tokenui.systems.service import ServiceSession
+
+View = Callable[..., HttpResponse]
+# What a viewer may open: looking, never a form that changes anything.
+LOOKING = frozenset({"index", "export-csv", "export-json", "accounts"})
+
+
+def through_server(view: View) -> View:
+    """Guard a token page under /staff/servers/NAME/: role checked, `request.whm` set."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, connected: str, **kwargs: Any) -> HttpResponse:
+        if not (request.user.is_authenticated and request.user.is_active):
+            return redirect_to(request, staff_sign_in_url(request))
+        server = get_object_or_404(ConnectedServer, name=connected)
+        role = access_for(request.user).role(server)
+        if role is None or (role.rank < Role.OPERATOR.rank and not _looking(request)):
+            raise PermissionDenied(REFUSED)
+        read_only = role.rank < Role.OPERATOR.rank
+        request.whm = ServiceSession(server, staff_of(request.user), read_only)  # type: ignore[attr-defined]
+        request.whm_servers = [server.name]  # type: ignore[attr-defined]
+        request.whm_can_add = False  # type: ignore[attr-defined]
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    return wrapper
+
+
+def _looking(request: HttpRequest) -> bool:
+    match = request.resolver_match
+    return request.method in {"GET", "HEAD"} and match is not None and match.url_name in LOOKING
