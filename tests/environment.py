@@ -37,6 +37,11 @@ VARIABLES = (
     "OIDC_CLIENT_ID",
     "OIDC_CLIENT_SECRET",
     "OIDC_GROUPS_CLAIM",
+    "TASK_BACKEND",
+    "TASK_QUEUE",
+    "REDIS_URL",
+    "INVENTORY_MINUTES",
+    "INVENTORY_CONCURRENCY",
 )
 # Set for the test process itself, or by a developer's shell, and wrong for another process.
 NOT_PASSED_ON = frozenset(

@@ -18,6 +18,13 @@ os.environ.setdefault("WHM_URL", "https://127.0.0.1:9")
 # A fixed key for connected servers' service tokens (tests/servers/ swap in others to rotate).
 os.environ.setdefault("SERVICE_KEYS", "test-1:" + "VGVzdCBrZXkgZm9yIFRva2VuVUkncyB0ZXN0IHN1aXQ=")
 
+# The background tasks' queue, of this process's own as its cache keys are (below): two runs on one
+# Redis never take each other's tasks. TEST_TASK_QUEUE: the one queue of the worker processes a
+# test starts, which take what that test asks for.
+os.environ["TASK_QUEUE"] = os.environ.get("TEST_TASK_QUEUE") or (
+    f"tokenui-test-{os.getpid()}-{secrets.token_hex(4)}"
+)
+
 from tokenui.settings import *  # noqa: F403
 
 # Static files straight from the finders: the hashed manifest exists only after collectstatic.

@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -305,6 +306,40 @@ def test_with_whm_url_set_it_starts_no_simulator_and_shows_no_demo_users(tmp_pat
     assert "Sign in to WHM" in sign_in_page
     assert "Demo sign-in" not in sign_in_page
     assert "demo-root-pass" not in sign_in_page
+
+
+def test_it_starts_one_background_worker_and_stops_it_with_the_dashboard(tmp_path: Path) -> None:
+    env = environment(tmp_path, DEBUG="true", WHM_URL=f"https://127.0.0.1:{free_port()}")
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    port = free_port()
+    process = manage(env, "rundashboard", "--port", str(port), "--noreload")
+    try:
+        wait_until_serving(process, port)
+        # The worker's scheduler claims the schedule's first slots in the dashboard's database.
+        deadline = time.monotonic() + 30
+        while not scheduled(tmp_path / "db.sqlite3") and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        output = stop(process)
+    assert scheduled(tmp_path / "db.sqlite3"), output
+    workers = re.findall(r"TokenUI worker \S+-(\d+)-\w+: database backend", output)
+    assert len(workers) == 1, output
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(workers[0]), 0)  # stopped with the dashboard
+
+
+def scheduled(database: Path) -> set[str]:
+    """The scheduled jobs a worker has claimed a slot of, read straight from the database."""
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        return {job for (job,) in db.execute("SELECT job FROM background_scheduledrun")}
 
 
 def test_a_taken_simulator_port_is_a_clear_error(tmp_path: Path) -> None:

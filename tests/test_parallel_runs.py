@@ -1,6 +1,6 @@
 """Two runs of this suite on one machine, or one run's xdist workers, never meet: each test
-process has its own test database and keeps its cache keys under a prefix of its own
-(tests/settings.py), and clears only those (tests.helpers.clear_cache)."""
+process has its own test database, its own background tasks' queue, and keeps its cache keys
+under a prefix of its own (tests/settings.py), and clears only those (tests.helpers.clear_cache)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ from django.core.cache import cache
 cache.set("probe", "theirs", 60)
 database = settings.DATABASES["default"]
 test_db = database.get("TEST", {}).get("NAME") or "test_" + database["NAME"]  # Django's default
-print(json.dumps({"key": cache.make_key("probe"), "test_db": test_db}))
+queue = settings.TASK_QUEUE
+print(json.dumps({"key": cache.make_key("probe"), "test_db": test_db, "queue": queue}))
 """
 
 
@@ -77,6 +78,7 @@ def test_each_run_has_cache_keys_and_a_test_database_of_its_own(
 ) -> None:
     assert cache.make_key("probe") != another_run["key"]
     assert connection.settings_dict["NAME"] != another_run["test_db"]
+    assert another_run["queue"] != settings.TASK_QUEUE
 
 
 def test_a_run_neither_reads_nor_clears_another_runs_keys_on_a_shared_redis(

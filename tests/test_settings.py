@@ -174,6 +174,12 @@ def test_env_file_is_read_and_the_real_environment_wins(load, tmp_path: Path) ->
         ({"CACHE_URL": "redis://[::1/0"}, "CACHE_URL"),
         ({"AUDIT_RETENTION_DAYS": "a year"}, "AUDIT_RETENTION_DAYS"),
         ({"AUDIT_RETENTION_DAYS": "0"}, "AUDIT_RETENTION_DAYS"),
+        ({"TASK_BACKEND": "celery"}, "TASK_BACKEND"),
+        ({"TASK_BACKEND": "rq"}, "REDIS_URL"),  # no Redis named anywhere
+        ({"TASK_BACKEND": "rq", "REDIS_URL": "redis://host:xx/0"}, "REDIS_URL"),
+        ({"TASK_QUEUE": "two words"}, "TASK_QUEUE"),
+        ({"INVENTORY_MINUTES": "0"}, "INVENTORY_MINUTES"),
+        ({"INVENTORY_CONCURRENCY": "100"}, "INVENTORY_CONCURRENCY"),
     ],
 )
 def test_invalid_or_missing_setting_fails_naming_the_variable(
@@ -369,3 +375,21 @@ def test_demo_staff_are_read_only_for_the_embedded_simulator(load) -> None:
     embedded = load(SECRET_KEY=GOOD["SECRET_KEY"], DEBUG="true", TOKENUI_DEMO_STAFF=staff)
     assert embedded["DEMO_STAFF"] == (("admin", "pw-1"), ("viewer", "pw-2"))
     assert load(**GOOD, DEBUG="true", TOKENUI_DEMO_STAFF=staff)["DEMO_STAFF"] == ()
+
+
+def test_tasks_run_on_the_database_unless_rq_is_chosen(load) -> None:
+    ns = load(**GOOD)
+    assert ns["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    assert ns["TASKS"]["default"]["QUEUES"] == ["tokenui"]
+    assert ns["INVENTORY_MINUTES"] == 15
+    assert "django_rq" not in ns["INSTALLED_APPS"]
+
+
+def test_rq_takes_the_redis_of_cache_url_unless_redis_url_names_one(load) -> None:
+    ns = load(**GOOD, TASK_BACKEND="rq", CACHE_URL="redis://cache.example.com:6379/0")
+    assert ns["TASKS"]["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+    assert ns["RQ_QUEUES"] == {"tokenui": {"URL": "redis://cache.example.com:6379/0"}}
+    assert "django_rq" in ns["INSTALLED_APPS"]
+
+    ns = load(**GOOD, TASK_BACKEND="rq", TASK_QUEUE="eu", REDIS_URL="redis://q.example.com:6379/2")
+    assert ns["RQ_QUEUES"] == {"eu": {"URL": "redis://q.example.com:6379/2"}}

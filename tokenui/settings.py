@@ -381,6 +381,11 @@ for _option in ("KEY_PREFIX", "TIMEOUT", "VERSION", "KEY_FUNCTION"):
         CACHES["default"][_option] = CACHES["default"].pop(_option.lower())
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
+    # The dashboard and its workers (manage.py worker) write to one SQLite file. A transaction
+    # that reads and then writes would otherwise fail at once with "database is locked" when
+    # another process writes (SQLite cannot wait to upgrade a read lock): take the write lock
+    # at BEGIN, where SQLite waits its timeout for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------------------------------------
@@ -640,6 +645,58 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "staff:oidc-callback"
 OIDC_TIMEOUT = 10
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "staff:home"
+
+
+# Background work: Django's tasks framework on the database (embedded), or RQ on Redis to scale
+# out; `manage.py worker` runs it with the schedule (README.md, "Background work and inventory")
+# ---------------------------------------------------------------------------------------------
+TASK_BACKEND = str(_read("TASK_BACKEND", str, default="database")).strip().lower()
+if TASK_BACKEND not in {"database", "rq"}:
+    raise ImproperlyConfigured(
+        f"TASK_BACKEND must be database or rq, not {TASK_BACKEND!r}; see .env.example."
+    )
+# The queue every task goes to and every worker takes from: two deployments sharing one Redis
+# (or the test runs on one machine) each take a name of their own.
+TASK_QUEUE = str(_read("TASK_QUEUE", str, default="tokenui")).strip()
+if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,100}", TASK_QUEUE):
+    raise ImproperlyConfigured(
+        f"TASK_QUEUE: {TASK_QUEUE!r} must be 1-100 of A-Z a-z 0-9 _ . : - (no spaces)."
+    )
+
+
+def _redis_url() -> str:
+    """REDIS_URL, or CACHE_URL when that is Redis; checked as CACHE_URL is."""
+    cache_url = str(_read("CACHE_URL", str, default="")).strip()
+    default = cache_url if urlsplit(cache_url).scheme in {"redis", "rediss"} else ""
+    url = str(_read("REDIS_URL", str, default=default)).strip()
+    if not url:
+        raise ImproperlyConfigured(
+            "TASK_BACKEND=rq needs Redis: set REDIS_URL (or CACHE_URL) to redis://HOST:6379/0."
+        )
+    _service("REDIS_URL", url, {"redis", "rediss"}, lambda u: {}, "use redis://HOST:6379/0.")
+    return url
+
+
+INSTALLED_APPS += ["django_tasks_db", "tokenui.background", "tokenui.inventory"]
+if TASK_BACKEND == "rq":
+    REDIS_URL = _redis_url()
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {TASK_QUEUE: {"URL": REDIS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [TASK_QUEUE]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": [TASK_QUEUE]}}
+# Every connected server's tokens are read this often (and on Refresh now, manage.py inventory).
+INVENTORY_MINUTES = int(_read("INVENTORY_MINUTES", int, default=15))
+if not 1 <= INVENTORY_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured(
+        f"INVENTORY_MINUTES must be between 1 and 1440, not {INVENTORY_MINUTES}."
+    )
+# How many WHM calls one server's inventory makes at once (its resellers and accounts).
+INVENTORY_CONCURRENCY = int(_read("INVENTORY_CONCURRENCY", int, default=4))
+if not 1 <= INVENTORY_CONCURRENCY <= 32:
+    raise ImproperlyConfigured(
+        f"INVENTORY_CONCURRENCY must be between 1 and 32, not {INVENTORY_CONCURRENCY}."
+    )
 
 # ---------------------------------------------------------------------------------------------
 # Logging: secrets never reach a log line (the WHM client logs function names, never params)

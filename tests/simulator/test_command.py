@@ -319,3 +319,42 @@ def test_command_names_the_resellers_tokens_and_ends_idle_sessions_after_session
     time.sleep(2.1)
     assert get(listing, cookies=cookie).status_code == 401
     assert simulator.stop() == 0
+
+
+def test_command_serves_n_servers_from_one_process_each_with_its_own_state(
+    run: Callable[..., Running], tmp_path: Path
+) -> None:
+    simulator = run("--servers", "3", "--port-base", "0", "--tls")
+    urls = [
+        simulator.value(rf"WHM simulator server-{n} listening on (https://127\.0\.0\.1:\d+)")
+        for n in (1, 2, 3)
+    ]
+    assert len(set(urls)) == 3
+    # One CA for all of them; each server's store in a directory of its own.
+    ca_path = simulator.value(r"CA certificate \(verify against it\): (.+)")
+    assert Path(ca_path) == tmp_path / "state" / "ca.pem"
+    assert all((tmp_path / "state" / f"server-{n}").is_dir() for n in (1, 2, 3))
+    verify = ssl.create_default_context(cafile=ca_path)
+
+    def names(url: str) -> set[str]:
+        listed = get(f"{url}/json-api/api_token_list?api.version=1", auth=DEMO_ROOT, verify=verify)
+        return set(listed.json()["data"]["tokens"])
+
+    made = post(
+        f"{urls[1]}/json-api/api_token_create?api.version=1",
+        data={"token_name": "only-on-two", "acl-0": "list-accts"},
+        auth=DEMO_ROOT,
+        verify=verify,
+    )
+    assert made.json()["metadata"]["result"] == 1
+    assert "only-on-two" in names(urls[1])
+    assert "only-on-two" not in names(urls[0]) | names(urls[2])
+    assert simulator.stop() == 0
+
+
+def test_command_refuses_a_port_base_with_no_room_for_its_servers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(["--servers", "3", "--port-base", "65534", "--state-dir", str(tmp_path)])
+    assert code == 2
+    assert "no room for 3 servers" in capsys.readouterr().err

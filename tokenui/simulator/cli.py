@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tokenui.acls import ACLS_BY_KEY, SOFTWARE_PREFIX
@@ -33,6 +34,36 @@ READY = "Press Ctrl-C to stop."
 # How often the main thread looks whether a stop signal has come (its handler only notes it).
 STOP_POLL_S = 0.2
 STOPPED = "WHM simulator stopped."
+MAX_PORT = 65535
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where one of the simulated servers keeps its state and listens."""
+
+    state_dir: Path
+    port: int
+    cpanel_port: int | None
+
+
+def _places(state_dir: Path, options: argparse.Namespace) -> list[_Place]:
+    """One server in `state_dir` on --port; or with --servers N, server-1 … server-N, each in
+    its own directory under it (its own users, tokens and accounts), on --port-base + 0 … N-1
+    (0: each on a free port), cPanel's on --cpanel-port + 0 … N-1."""
+    if options.servers == 1:
+        return [_Place(state_dir, options.port, options.cpanel_port)]
+
+    def offset(base: int | None, index: int) -> int | None:
+        return base if not base else base + index
+
+    return [
+        _Place(
+            state_dir / f"server-{index + 1}",
+            offset(options.port_base, index) or 0,
+            offset(options.cpanel_port, index),
+        )
+        for index in range(options.servers)
+    ]
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.simulator") -> int:
@@ -52,28 +83,42 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.si
                 f"{account.owner!r}, who is not one of its WHM users.\n"
             )
             return 2
-    if options.reset:
-        remove_store(state_dir)
-    try:
-        simulator = Simulator(
-            state_dir,
-            users=users,
-            host=options.host,
-            port=options.port,
-            tls=options.tls,
-            latency_ms=options.latency_ms,
-            tokens=options.tokens,
-            accounts=accounts,
-            cpanel_port=options.cpanel_port,
+    if options.servers > 1 and options.port_base + options.servers - 1 > MAX_PORT:
+        sys.stderr.write(
+            f"The WHM simulator cannot start: --port-base {options.port_base} leaves no room "
+            f"for {options.servers} servers below port {MAX_PORT + 1}.\n"
         )
-        if options.session_idle is not None:
-            simulator.store.sessions.idle_limit_s = options.session_idle
-        # Faults left in the store by an earlier run give way to this run's --fault.
-        simulator.clear_faults()
-        if options.fault:
-            simulator.set_fault(options.fault)
-        simulator.start()
+        return 2
+    places = _places(state_dir, options)
+    if options.reset:
+        for place in places:
+            remove_store(place.state_dir)
+    simulators: list[Simulator] = []
+    try:
+        for place in places:
+            simulator = Simulator(
+                place.state_dir,
+                users=users,
+                host=options.host,
+                port=place.port,
+                tls=options.tls,
+                latency_ms=options.latency_ms,
+                tokens=options.tokens,
+                accounts=accounts,
+                cpanel_port=place.cpanel_port,
+                tls_dir=state_dir,
+            )
+            simulators.append(simulator)
+            if options.session_idle is not None:
+                simulator.store.sessions.idle_limit_s = options.session_idle
+            # Faults left in the store by an earlier run give way to this run's --fault.
+            simulator.clear_faults()
+            if options.fault:
+                simulator.set_fault(options.fault)
+            simulator.start()
     except (StoreError, OSError) as exc:
+        for simulator in simulators:
+            simulator.stop()
         sys.stderr.write(f"The WHM simulator cannot start: {exc}\n")
         return 1
     stop: list[int] = []
@@ -81,11 +126,15 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m tokenui.si
         # Handlers first: whoever reads the announcement may signal at once.
         with _set_on_signals(stop, signal.SIGINT, signal.SIGTERM):
             logins = demo_cpanel_accounts(seed_users) if accounts is None else accounts
-            _announce(simulator, seed_users, logins)
+            if len(simulators) == 1:
+                _announce(simulators[0], seed_users, logins)
+            else:
+                _announce_many(simulators, seed_users, logins)
             while not stop:
                 time.sleep(STOP_POLL_S)
     finally:
-        simulator.stop()
+        for simulator in simulators:
+            simulator.stop()
     _say(STOPPED)
     return 0
 
@@ -101,6 +150,23 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--servers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help=(
+            "Serve N independent WHM servers from this one process (tests, the bench), each "
+            "with its own state in STATE_DIR/server-1 … server-N and one demo CA."
+        ),
+    )
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="P",
+        help="With --servers: server K listens on P + K - 1 (0: each on a free port).",
+    )
     parser.add_argument(
         "--cpanel-port",
         type=int,
@@ -195,6 +261,33 @@ def _announce(
     _say(*lines)
 
 
+def _announce_many(
+    simulators: Sequence[Simulator], users: Sequence[SimUser], accounts: Sequence[SimAccount]
+) -> None:
+    """Every server's address, then the sign-ins, which each server was seeded with alike."""
+    lines = []
+    for index, simulator in enumerate(simulators, start=1):
+        lines.append(f"WHM simulator server-{index} listening on {simulator.url}")
+        if simulator.serves_cpanel:
+            lines.append(f"cPanel simulator server-{index} listening on {simulator.cpanel_url}")
+    first = simulators[0]
+    if first.ca_path is not None:
+        lines.append(f"CA certificate (verify against it): {first.ca_path}")
+    lines.append(f"State: {first.state_dir.parent} (one directory per server)")
+    working = [u for u in users if first.store.check_password(u.name, u.password)]
+    for user in working:
+        scope = "all privileges" if "all" in user.acls else f"{len(user.acls)} privileges"
+        lines.append(f"Sign in to each as {user.name} with password {user.password} ({scope})")
+    if first.serves_cpanel:
+        lines += [
+            f"cPanel account {a.user} with password {a.password} on each (owned by {a.owner})"
+            for a in accounts
+            if first.store.check_cpanel_password(a.user, a.password)
+        ]
+    lines.append(READY)
+    _say(*lines)
+
+
 def _resellers(simulator: Simulator, users: Sequence[SimUser]) -> list[str]:
     """How to reach each reseller's own tokens without its password: root's session for it."""
     lines = []
@@ -255,6 +348,13 @@ def _sim_account(value: str) -> SimAccount:
             "starting with a letter"
         )
     return SimAccount(user, password, owner)
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1")
+    return number
 
 
 def _non_negative(value: str) -> int:

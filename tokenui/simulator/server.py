@@ -96,7 +96,9 @@ class Simulator:
     survives restarts, and simulators in this process or others that share the directory share
     it. An empty store is first seeded with `users` (None: the demo users) and their demo
     tokens, or `tokens` tokens for the first user; and with `accounts` as the cPanel accounts
-    that have a password (None: the demo ones, with their demo cPanel tokens).
+    that have a password (None: the demo ones, with their demo cPanel tokens). `tls_dir` keeps
+    the demo CA and certificate elsewhere (default: `state_dir`), so that several simulators
+    of one process (`--servers N`) are verified against one CA.
     """
 
     def __init__(
@@ -111,6 +113,7 @@ class Simulator:
         tokens: int | None = None,
         accounts: Sequence[SimAccount] | None = None,
         cpanel_port: int | None = None,
+        tls_dir: Path | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -125,7 +128,7 @@ class Simulator:
         except BaseException:
             self._db.close()
             raise
-        self._tls_files = ensure_tls_files(self.state_dir) if tls else None
+        self._tls_files = ensure_tls_files(Path(tls_dir or self.state_dir)) if tls else None
         self.ca_path: Path | None = self._tls_files.ca if self._tls_files else None
         # Read on every reply, so a test may change it while the server runs.
         self.latency_ms = latency_ms

@@ -8,7 +8,7 @@ from datetime import datetime
 import httpx
 
 from tokenui.whm import replies
-from tokenui.whm.transport import Transport, wire_for
+from tokenui.whm.transport import Transport, uapi_wire_for, wire_for
 from tokenui.whm.types import (
     KEEP,
     Account,
@@ -71,6 +71,15 @@ class WhmClient:
         caller that keeps it (encrypted) and makes `WhmClient(http, cookie)` again later."""
         credential = self._transport.credential
         return credential if isinstance(credential, SessionCookie) else None
+
+    def uapi_transport(self, account: str) -> Transport:
+        """Calls to cPanel's UAPI for `account` through `uapi_cpanel`, as this client's user or
+        inside its session (`CpanelClient.through(whm, account)` speaks them)."""
+        return Transport(
+            self._http,
+            self._transport.credential,
+            uapi_wire_for(self._transport.credential, account),
+        )
 
     def list_tokens(self) -> list[ApiToken]:
         """The user's API tokens (`api_token_list`), newest first, then by name."""

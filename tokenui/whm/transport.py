@@ -173,6 +173,31 @@ class UapiThroughWhm(Wire):
         return _uapi_data(function, uapi, fail, what=f"WHM's reply to {self.label(function)}")
 
 
+class UapiInSession(UapiThroughWhm):
+    """`uapi_cpanel` for one account inside a session WHM made for `cookie.user` (the account's
+    owner): under the session's prefix, signed in by its cookie."""
+
+    def __init__(self, cookie: SessionCookie, account: str) -> None:
+        super().__init__(account)
+        self._session = InSession(cookie)
+
+    def request(
+        self, function: str, params: Sequence[tuple[str, str]]
+    ) -> tuple[str, dict[str, str], Sequence[tuple[str, str]]]:
+        path, query, body = super().request(function, params)
+        return f"{self._session.prefix}{path}", query, body
+
+    def refused(self, status: int, body: bytes) -> WhmAuthError:
+        return self._session.refused(status, body)
+
+
+def uapi_wire_for(credential: Credential | SessionCookie, account: str) -> Wire:
+    """cPanel's UAPI for `account` through WHM, as this credential signs in to WHM."""
+    if isinstance(credential, SessionCookie):
+        return UapiInSession(credential, account)
+    return UapiThroughWhm(account)
+
+
 def _uapi_name(function: str) -> tuple[str, str]:
     module, sep, name = function.partition("::")
     if not (sep and module and name):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 
 from tokenui.whm import replies
-from tokenui.whm.api import expiry_epoch
+from tokenui.whm.api import WhmClient, expiry_epoch
 from tokenui.whm.transport import UAPI, Transport, UapiThroughWhm
 from tokenui.whm.types import CpanelToken, CreatedCpanelToken, Credential
 
@@ -35,6 +35,14 @@ class CpanelClient:
         answers `result: 0` (a WhmApiError) for an account that is not theirs."""
         # Reference: https://api.docs.cpanel.net/openapi/whm/operation/uapi_cpanel/
         return cls(Transport(http, credential, UapiThroughWhm(account)), account)
+
+    @classmethod
+    def through(cls, whm: WhmClient, account: str) -> CpanelClient:
+        """As `whm`'s user, with `uapi_cpanel`, signed in as `whm` is: by its credential, or
+        inside the WHM session it acts in (`WhmClient.acting_as`), which reaches the accounts
+        of the session's reseller."""
+        # Reference: https://api.docs.cpanel.net/openapi/whm/operation/uapi_cpanel/
+        return cls(whm.uapi_transport(account), account)
 
     def list_tokens(self) -> list[CpanelToken]:
         """The account's API tokens (`Tokens::list`), newest first, then by name."""

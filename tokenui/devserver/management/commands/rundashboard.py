@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # `make run`'s wiring: beside the simulator's own command, the one module that imports it.
 from tokenui.devserver.staff import offer_demo_staff
+from tokenui.devserver.worker import start_worker, stop_worker
 from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, DEMO_USERS, ROOT_USER
 
 SIMULATOR_START_SECONDS = 30
@@ -55,12 +56,18 @@ class Command(BaseCommand):
         if simulator is not None:
             # A plain `kill` must also stop the simulator: turn SIGTERM into a normal exit.
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        # One background worker beside the dashboard (the schedule, the inventory).
+        worker = start_worker() if outer else None
+        if worker is not None:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             if outer:
                 url = f"http://127.0.0.1:{port}/"
                 self.stdout.write(self.style.SUCCESS(f"TokenUI dashboard: {url}"))
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=not noreload)
         finally:
+            if worker is not None:
+                stop_worker(worker)
             if simulator is not None:
                 simulator.terminate()
                 simulator.wait(timeout=10)

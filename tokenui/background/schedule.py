@@ -1,0 +1,33 @@
+"""The schedule: every job that runs by itself, and how often. The one place it is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.tasks import Task
+
+from tokenui.inventory import tasks as inventory
+from tokenui.inventory.storing import lease_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """`task` (taking no arguments), enqueued once every `seconds()`, by one worker."""
+
+    job: str
+    task: Task
+    seconds: Callable[[], int]
+
+
+def _inventory_seconds() -> int:
+    return settings.INVENTORY_MINUTES * 60
+
+
+SCHEDULE: tuple[Scheduled, ...] = (
+    # Every connected server's tokens (INVENTORY_MINUTES).
+    Scheduled("inventory", inventory.inventory_all, _inventory_seconds),
+    # A read whose worker died under way is asked for again once its lease has run out.
+    Scheduled("inventory-resume", inventory.resume_abandoned, lease_seconds),
+)
