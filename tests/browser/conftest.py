@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -262,3 +263,14 @@ def press(page: Page, control: Locator) -> None:
     """As a keyboard user does: focus the control, then Enter."""
     control.focus()
     page.keyboard.press("Enter")
+
+
+def settled_on_cancel(page: Page, confirm: Locator, script: bool) -> None:
+    """The question has opened, focus on its Cancel: only then does a keyboard user go on (a
+    press before the dialog takes focus would land on Cancel as it does). The dialog is shown
+    modal as htmx swaps it in, which focuses Cancel; htmx focuses that [autofocus] again as the
+    swap settles, some milliseconds later: wait for the settle too (its class gone)."""
+    if script:
+        expect(confirm).to_have_attribute("open", "")
+        expect(confirm).not_to_have_class(re.compile(r"\bhtmx-settling\b"))
+    has_focus(page, confirm.get_by_role("button" if script else "link", name="Cancel"))

@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import OWNERS, has_focus, js_on, open_table, press
+from tests.browser.conftest import OWNERS, has_focus, js_on, open_table, press, settled_on_cancel
 from tests.helpers import CPANEL_ROOTS, DEMO_ROOT, start_session
 from tokenui.simulator import Simulator
 
@@ -35,17 +35,6 @@ def add_tokens(sim: Simulator, system: str, count: int) -> None:
 
 def message(page: Page) -> Locator:
     return page.locator("#messages")
-
-
-def settled_on_cancel(page: Page, confirm: Locator, script: bool) -> None:
-    """The question has opened, focus on its Cancel: only then does a keyboard user go on (a
-    press before the dialog takes focus would land on Cancel as it does). The dialog is shown
-    modal as htmx swaps it in, which focuses Cancel; htmx focuses that [autofocus] again as the
-    swap settles, some milliseconds later: wait for the settle too (its class gone)."""
-    if script:
-        expect(confirm).to_have_attribute("open", "")
-        expect(confirm).not_to_have_class(re.compile(r"\bhtmx-settling\b"))
-    has_focus(page, confirm.get_by_role("button" if script else "link", name="Cancel"))
 
 
 # ----- the token tables ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from tests.browser.conftest import (
     js_on,
     open_table,
     press,
+    settled_on_cancel,
 )
 from tokenui.simulator import Simulator
 
@@ -59,6 +60,7 @@ def question(page: Page, script: bool):
     """The question, as a dialog (JavaScript) or a page of its own."""
     where = page.locator("#dialog") if script else page.locator("main")
     expect(where.get_by_role("heading", name="Revoke API Token")).to_be_visible()
+    settled_on_cancel(page, where, script)
     return where
 
 
