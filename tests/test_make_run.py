@@ -310,15 +310,7 @@ def test_with_whm_url_set_it_starts_no_simulator_and_shows_no_demo_users(tmp_pat
 
 def test_it_starts_one_background_worker_and_stops_it_with_the_dashboard(tmp_path: Path) -> None:
     env = environment(tmp_path, DEBUG="true", WHM_URL=f"https://127.0.0.1:{free_port()}")
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert migrate.returncode == 0, migrate.stderr
+    migrate(env)
     port = free_port()
     process = manage(env, "rundashboard", "--port", str(port), "--noreload")
     try:

@@ -4,26 +4,16 @@ page beside the simulator's users, and the simulator connected as a server they 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
-from tests.test_make_run import BASE_DIR, environment, free_port, manage, stop, wait_until_serving
+from tests.test_make_run import environment, free_port, manage, migrate, stop, wait_until_serving
 
 
 def test_make_run_makes_demo_staff_and_connects_the_simulator(tmp_path: Path) -> None:
     env = environment(tmp_path, DEBUG="true")
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert migrate.returncode == 0, migrate.stderr
+    migrate(env)
     port = free_port()
     process = manage(env, "rundashboard", "--port", str(port), "--noreload")
     try:
