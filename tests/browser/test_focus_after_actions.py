@@ -106,6 +106,7 @@ def test_yes_revoke_the_token_from_manage_leaves_focus_on_its_message(
     press(page, page.get_by_role("link", name="Manage deploy-script"))
     press(page, page.get_by_role("link", name="Revoke The Token"))
     confirm = page.locator("#dialog") if script else page.locator("main")
+    settled_on_cancel(page, confirm, script)
     press(page, confirm.get_by_role("button", name="Yes, Revoke The Token"))
     expect(message(page)).to_contain_text("The API token “deploy-script” has been revoked.")
     has_focus(page, message(page))

@@ -205,10 +205,14 @@ def test_cpanel_copy_link_opens_the_same_create_form(
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.set_viewport_size({"width": 390, "height": 844})
+    # Measure each page only once it has arrived: evaluating during the navigation finds no
+    # document (CI, once).
+    generate_like = page.get_by_role("link", name="Generate a token like this: deploy-script")
+    expect(generate_like).to_be_visible()
     assert sideways_overflow(page) == 0  # the table, with Generate a token like this in rows
-    page.get_by_role("link", name="Generate a token like this: deploy-script").click()
-    assert sideways_overflow(page) == 0
+    generate_like.click()
     expect(page.get_by_label("API Token Name")).to_have_value("deploy-script-2")
+    assert sideways_overflow(page) == 0
     page.get_by_label("The API Token will not expire.").check()
     page.get_by_role("button", name="Copy link to this form").click()
     expect(page.locator("#copy-link-status")).to_contain_text("Link copied")
