@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.helpers import DEMO_RESELLER, DEMO_ROOT
+from tests.helpers import DEMO_RESELLER, DEMO_ROOT, calls
 from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmSessionExpired, WhmTLSError
 from tokenui.whm.transport import make_http_client
 from tokenui.whm.types import Credential, SessionCookie, UserSession
+from tokenui.whm.uapi import CpanelClient
 
 ROOT_PASSWORD = Credential(DEMO_ROOT[0], DEMO_ROOT[1], "password")
 RESELLER_PASSWORD = Credential(DEMO_RESELLER[0], DEMO_RESELLER[1], "password")
@@ -242,3 +243,36 @@ def test_acting_as_a_reseller_over_tls_verifies_whms_certificate(tls_simulator) 
     finally:
         trusted.close()
         untrusted.close()
+
+
+def test_a_read_in_a_lapsed_session_is_made_again_in_a_new_session(
+    connect: Connect, support: Credential, simulator
+) -> None:
+    reseller = connect(support).acting_as("reseller")
+    simulator.store.sessions.reset()  # WHM ends every session (as when they idle out)
+    assert {token.name for token in reseller.list_tokens()} == RESELLERS_TOKENS
+    assert len(calls(simulator, "create_user_session")) == 2
+
+
+def test_a_change_in_a_lapsed_session_is_never_sent_again(
+    connect: Connect, support: Credential, simulator
+) -> None:
+    reseller = connect(support).acting_as("reseller")
+    simulator.store.sessions.reset()  # WHM ends every session (as when they idle out)
+    with pytest.raises(WhmSessionExpired):
+        reseller.revoke_tokens(["reporting"])
+    assert len(calls(simulator, "create_user_session")) == 1
+    assert len(calls(simulator, "api_token_revoke")) == 1
+    assert "reporting" in {token.name for token in simulator.store.tokens("reseller")}
+
+
+def test_a_read_of_an_accounts_cpanel_tokens_in_a_lapsed_session_is_made_again(
+    connect: Connect, support: Credential, simulator
+) -> None:
+    account = next(a.user for a in simulator.store.accounts("reseller"))
+    through = CpanelClient.through(connect(support).acting_as("reseller"), account)
+    simulator.store.sessions.reset()  # WHM ends every session (as when they idle out)
+    assert {token.name for token in through.list_tokens()} == {
+        token.name for token in simulator.store.cpanel_tokens(account)
+    }
+    assert len(calls(simulator, "create_user_session")) == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import httpx
@@ -33,9 +33,16 @@ class WhmClient:
     way. In a session, a WhmSessionExpired says the session is over: make a new one.
     """
 
-    def __init__(self, http: httpx.Client, credential: Credential | SessionCookie) -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        credential: Credential | SessionCookie,
+        renew: Callable[[], SessionCookie] | None = None,
+    ) -> None:
         self._http = http
-        self._transport = Transport(http, credential, wire_for(credential))
+        # In a session (`acting_as`): how to make a new one when it lapses during a read.
+        self._renew = renew
+        self._transport = Transport(http, credential, wire_for(credential), renew)
 
     def create_user_session(self, user: str, service: str = WHOSTMGRD) -> UserSession:
         """Have WHM make a session for `user` (`create_user_session`): root or `user`'s owner
@@ -62,8 +69,14 @@ class WhmClient:
 
     def acting_as(self, user: str) -> WhmClient:
         """A WhmClient acting as `user` (a reseller, or root) in a new WHM session, so that
-        the token methods reach `user`'s own API tokens without `user`'s password."""
-        return self.in_session(self.create_user_session(user))
+        the token methods reach `user`'s own API tokens without `user`'s password. When the
+        session lapses, a read is made again in a new session; a change raises
+        WhmSessionExpired (WHM did nothing) and is never sent again."""
+
+        def signed_in() -> SessionCookie:
+            return self._transport.sign_in(self.create_user_session(user))
+
+        return WhmClient(self._http, signed_in(), renew=signed_in)
 
     @property
     def session_cookie(self) -> SessionCookie | None:
@@ -75,11 +88,8 @@ class WhmClient:
     def uapi_transport(self, account: str) -> Transport:
         """Calls to cPanel's UAPI for `account` through `uapi_cpanel`, as this client's user or
         inside its session (`CpanelClient.through(whm, account)` speaks them)."""
-        return Transport(
-            self._http,
-            self._transport.credential,
-            uapi_wire_for(self._transport.credential, account),
-        )
+        credential = self._transport.credential
+        return Transport(self._http, credential, uapi_wire_for(credential, account), self._renew)
 
     def list_tokens(self) -> list[ApiToken]:
         """The user's API tokens (`api_token_list`), newest first, then by name."""

@@ -39,17 +39,26 @@ class WhmAuthError(WhmError):
         super().__init__(message or f"{service} refused these credentials.")
 
 
-class WhmSessionExpired(WhmAuthError):
+class WhmSessionRefused(WhmAuthError):
+    """WHM refused a call made inside a session it made for `user` (`create_user_session`):
+    the session's user, not the credential that asked for the session, was refused."""
+
+    def __init__(self, user: str, message: str) -> None:
+        super().__init__(message)
+        self.user = user
+
+
+class WhmSessionExpired(WhmSessionRefused):
     """WHM no longer takes a session it made (`create_user_session`): its sign-in link was used
     already or came too late, or the session idled out or was refused under its prefix. WHM
     did nothing with the request: make a new session and call again."""
 
     def __init__(self, user: str) -> None:
         super().__init__(
+            user,
             f"WHM no longer accepts the session it made for {user} (it expired, was used "
-            "already, or was ended); nothing was done. Make a new session to go on."
+            "already, or was ended); nothing was done. Make a new session to go on.",
         )
-        self.user = user
 
 
 # WHM opens every reason of its token functions with this, e.g. "The system failed to create

@@ -1,9 +1,10 @@
 """WHM API 1 and cPanel UAPI on the wire: the pooled HTTP client, the one `call()`, and its one
 error ladder.
 
-Every request to WHM or cPanel goes through `Transport.call()`: POSTed once (never retried), read
-against a whole-call deadline, unwrapped from its envelope, and every failure mapped onto the
-WhmError tree (tokenui/whm/errors.py) with a message a person can read. A `Wire` says which API
+Every request to WHM or cPanel goes through `Transport.call()`: POSTed once (never retried; only
+a read whose session lapsed is sent again, in a new session), read against a whole-call
+deadline, unwrapped from its envelope, and every failure mapped onto the WhmError tree
+(tokenui/whm/errors.py) with a message a person can read. A `Wire` says which API
 is spoken: WHM API 1 (`WHM`), UAPI direct to cPanel (`UAPI`), or UAPI through WHM's
 `uapi_cpanel` (`UapiThroughWhm`), or WHM API 1 inside a session WHM made for a user (`InSession`,
 signed in by `Transport.sign_in`). `api.py` and `uapi.py` say what to call; `replies.py` decodes
@@ -37,6 +38,7 @@ from tokenui.whm.errors import (
     WhmBadResponse,
     WhmError,
     WhmSessionExpired,
+    WhmSessionRefused,
     WhmTimeout,
     WhmTLSError,
     WhmUnreachable,
@@ -97,6 +99,10 @@ class Wire:
         """HTTP 401 or 403: what the refusal means for this API."""
         return _refused(body, self)
 
+    def renewed(self, cookie: SessionCookie) -> Wire:
+        """The same API inside a new session (a wire outside any session is unchanged)."""
+        return self
+
 
 class InSession(Wire):
     """WHM API 1 inside a session WHM made for `cookie.user` (`create_user_session`): under the
@@ -120,10 +126,14 @@ class InSession(Wire):
         # not made with this prefix); 403 is WHM API 1's refusal of the call itself.
         if status == 401:
             return WhmSessionExpired(self.user)
-        return WhmAuthError(
+        return WhmSessionRefused(
+            self.user,
             f"WHM refused this call in {self.user}'s session: {self.user} may not hold the "
-            "privilege it needs."
+            "privilege it needs.",
         )
+
+    def renewed(self, cookie: SessionCookie) -> Wire:
+        return InSession(cookie)
 
 
 def wire_for(credential: Credential | SessionCookie) -> Wire:
@@ -190,6 +200,9 @@ class UapiInSession(UapiThroughWhm):
     def refused(self, status: int, body: bytes) -> WhmAuthError:
         return self._session.refused(status, body)
 
+    def renewed(self, cookie: SessionCookie) -> Wire:
+        return UapiInSession(cookie, self.account)
+
 
 def uapi_wire_for(credential: Credential | SessionCookie, account: str) -> Wire:
     """cPanel's UAPI for `account` through WHM, as this credential signs in to WHM."""
@@ -235,11 +248,17 @@ class Transport:
     client."""
 
     def __init__(
-        self, http: httpx.Client, credential: Credential | SessionCookie, wire: Wire = WHM
+        self,
+        http: httpx.Client,
+        credential: Credential | SessionCookie,
+        wire: Wire = WHM,
+        renew: Callable[[], SessionCookie] | None = None,
     ) -> None:
         self._http = http
         self._credential = credential
         self._wire = wire
+        # In a session: how to make a new one when it lapses (for reads only, see `call`).
+        self._renew = renew
 
     @property
     def credential(self) -> Credential | SessionCookie:
@@ -258,7 +277,27 @@ class Transport:
 
         The parser gets `data` as JSON values; or, given a `data_type` (a msgspec Struct) and a
         WHM API 1 reply that fits it, `data` decoded into it in the same pass as the envelope.
+
+        In a session that lapsed (WhmSessionExpired: WHM did nothing), a read is made once more
+        in a new session when the transport can make one; a change is never sent again.
         """
+        try:
+            return self._call_once(function, params, changes_state, parse, data_type)
+        except WhmSessionExpired:
+            if changes_state or self._renew is None:
+                raise
+        cookie = self._renew()
+        self._credential, self._wire = cookie, self._wire.renewed(cookie)
+        return self._call_once(function, params, changes_state, parse, data_type)
+
+    def _call_once[T](
+        self,
+        function: str,
+        params: Sequence[tuple[str, str]],
+        changes_state: bool,
+        parse: Callable[[Any], T],
+        data_type: type | None,
+    ) -> T:
         outcome = _Outcome(self._wire.label(function), changes_state)
         try:
             request = self._request(function, params)
