@@ -30,6 +30,6 @@ urlpatterns = [
     path("cpanel/", include(cpanel_urls)),
     path("fleet/", include("tokenui.fleet.urls")),
     path("staff/", include("tokenui.staff.urls")),
-    path("staff/servers/<slug:connected>/tokens/", include(staff_whm_urls)),
+    path("staff/servers/<slug:connected>/", include(staff_whm_urls)),
     path("staff/servers/<slug:connected>/", include(staff_cpanel_urls)),
 ]

@@ -18,7 +18,6 @@ from tokenui.servers.remote import Place, ServerError, plain_words, refused_serv
 from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmAuthError, WhmError
 from tokenui.whm.types import FULL_ACCESS, ApiToken, CreatedToken, Credential, Privileges
-from tokenui.whm.uapi import CpanelClient
 
 # `tokenui-NAME` is a WHM token name: at most 50 of [A-Za-z0-9_-], so NAME at most 42.
 NAME_RULE = RegexValidator(
@@ -88,10 +87,6 @@ class ConnectedServer(models.Model):
     def client(self) -> WhmClient:
         """A WHM client signed in with the service token, for the call at hand only."""
         return self.place.client(Credential(self.username, self._secret(), "token"))
-
-    def cpanel_client(self, account: str) -> CpanelClient:
-        """A cPanel account's UAPI through WHM (`uapi_cpanel`) with the service token."""
-        return self.place.cpanel_client(Credential(self.username, self._secret(), "token"), account)
 
     def _secret(self) -> str:
         try:

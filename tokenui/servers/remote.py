@@ -20,7 +20,6 @@ from tokenui.whm.errors import (
 )
 from tokenui.whm.servers import WhmServer, http_client
 from tokenui.whm.types import Credential
-from tokenui.whm.uapi import CpanelClient
 
 
 class ServerError(Exception):
@@ -42,10 +41,6 @@ class Place:
     def client(self, credential: Credential) -> WhmClient:
         """A WHM client there, signed in with `credential`, over the pooled HTTP client."""
         return WhmClient(http_client(self._server()), credential)
-
-    def cpanel_client(self, credential: Credential, account: str) -> CpanelClient:
-        """A cPanel account's UAPI there, through WHM's `uapi_cpanel` as `credential`'s user."""
-        return CpanelClient.through_whm(http_client(self._server()), credential, account)
 
     def _server(self) -> WhmServer:
         return WhmServer(

@@ -1,7 +1,8 @@
 """The guard of the token pages a staff member reaches through a connected server: signed in
 as staff, holding a role on the server the URL names (`connected`); a viewer may only look
 (the table, export, Accounts), an operator may change. The request then carries a
-`ServiceSession` as `request.whm`, the session the token pages read."""
+`ServiceSession` as `request.whm`, the session the token pages read: as the service user, or
+inside a session WHM makes for the reseller the URL names (`reseller`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 
@@ -19,7 +20,7 @@ from tokenui.servers.models import ConnectedServer
 from tokenui.staff.access import REFUSED, staff_sign_in_url
 from tokenui.staff.models import Role, staff_of
 from tokenui.staff.roles import access_for
-from tokenui.systems.service import ServiceSession
+from tokenui.systems.service import ROOT, ServiceSession
 
 View = Callable[..., HttpResponse]
 # What a viewer may open: looking, never a form that changes anything.
@@ -30,15 +31,22 @@ def through_server(view: View) -> View:
     """Guard a token page under /staff/servers/NAME/: role checked, `request.whm` set."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, connected: str, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, *args: Any, connected: str, reseller: str = "", **kwargs: Any
+    ) -> HttpResponse:
         if not (request.user.is_authenticated and request.user.is_active):
             return redirect_to(request, staff_sign_in_url(request))
         server = get_object_or_404(ConnectedServer, name=connected)
         role = access_for(request.user).role(server)
         if role is None or (role.rank < Role.OPERATOR.rank and not _looking(request)):
             raise PermissionDenied(REFUSED)
+        if reseller in {server.username, ROOT}:
+            # Not a reseller's session: the service user's own pages are the server's, and a
+            # whostmgrd session as root would hold all of root's privileges, not the token's.
+            raise Http404("Not a reseller of this server.")
         read_only = role.rank < Role.OPERATOR.rank
-        request.whm = ServiceSession(server, staff_of(request.user), read_only)  # type: ignore[attr-defined]
+        staff = staff_of(request.user)
+        request.whm = ServiceSession(server, staff, read_only, reseller)  # type: ignore[attr-defined]
         request.whm_servers = [server.name]  # type: ignore[attr-defined]
         request.whm_can_add = False  # type: ignore[attr-defined]
         response = view(request, *args, **kwargs)

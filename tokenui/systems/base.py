@@ -15,6 +15,7 @@ from tokenui import risk
 from tokenui.kernel.kept import KeptList
 from tokenui.risk import Flag
 from tokenui.tables import TableSpec
+from tokenui.whm.errors import WhmAuthError
 from tokenui.whm.types import WhmSession
 
 # Sent after every change (or attempt) a system makes: `system` is the TokenSystem.
@@ -150,9 +151,10 @@ class TokenSystem(ABC):
         """Whoever asks may only look (a staff viewer): the pages offer no change."""
         return False
 
-    def refused_service(self) -> str:
-        """When WHM refuses a connected server's service token: what to say (no session of the
-        user's ends). "" for a system acting with the signed-in user's own credential."""
+    def refused_service(self, exc: WhmAuthError) -> str:
+        """When WHM refuses a call made with a connected server's service token (or inside a
+        session it asked for): what to say (no session of the user's ends). "" for a system
+        acting with the signed-in user's own credential."""
         return ""
 
     @property

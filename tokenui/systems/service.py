@@ -1,12 +1,13 @@
 """Token systems reached through a connected server's service token, for a staff member: the
-service user's own WHM tokens, and a cPanel account's through WHM's `uapi_cpanel`. The same
-pages as a WHM user's; only the client (the service token, opened per call), the URLs (under
-the server) and what the staff member's role lets them change differ.
+service user's own WHM tokens, a reseller's own WHM tokens inside a session WHM makes for that
+reseller (`create_user_session`), and a cPanel account's through WHM's `uapi_cpanel` (inside
+its reseller's session when a reseller owns it). The same pages as a WHM user's; only the
+client (the service token, opened per request), the URLs (under the server, and the reseller)
+and what the staff member's role lets them change differ.
 
-Seam for reseller sessions: accounts a reseller owns are out of reach of a root token without
-`all` (README, Connected servers). `ServiceSession.reaches(account)` says which accounts this
-session reaches; a system acting inside a reseller's `create_user_session` goes beside
-`ServiceCpanelTokens` here, chosen by `service_system`.
+A root token without `all` is not root to WHM's ownership checks (README, Connected servers):
+`ServiceSession.reaches(owner)` says which accounts a session reaches (its user's own), so the
+accounts a reseller owns are reached in that reseller's session (`ServiceSession.reseller`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tokenui.systems.cpanel import EXAMPLE_CALL, CpanelTokens
 from tokenui.systems.whm import WhmTokens
 from tokenui.systems.words import CPANEL_PAGES, WHM_PAGES
 from tokenui.whm.api import WhmClient
+from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmSessionRefused
 from tokenui.whm.types import WHM_SERVICE
 from tokenui.whm.uapi import CpanelClient
 
@@ -42,8 +44,9 @@ class ServiceSession:
     connected: ConnectedServer = field(repr=False)
     staff: trail.Staff
     read_only: bool  # a viewer: the pages offer no change, and refuse one
+    # Acting inside a session WHM made for this reseller ("": as the service user itself).
+    reseller: str = ""
     service: str = WHM_SERVICE
-    kind: str = "token"
 
     @property
     def server(self) -> str:
@@ -51,7 +54,38 @@ class ServiceSession:
 
     @property
     def user(self) -> str:
-        return self.connected.username
+        """Whom the staff member acts as: the reseller, or the service token's WHM user."""
+        return self.reseller or self.connected.username
+
+    @property
+    def kind(self) -> str:
+        """How WHM was signed in to, as the audit trail records it."""
+        return "session" if self.reseller else "token"
+
+    @property
+    def acting(self) -> str:
+        """Whom the staff member acts as, in words."""
+        return f"reseller {self.reseller}" if self.reseller else f"WHM user {self.user}"
+
+    def url_kwargs(self) -> dict[str, str]:
+        """The URL arguments that name this session: the server, and the reseller."""
+        kwargs = {"connected": self.server}
+        return kwargs | {"reseller": self.reseller} if self.reseller else kwargs
+
+    def client(self) -> WhmClient:
+        """A WHM client as `user`: the service token, inside a new session WHM makes for the
+        reseller when there is one (a lapsed one is renewed for reads only). WHM's refusal of
+        the session is said in its words, as a refusal of the session."""
+        client = self.connected.client()
+        if not self.reseller:
+            return client
+        try:
+            return client.acting_as(self.reseller)
+        except WhmApiError as exc:
+            raise WhmApiError(
+                f"WHM would not make a session as the reseller “{self.reseller}”: {exc.reason}",
+                function=exc.function,
+            ) from exc
 
     @property
     def token_name(self) -> str:
@@ -62,9 +96,18 @@ class ServiceSession:
         return False
 
     def reaches(self, owner: str) -> bool:
-        """Whether an account `owner` owns is reached with the service token itself: its own
-        accounts (root's are every one root owns). A reseller's need a reseller session."""
+        """Whether an account `owner` owns is reached in this session: its user's own accounts
+        (root's are every one root owns, a reseller's those it owns). Another reseller's need
+        that reseller's session."""
         return owner == self.user
+
+
+def refused(session: ServiceSession, exc: WhmAuthError) -> str:
+    """A 403 from WHM to a staff member's call: inside a reseller's session, the reseller was
+    refused (or the session lapsed) and WHM's words say so; else TokenUI's own token was."""
+    if isinstance(exc, WhmSessionRefused):
+        return exc.message
+    return refused_service_token(session.connected.place, session.token_name).message
 
 
 class ServiceWhmTokens(WhmTokens):
@@ -74,14 +117,14 @@ class ServiceWhmTokens(WhmTokens):
 
     @cached_property
     def client(self) -> WhmClient:
-        return self.session.connected.client()
+        return self.session.client()
 
     @property
     def read_only(self) -> bool:
         return self.session.read_only
 
     def url_kwargs(self) -> dict[str, str]:
-        return {"connected": self.server}
+        return self.session.url_kwargs()
 
     def example(self, created: Any) -> Example:
         connected = self.session.connected
@@ -90,8 +133,21 @@ class ServiceWhmTokens(WhmTokens):
         curl = f"curl {cacert}-H'{header}' '{connected.url}/json-api/applist?api.version=1'"
         return Example(header, curl)
 
-    def refused_service(self) -> str:
-        return refused_service_token(self.session.connected.place, self.session.token_name).message
+    def refused_service(self, exc: WhmAuthError) -> str:
+        return refused(self.session, exc)
+
+
+class ResellerWhmTokens(ServiceWhmTokens):
+    """A reseller's own WHM tokens, inside a session WHM makes for the reseller at root's (the
+    service user's) request: `create_user_session`, then API 1 under `/cpsess…/`."""
+
+    @property
+    def title_suffix(self) -> str:
+        return f" · reseller {self.session.reseller}"
+
+    @property
+    def caption_suffix(self) -> str:
+        return f" of the reseller {self.session.reseller}"
 
 
 class ServiceCpanelTokens(CpanelTokens):
@@ -101,14 +157,15 @@ class ServiceCpanelTokens(CpanelTokens):
 
     @cached_property
     def client(self) -> CpanelClient:
-        return self.session.connected.cpanel_client(self.account)
+        # As the account's owner: the service user, or inside its reseller's session.
+        return CpanelClient.through(self.session.client(), self.account)
 
     @property
     def read_only(self) -> bool:
         return self.session.read_only
 
     def url_kwargs(self) -> dict[str, str]:
-        return {"connected": self.server, "account": self.account}
+        return self.session.url_kwargs() | {"account": self.account}
 
     def url_kwargs_of_server(self) -> dict[str, str]:
         return {"connected": self.server}
@@ -122,8 +179,8 @@ class ServiceCpanelTokens(CpanelTokens):
         cacert = f"--cacert '{connected.ca_bundle}' " if connected.ca_bundle else ""
         return Example(header, f"curl {cacert}-H'{header}' '{url}'")
 
-    def refused_service(self) -> str:
-        return refused_service_token(self.session.connected.place, self.session.token_name).message
+    def refused_service(self, exc: WhmAuthError) -> str:
+        return refused(self.session, exc)
 
 
 def service_system(
@@ -132,4 +189,6 @@ def service_system(
     """The system a staff URL names, acting with the connected server's service token."""
     if issubclass(kind, CpanelTokens):
         return ServiceCpanelTokens(session, session_key, account)
+    if session.reseller:
+        return ResellerWhmTokens(session, session_key)
     return ServiceWhmTokens(session, session_key)

@@ -145,8 +145,8 @@ def answer_failure(request: TokenRequest, exc: WhmError) -> HttpResponse:
         trail.record_error(
             request, attempt.action, exc, changes_state=False, token_names=attempt.names
         )
-    if isinstance(exc, WhmAuthError) and (refused := request.system.refused_service()):
-        messages.error(request, refused)  # TokenUI's own token: no one's session ends
+    if isinstance(exc, WhmAuthError) and (refused := request.system.refused_service(exc)):
+        messages.error(request, refused)  # TokenUI's own token (or a reseller's session)
         return render_table(request, None, status=403)
     if isinstance(exc, WhmAuthError):
         # WHM answers a privilege the user lacks as it answers a dead credential (403,

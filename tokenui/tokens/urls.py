@@ -3,9 +3,10 @@
 Token names are `[A-Za-z0-9_-]{1,50}` (WHM's and cPanel's rule); any other is 404. WHM's tokens
 live under `tokens/` (namespace `tokens`); a cPanel account's under `cpanel/tokens/` for the
 cPanel user and `cpanel/accounts/USER/tokens/` for a WHM operator (namespace `cptokens`: both
-have the same names, and `reverse()` picks the one whose arguments it is given). The system's
-own words name its Create and Edit pages (WHM's `new/` and `edit/`, cPanel's `create/` and
-`manage/`).
+have the same names, and `reverse()` picks the one whose arguments it is given). Staff reach
+them under `staff/servers/NAME/`, a reseller's under `staff/servers/NAME/resellers/RESELLER/`.
+The system's own words name its Create and Edit pages (WHM's `new/` and `edit/`, cPanel's
+`create/` and `manage/`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from django.urls import URLPattern, re_path
 from tokenui.cptokens import accounts
 from tokenui.staff import accounts as staff_accounts
 from tokenui.systems import CpanelTokens, TokenSystem, WhmTokens
-from tokenui.systems.service import ServiceCpanelTokens, ServiceWhmTokens
+from tokenui.systems.service import ResellerWhmTokens, ServiceCpanelTokens, ServiceWhmTokens
 from tokenui.tokens import views
 
 NAME = r"(?P<name>[A-Za-z0-9_-]{1,50})"
 # A cPanel user name: letters, digits, and at most dots, dashes and underscores after the first.
 ACCOUNT = r"(?P<account>[A-Za-z0-9][A-Za-z0-9._-]{0,63})"
+RESELLER = ACCOUNT.replace("account", "reseller")  # a WHM user name, as a cPanel user's
 
 
 def token_pages(system: type[TokenSystem], prefix: str = "") -> list[URLPattern]:
@@ -64,12 +66,20 @@ cpanel_urls = (
     "cptokens",
 )
 # A staff member's, through a connected server's service token (mounted under
-# staff/servers/<connected>/): the service user's own tokens, and the accounts it reaches.
-staff_whm_urls = (token_pages(ServiceWhmTokens), "staff-tokens")
+# staff/servers/<connected>/): the service user's own tokens and the accounts it owns; a
+# reseller's own tokens and the accounts it owns, inside a session WHM makes for the reseller.
+staff_whm_urls = (
+    [
+        *token_pages(ServiceWhmTokens, "tokens/"),
+        *token_pages(ResellerWhmTokens, rf"resellers/{RESELLER}/tokens/"),
+    ],
+    "staff-tokens",
+)
 staff_cpanel_urls = (
     [
         re_path(r"^accounts/$", staff_accounts.index, name="accounts"),
         *token_pages(ServiceCpanelTokens, rf"accounts/{ACCOUNT}/tokens/"),
+        *token_pages(ServiceCpanelTokens, rf"resellers/{RESELLER}/accounts/{ACCOUNT}/tokens/"),
     ],
     "staff-cptokens",
 )
