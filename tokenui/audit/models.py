@@ -50,6 +50,9 @@ class AuthKind(models.TextChoices):
     PASSWORD = "password", "Password"
     TOKEN = "token", "API token"
     SSO = "sso", "Single sign-on"
+    # Inside a session WHM made for a reseller at a connected server's service token's request
+    # (`create_user_session`): staff acting as that reseller.
+    SESSION = "session", "Reseller's session"
 
 
 class Service(models.TextChoices):
@@ -126,7 +129,7 @@ class AuditEvent(models.Model):
     @property
     def who(self) -> str:
         """Who acted, in words: "WHM user X", "WHM user X on cPanel account Y", "cPanel user Y",
-        "Staff S" or "Staff S as WHM user X"."""
+        "Staff S", "Staff S as WHM user X" or "Staff S as reseller X on cPanel account Y"."""
         if self.service == Service.STAFF:
             return f"Staff {self.staff or self.whm_user}"
         if self.staff:
@@ -137,9 +140,9 @@ class AuditEvent(models.Model):
     def _whm_who(self) -> str:
         if self.service == Service.CPANEL:
             return f"cPanel user {self.whm_user}"
-        if self.account:
-            return f"WHM user {self.whm_user} on cPanel account {self.account}"
-        return f"WHM user {self.whm_user}"
+        reseller = self.auth_kind == AuthKind.SESSION
+        who = f"reseller {self.whm_user}" if reseller else f"WHM user {self.whm_user}"
+        return f"{who} on cPanel account {self.account}" if self.account else who
 
 
 def narrowed(events: QuerySet[AuditEvent], **lookups: object) -> QuerySet[AuditEvent]:

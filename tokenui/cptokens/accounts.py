@@ -4,7 +4,7 @@ an **API Tokens** link to that account's tokens (reached through WHM's `uapi_cpa
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -55,6 +55,19 @@ class AccountRow:
     account: Account
     tokens_url: str  # "" when the operator cannot reach its tokens
     why_not: str  # why there is no link, when it is not the privilege (said once, above)
+    # A reseller's own account (staff): marked, with a link to the reseller's WHM API tokens.
+    whm_tokens_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResellerRow:
+    """A reseller (staff): how many accounts it owns, and its WHM API tokens' link; its own
+    account's API tokens' link when it has one here."""
+
+    name: str
+    owns: int
+    whm_tokens_url: str
+    tokens_url: str = ""
 
 
 @signed_in
@@ -98,9 +111,11 @@ def render_accounts(
     url: str,
     status: int = 200,
     may_call: bool = True,
+    resellers: Sequence[ResellerRow] = (),
 ) -> HttpResponse:
     """The Accounts page at `url` (its table, for htmx): the accounts searched, sorted, paged,
-    each row made by `rows_of` (a WHM operator's links, or a staff member's)."""
+    each row made by `rows_of` (a WHM operator's links, or a staff member's); above them, the
+    `resellers` a staff member reaches."""
     table = Table.from_request(request, ACCOUNT_TABLE, url)
     matching = table.matching(accounts or ())
     page = table.page(matching)
@@ -118,6 +133,7 @@ def render_accounts(
         "loaded": accounts is not None,
         "may_call": may_call,
         "no_cpanel_api": NO_CPANEL_API,
+        "resellers": resellers,
     }
     return render(request, _template(request), context, status=status)
 

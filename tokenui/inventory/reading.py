@@ -78,7 +78,7 @@ def _resellers(
     """Each reseller's own tokens, in its session; the client of each owner whose accounts can
     be read (the service user's own, and each reseller's session)."""
     clients = {server.username: client}
-    resellers = sorted({account.owner for account in accounts} - {server.username})
+    resellers = server.resellers(accounts)
 
     def read(reseller: str) -> tuple[WhmClient, list[ApiToken]]:
         session = client.acting_as(reseller)

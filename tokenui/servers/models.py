@@ -4,6 +4,7 @@ stored sealed under the service keys, opened only inside the call that uses it."
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.validators import RegexValidator
@@ -17,7 +18,14 @@ from tokenui.servers.recording import Acting
 from tokenui.servers.remote import Place, ServerError, plain_words, refused_service_token
 from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmAuthError, WhmError
-from tokenui.whm.types import FULL_ACCESS, ApiToken, CreatedToken, Credential, Privileges
+from tokenui.whm.types import (
+    FULL_ACCESS,
+    Account,
+    ApiToken,
+    CreatedToken,
+    Credential,
+    Privileges,
+)
 
 # `tokenui-NAME` is a WHM token name: at most 50 of [A-Za-z0-9_-], so NAME at most 42.
 NAME_RULE = RegexValidator(
@@ -114,6 +122,13 @@ class ConnectedServer(models.Model):
     def acting(self) -> Acting:
         """TokenUI acting with this server's service token, as the audit trail tells it."""
         return Acting(self.name, self.username, "token", self.token_name, self.staff)
+
+    def resellers(self, accounts: Iterable[Account]) -> list[str]:
+        """The resellers the service user can know of: the owners of the accounts `listaccts`
+        gives it, but itself (a reseller owning only its own account owns itself). WHM's
+        `listresellers` would name those owning nothing, but needs `all`, which the service
+        token does not hold (README, Connected servers)."""
+        return sorted({account.owner for account in accounts} - {self.username, ""})
 
     def failure(self, error: WhmError, doing: str) -> ServerError:
         """A WHM failure of a call made with the service token, in plain words."""

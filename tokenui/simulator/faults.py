@@ -3,7 +3,7 @@ cPanel's) answer."""
 
 from __future__ import annotations
 
-from .api import JSON, Reply, encode_json, envelope
+from .api import ACCESS_DENIED_BODY, JSON, Reply, encode_json, envelope
 from .functions import FUNCTIONS
 from .uapi import result
 
@@ -20,6 +20,7 @@ FAULT_MODES = (
     "http-503",
     "wrong-shape",  # 200 with valid JSON that lacks `metadata`
     STORAGE_ERROR,  # token functions only: result 0, "The system failed to …: DETAIL"
+    "session-ended",  # 401 "Access denied", as cpsrvd answers under a session that has ended
 )
 # UAPI calls are named MODULE::FUNCTION in faults and the request log.
 UAPI_TOKENS = "Tokens::"
@@ -66,6 +67,8 @@ def fault_reply(mode: str, function: str) -> Reply | None:
             return Reply(200, JSON, b'{"status":1,"statusmsg":"OK","data":{}}')
         case "storage-error":
             return envelope(function, 0, FUNCTIONS[function].failure_reason(STORAGE_DETAIL), {})
+        case "session-ended":
+            return Reply(401, "text/plain", ACCESS_DENIED_BODY)
         case _:
             return None
 

@@ -1,10 +1,12 @@
 """A connected server's cPanel accounts, for a staff member (the same Accounts page as a WHM
-operator's): each account the service token reaches links to its API tokens, through WHM's
-`uapi_cpanel`; a reseller's accounts wait for a reseller session (systems/service.py)."""
+operator's): each account links to its API tokens, through WHM's `uapi_cpanel`, with the service
+token or inside its reseller's session; each reseller (an owner of accounts here) links to its
+own WHM API tokens, inside a session WHM makes for it (systems/service.py)."""
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 
 from django.contrib import messages
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from tokenui.cptokens.accounts import AccountRow, render_accounts
+from tokenui.cptokens.accounts import AccountRow, ResellerRow, render_accounts
 from tokenui.http import status_for
 from tokenui.staff.through import through_server
 from tokenui.systems.service import ServiceSession
@@ -21,7 +23,6 @@ from tokenui.whm.errors import WhmError
 from tokenui.whm.types import Account
 
 logger = logging.getLogger(__name__)
-RESELLERS_LATER = "Owned by the reseller {owner}: reached inside a reseller session (not yet)."
 
 
 @require_GET
@@ -36,15 +37,54 @@ def index(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         logger.warning("listaccts failed: server=%s kind=%s", session.server, type(exc).__name__)
         return render_accounts(request, None, lambda _: [], url=url, status=status_for(exc))
-    return render_accounts(request, accounts, lambda shown: _rows(session, shown), url=url)
+    resellers = session.connected.resellers(accounts)
+    return render_accounts(
+        request,
+        accounts,
+        lambda shown: _rows(session, shown, set(resellers)),
+        url=url,
+        resellers=_reseller_rows(session, accounts, resellers),
+    )
 
 
-def _rows(session: ServiceSession, accounts: Iterable[Account]) -> list[AccountRow]:
-    rows = []
-    for account in accounts:
-        kwargs = {"connected": session.server, "account": account.user}
-        if session.reaches(account.owner):
-            rows.append(AccountRow(account, reverse("staff-cptokens:index", kwargs=kwargs), ""))
-        else:
-            rows.append(AccountRow(account, "", RESELLERS_LATER.format(owner=account.owner)))
-    return rows
+def _rows(
+    session: ServiceSession, accounts: Iterable[Account], resellers: set[str]
+) -> list[AccountRow]:
+    """Each account with its API Tokens link (in its owner's session when a reseller owns
+    it), and a reseller's own account with its WHM API Tokens link too."""
+    return [
+        AccountRow(
+            account,
+            _tokens_url(session, account),
+            "",
+            _whm_tokens_url(session, account.user) if account.user in resellers else "",
+        )
+        for account in accounts
+    ]
+
+
+def _reseller_rows(
+    session: ServiceSession, accounts: list[Account], resellers: list[str]
+) -> list[ResellerRow]:
+    owns = Counter(account.owner for account in accounts)
+    own = {account.user: account for account in accounts}
+    return [
+        ResellerRow(
+            name,
+            owns[name],
+            _whm_tokens_url(session, name),
+            _tokens_url(session, own[name]) if name in own else "",
+        )
+        for name in resellers
+    ]
+
+
+def _tokens_url(session: ServiceSession, account: Account) -> str:
+    kwargs = {"connected": session.server, "account": account.user}
+    if not session.reaches(account.owner):  # a reseller's: inside the reseller's session
+        kwargs["reseller"] = account.owner
+    return reverse("staff-cptokens:index", kwargs=kwargs)
+
+
+def _whm_tokens_url(session: ServiceSession, reseller: str) -> str:
+    return reverse("staff-tokens:index", kwargs={"connected": session.server, "reseller": reseller})

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.urls import reverse
 
 from tokenui.audit import trail
 from tokenui.servers.models import ConnectedServer
@@ -148,6 +149,11 @@ class ResellerWhmTokens(ServiceWhmTokens):
     @property
     def caption_suffix(self) -> str:
         return f" of the reseller {self.session.reseller}"
+
+    @property
+    def accounts_url(self) -> str:
+        """The Accounts page the reseller was picked from."""
+        return reverse("staff-cptokens:accounts", kwargs={"connected": self.server})
 
 
 class ServiceCpanelTokens(CpanelTokens):
