@@ -9,10 +9,11 @@ log, faults, latency).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from tests.helpers import (
@@ -28,6 +29,7 @@ from tokenui.servers.lifecycle import Connection, connect_server
 from tokenui.servers.models import ConnectedServer
 from tokenui.sessions.credentials import CPANEL
 from tokenui.simulator import Simulator
+from tokenui.staff.models import Role, RoleGrant
 from tokenui.whm.servers import close_http_clients
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
@@ -200,3 +202,20 @@ def connected(simulator: Simulator, settings, db: None) -> Iterator[ConnectedSer
     user, password = DEMO_ROOT
     yield connect_server(Connection("main", simulator.url, user, password)).server
     close_http_clients()
+
+
+@pytest.fixture
+def staff_client(client: Client, db: None) -> Callable[..., Client]:
+    """staff_client(role, server=None, name=…): `client` signed in (the session written, not the
+    form) as a staff user holding `role` on `server` (None: every server); no role: none."""
+
+    def signed_in_as(
+        role: Role | None, server: ConnectedServer | None = None, name: str = ""
+    ) -> Client:
+        user = User.objects.create_user(name or f"staff-{role or 'none'}")
+        if role is not None:
+            RoleGrant.objects.create(role=role, user=user, server=server)
+        client.force_login(user)
+        return client
+
+    return signed_in_as

@@ -1,6 +1,8 @@
 """What every token system's pages do alike, run once per system: the signed-in WHM user's own
-tokens, a cPanel user's own, and a cPanel account's through WHM (`uapi_cpanel`). Each system's
-own words and capabilities are the system's (tokenui/systems), asserted here as data."""
+tokens, a cPanel user's own, a cPanel account's through WHM (`uapi_cpanel`), and a staff
+member's inside a reseller's session (the reseller's own WHM tokens, and an account it owns).
+Each system's own words and capabilities are the system's (tokenui/systems), asserted here as
+data."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from tests.helpers import (
 )
 from tokenui.audit.models import AuditEvent
 from tokenui.simulator import Simulator
+from tokenui.staff.models import Role
 from tokenui.systems import CpanelTokens, TokenSystem, WhmTokens
 
 pytestmark = pytest.mark.django_db
@@ -57,12 +60,16 @@ class Case:
         return sum(len(calls(self.sim, f)) for f in functions)
 
 
-SYSTEMS = ["whm", "cpanel", "cpanel-via-whm"]
+SYSTEMS = ["whm", "cpanel", "cpanel-via-whm", "staff-reseller-whm", "staff-reseller-cpanel"]
+# A staff operator's, through the connected server "main", inside the demo reseller's session.
+STAFF_RESELLER = "/staff/servers/main/resellers/reseller/"
 
 
 @pytest.fixture(params=SYSTEMS)
 def case(request: pytest.FixtureRequest, cpanel: Simulator) -> Case:
     """Each system in turn, signed in, its simulator in the demo state."""
+    if request.param.startswith("staff-"):
+        return staff_case(request, cpanel)
     if request.param == "whm":
         client = request.getfixturevalue("root_client")
         return Case(client, cpanel, "/tokens/", WhmTokens, "root", DEMO_TOKEN_NAMES)
@@ -73,6 +80,18 @@ def case(request: pytest.FixtureRequest, cpanel: Simulator) -> Case:
     client = request.getfixturevalue("operator_client")
     user = CPANEL_RESELLERS[0][0]
     base = f"/cpanel/accounts/{user}/tokens/"
+    return Case(client, cpanel, base, CpanelTokens, user, DEMO_CPANEL_TOKENS)
+
+
+def staff_case(request: pytest.FixtureRequest, cpanel: Simulator) -> Case:
+    """A staff operator's case: the reseller's own WHM tokens, or an account it owns."""
+    connected = request.getfixturevalue("connected")
+    client = request.getfixturevalue("staff_client")(Role.OPERATOR, connected)
+    if request.param == "staff-reseller-whm":
+        base = f"{STAFF_RESELLER}tokens/"
+        return Case(client, cpanel, base, WhmTokens, "reseller", DEMO_TOKEN_NAMES)
+    user = CPANEL_RESELLERS[0][0]
+    base = f"{STAFF_RESELLER}accounts/{user}/tokens/"
     return Case(client, cpanel, base, CpanelTokens, user, DEMO_CPANEL_TOKENS)
 
 

@@ -28,11 +28,16 @@ from tokenui.systems.cpanel import EXAMPLE_CALL, CpanelTokens
 from tokenui.systems.whm import WhmTokens
 from tokenui.systems.words import CPANEL_PAGES, WHM_PAGES
 from tokenui.whm.api import WhmClient
-from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmSessionRefused
+from tokenui.whm.errors import WhmApiError, WhmAuthError, WhmSessionExpired, WhmSessionRefused
 from tokenui.whm.types import WHM_SERVICE
 from tokenui.whm.uapi import CpanelClient
 
 ROOT = "root"
+# WHM ended a reseller's session before a change was sent (a read is made again in a new one).
+SESSION_ENDED = (
+    "WHM ended the session it made for the reseller {reseller} before this was done: nothing "
+    "was changed. Try again; TokenUI asks WHM for a new session each time."
+)
 STAFF_WHM_PAGES = replace(WHM_PAGES, namespace="staff-tokens")
 STAFF_CPANEL_PAGES = replace(CPANEL_PAGES, namespace="staff-cptokens")
 
@@ -106,6 +111,8 @@ class ServiceSession:
 def refused(session: ServiceSession, exc: WhmAuthError) -> str:
     """A 403 from WHM to a staff member's call: inside a reseller's session, the reseller was
     refused (or the session lapsed) and WHM's words say so; else TokenUI's own token was."""
+    if isinstance(exc, WhmSessionExpired):
+        return SESSION_ENDED.format(reseller=exc.user)
     if isinstance(exc, WhmSessionRefused):
         return exc.message
     return refused_service_token(session.connected.place, session.token_name).message
