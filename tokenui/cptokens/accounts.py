@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -117,11 +118,25 @@ def render_accounts(
     each row made by `rows_of` (a WHM operator's links, or a staff member's); above them, the
     `resellers` a staff member reaches."""
     table = Table.from_request(request, ACCOUNT_TABLE, url)
-    matching = table.matching(accounts or ())
-    page = table.page(matching)
-    context = {
+    context = _table_context(table, accounts, rows_of) | {
         "whm": request.whm,  # type: ignore[attr-defined]
         "accounts_url": url,
+        "may_call": may_call,
+        "no_cpanel_api": NO_CPANEL_API,
+        "resellers": resellers,
+    }
+    return render(request, _template(request), context, status=status)
+
+
+def _table_context(
+    table: Table,
+    accounts: list[Account] | None,
+    rows_of: Callable[[Iterable[Account]], list[AccountRow]],
+) -> dict[str, Any]:
+    """The accounts table's part of the page: the page of rows, and what the search found."""
+    matching = table.matching(accounts or ())
+    page = table.page(matching)
+    return {
         "table": table,
         "rows": rows_of(page.object_list),
         "page": page,
@@ -131,11 +146,7 @@ def render_accounts(
         "total": len(accounts) if accounts is not None else None,
         "matching": len(matching),
         "loaded": accounts is not None,
-        "may_call": may_call,
-        "no_cpanel_api": NO_CPANEL_API,
-        "resellers": resellers,
     }
-    return render(request, _template(request), context, status=status)
 
 
 def _template(request: HttpRequest) -> str:
