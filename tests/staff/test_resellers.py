@@ -158,9 +158,11 @@ def test_whms_refusal_of_a_session_is_said_in_its_words(
         f"/staff/servers/main/resellers/{reseller}/tokens/"
     )
     said = text(response.text)
-    assert response.status_code == 502
+    assert response.status_code == 403
     assert f"WHM would not make a session as the reseller “{reseller}”" in said
     assert words.format(reseller) in said
+    assert "These API tokens cannot be reached: see the message above." in said
+    assert "Generate Token" not in said  # nothing that cannot work is offered
 
 
 def test_the_service_user_has_no_reseller_pages(staff_client, connected, simulator) -> None:

@@ -42,6 +42,10 @@ STAFF_WHM_PAGES = replace(WHM_PAGES, namespace="staff-tokens")
 STAFF_CPANEL_PAGES = replace(CPANEL_PAGES, namespace="staff-cptokens")
 
 
+class SessionRefused(WhmApiError):
+    """WHM would not make a session as the reseller (not a reseller, not root's, …): its words."""
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceSession:
     """A staff member working on a connected server as its service token's WHM user: what the
@@ -88,10 +92,14 @@ class ServiceSession:
         try:
             return client.acting_as(self.reseller)
         except WhmApiError as exc:
-            raise WhmApiError(
+            raise SessionRefused(
                 f"WHM would not make a session as the reseller “{self.reseller}”: {exc.reason}",
                 function=exc.function,
             ) from exc
+
+    def unavailable(self, exc: Exception) -> str:
+        """Why nothing of the reseller's can be had, when WHM would not make its session."""
+        return exc.message if isinstance(exc, SessionRefused) else ""
 
     @property
     def token_name(self) -> str:
@@ -162,6 +170,9 @@ class ResellerWhmTokens(ServiceWhmTokens):
         """The Accounts page the reseller was picked from."""
         return reverse("staff-cptokens:accounts", kwargs={"connected": self.server})
 
+    def unavailable(self, exc: Exception) -> str:
+        return self.session.unavailable(exc)
+
 
 class ServiceCpanelTokens(CpanelTokens):
     """A cPanel account's tokens, through WHM's `uapi_cpanel` with the service token."""
@@ -194,6 +205,9 @@ class ServiceCpanelTokens(CpanelTokens):
 
     def refused_service(self, exc: WhmAuthError) -> str:
         return refused(self.session, exc)
+
+    def unavailable(self, exc: Exception) -> str:
+        return self.session.unavailable(exc) or super().unavailable(exc)
 
 
 def service_system(
