@@ -119,7 +119,7 @@ def test_a_viewer_sees_no_revoke_and_is_refused_posting_one(
     page.reload()
     expect(page.locator("#token-reporting")).to_be_visible()
     page.get_by_role("link", name="Accounts").first.click()
-    expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
+    expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()
     checker(page)("staff viewer, Accounts")
 
 
