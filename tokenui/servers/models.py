@@ -52,6 +52,14 @@ class ConnectedServer(models.Model):
     # enc:fernet:KEY_ID:DATA; the key itself is never in the database.
     sealed_token = models.TextField()
     key_id = models.CharField(max_length=32, db_index=True)
+    # Self-rotation (tokenui/servers/rotating.py): since when the schedule's rotation has been
+    # under way. Left set when it may have made a token WHM did not answer for: the schedule
+    # then leaves the server alone (never a second create blindly) until it is rotated by hand
+    # or connected again.
+    rotation_started = models.DateTimeField(null=True, blank=True)
+    # The last self-rotation that failed: when, and why in words (cleared by a new token).
+    rotation_failed = models.DateTimeField(null=True, blank=True)
+    rotation_failure = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -81,6 +89,8 @@ class ConnectedServer(models.Model):
             token.expires,
         )
         self.acls, self.ips = sorted(token.acls), list(token.whitelist_ips)
+        # A new token: nothing left of an earlier rotation, under way or failed.
+        self.rotation_started, self.rotation_failed, self.rotation_failure = None, None, ""
         payload = {"server": self.name, "user": self.username, "token": created.secret}
         self.sealed_token = keyring.seal(json.dumps(payload).encode())
         self.key_id = keyring.newest_id

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tokenui.http import status_for
 from tokenui.servers.lifecycle import connect_server
-from tokenui.servers.listing import expiry
+from tokenui.servers.listing import expiry, rotation_problem, self_rotation
 from tokenui.servers.models import ConnectedServer
 from tokenui.servers.remote import ServerError
 from tokenui.staff.access import StaffRequest, staff_only
@@ -80,7 +80,13 @@ def _status_of(error: ServerError) -> int:
 @staff_only(Role.ADMIN, per_server=True)
 def server(request: StaffRequest) -> HttpResponse:
     """A server's token (privileges, IPs, expiry), its flags, Test connection and Disconnect."""
-    context = {"server": request.server, "expires": expiry(request.server)}
+    server = request.server
+    context = {
+        "server": server,
+        "expires": expiry(server),
+        "rotation": self_rotation(server),
+        "rotation_problem": rotation_problem(server),
+    }
     return render(request, "staff/server.html", context)
 
 
