@@ -45,7 +45,7 @@ def connect(request: StaffRequest) -> HttpResponse:
             try:
                 done = connect_server(form.connection(staff_of(request.user)))
             except ServerError as exc:
-                form.add_error(_field_of(exc, form), exc.message)
+                form.add_error(_field_of(exc, form), _message_of(exc, form))
                 status = _status_of(exc)
             else:
                 messages.success(request, f"Connected {done.server.name}.")
@@ -66,6 +66,19 @@ def _field_of(error: ServerError, form: ConnectForm) -> str | None:
     if isinstance(cause, WhmUnreachable | WhmTimeout):
         return "url"
     return None
+
+
+def _message_of(error: ServerError, form: ConnectForm) -> str:
+    """The refusal in the page's words: a certificate not verified names the page's choices,
+    where the shell's message names its options."""
+    if isinstance(error.__cause__, WhmTLSError):
+        return (
+            f"WHM at {form.cleaned_data['url']}: its TLS certificate could not be verified. "
+            "Give the CA bundle of the authority that signed it or, only for a server you trust "
+            "on a network you control, choose “Do not verify WHM's TLS certificate”. Nothing "
+            "was stored."
+        )
+    return error.message
 
 
 def _status_of(error: ServerError) -> int:
