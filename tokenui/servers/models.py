@@ -4,6 +4,7 @@ stored sealed under the service keys, opened only inside the call that uses it."
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.validators import RegexValidator
@@ -14,10 +15,23 @@ from tokenui.audit.models import Action, Outcome
 from tokenui.sealing import Keyring, SealError, sealed_parts
 from tokenui.servers.keys import service_keyring
 from tokenui.servers.recording import Acting
-from tokenui.servers.remote import Place, ServerError, plain_words, refused_service_token
+from tokenui.servers.remote import (
+    Place,
+    ServerError,
+    plain_words,
+    refused_service_token,
+    same_place,
+)
 from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmAuthError, WhmError
-from tokenui.whm.types import FULL_ACCESS, ApiToken, CreatedToken, Credential, Privileges
+from tokenui.whm.types import (
+    FULL_ACCESS,
+    ApiToken,
+    CreatedToken,
+    Credential,
+    Privileges,
+    TokenSummary,
+)
 from tokenui.whm.uapi import CpanelClient
 
 # `tokenui-NAME` is a WHM token name: at most 50 of [A-Za-z0-9_-], so NAME at most 42.
@@ -196,11 +210,26 @@ def revoke_by_creation(
     return token.name
 
 
-def made_at(
-    tokens: list[ApiToken], created: datetime, name: str, *, keep: str | None = None
-) -> ApiToken | None:
+def made_at[Listed: ApiToken | TokenSummary](
+    tokens: Sequence[Listed], created: datetime, name: str, *, keep: str | None = None
+) -> Listed | None:
     """The token made at `created`: WHM keeps a token's creation time through renames. Two made
     in the same second are told apart by the name it was stored under."""
     second = int(created.timestamp())
     same = [t for t in tokens if int(t.created.timestamp()) == second and t.name != keep]
     return next((t for t in same if t.name == name), same[0] if same else None)
+
+
+def service_tokens_among(
+    tokens: Sequence[ApiToken | TokenSummary], *, url: str, user: str
+) -> dict[str, str]:
+    """Which of `tokens` (WHM user `user`'s, on the WHM at `url`) is a connected server's
+    service token, found as it is revoked, by its stored creation time (and name), never by its
+    name alone: the token's name → the connected server's name."""
+    found: dict[str, str] = {}
+    for server in ConnectedServer.objects.filter(username=user):
+        if not same_place(server.url, url):
+            continue
+        if token := made_at(tokens, server.token_created, server.token_name):
+            found[token.name] = server.name
+    return found
