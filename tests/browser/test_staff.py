@@ -150,6 +150,41 @@ def test_root_sees_tokenuis_service_token_marked_and_warned_of_before_revoking(
     expect(service).to_be_visible()
 
 
+def test_an_admin_filters_the_audit_trail_by_staff_member(
+    page: Page, app_url: str, connected: ConnectedServer
+) -> None:
+    for name in ("otto", "vera"):
+        AuditEvent.objects.create(
+            server="main",
+            whm_user="root",
+            staff=name,
+            staff_subject=f"sub-{name}",
+            account="shop",
+            auth_kind="token",
+            action=Action.REVOKE,
+            token_names=["ci-deploy"],
+            outcome="succeeded",
+        )
+    signed_in_as_staff(page, app_url, User.objects.create_superuser("admin", password="x-1"))
+    page.goto(f"{app_url}/staff/")
+    page.get_by_role("link", name="Audit trail").click()
+    expect(page.get_by_role("heading", name="Audit Trail")).to_be_visible()
+    checker(page)("staff audit trail")
+    page.get_by_label("Staff member").fill("otto")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#audit-status")).to_have_text("1 entry matches these filters.")
+    expect(
+        page.get_by_role(
+            "cell",
+            name=re.compile(
+                "^Staff otto \\(subject sub-otto\\) as WHM user root on cPanel account shop$"
+            ),
+        )
+    ).to_be_visible()
+    assert "staff=otto" in page.url
+    checker(page)("staff audit trail, filtered")
+
+
 def test_the_403_page_is_plain_and_accessible(page: Page, app_url: str) -> None:
     signed_in_as_staff(page, app_url, User.objects.create_user("nobody"))
     response = page.goto(f"{app_url}/staff/roles/")
