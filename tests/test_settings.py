@@ -179,6 +179,9 @@ def test_env_file_is_read_and_the_real_environment_wins(load, tmp_path: Path) ->
         ({"TASK_BACKEND": "rq", "REDIS_URL": "redis://host:xx/0"}, "REDIS_URL"),
         ({"TASK_QUEUE": "two words"}, "TASK_QUEUE"),
         ({"INVENTORY_MINUTES": "0"}, "INVENTORY_MINUTES"),
+        ({"SERVICE_ROTATE_DAYS": "0"}, "SERVICE_ROTATE_DAYS"),
+        ({"SERVICE_ROTATE_DAYS": "90"}, "SERVICE_ROTATE_DAYS"),  # as long as a token lives
+        ({"SERVICE_TOKEN_DAYS": "10"}, "SERVICE_ROTATE_DAYS"),  # shorter than the default 14
         ({"INVENTORY_CONCURRENCY": "100"}, "INVENTORY_CONCURRENCY"),
     ],
 )
@@ -382,6 +385,7 @@ def test_tasks_run_on_the_database_unless_rq_is_chosen(load) -> None:
     assert ns["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
     assert ns["TASKS"]["default"]["QUEUES"] == ["tokenui"]
     assert ns["INVENTORY_MINUTES"] == 15
+    assert ns["SERVICE_ROTATE_DAYS"] == 14
     assert "django_rq" not in ns["INSTALLED_APPS"]
 
 

@@ -594,6 +594,14 @@ if not 1 <= SERVICE_TOKEN_DAYS <= 3650:
     raise ImproperlyConfigured(
         f"SERVICE_TOKEN_DAYS must be between 1 and 3650, not {SERVICE_TOKEN_DAYS}."
     )
+# The schedule rotates a service token once it is within this many days of its expiry.
+SERVICE_ROTATE_DAYS = int(_read("SERVICE_ROTATE_DAYS", int, default=14))
+if not 1 <= SERVICE_ROTATE_DAYS < SERVICE_TOKEN_DAYS:
+    raise ImproperlyConfigured(
+        f"SERVICE_ROTATE_DAYS must be at least 1 and less than SERVICE_TOKEN_DAYS "
+        f"({SERVICE_TOKEN_DAYS}), not {SERVICE_ROTATE_DAYS}: a token would be rotated as soon as "
+        "it is made."
+    )
 
 # ---------------------------------------------------------------------------------------------
 # Staff: TokenUI's own accounts (Django users and groups), signed in with OpenID Connect or, for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import tracemalloc
@@ -24,6 +25,8 @@ FIELDS = {
     "service",
     "whm_user",
     "account",
+    "staff",
+    "staff_subject",
     "auth_kind",
     "session_token_name",
     "client_address",
@@ -67,6 +70,8 @@ def test_export_writes_one_json_object_per_event_with_every_field(root_client: C
         "service": "whm",
         "whm_user": "root",
         "account": "",
+        "staff": "",
+        "staff_subject": "",
         "auth_kind": "password",
         "session_token_name": "",
         "client_address": "127.0.0.1",
@@ -78,6 +83,52 @@ def test_export_writes_one_json_object_per_event_with_every_field(root_client: C
     assert edit["token_names"] == ["reporting", "renamed"]
     assert revoke["token_names"] == ["automation", "billing-bot"]
     assert datetime.fromisoformat(sign_in["at"]).utcoffset() == timedelta(0)
+
+
+def test_export_carries_the_staff_member_and_whom_they_acted_as() -> None:
+    add(JAN_1, staff="otto", staff_subject="sub-otto", account="shop", server="main")
+    add(JAN_1, staff="vera", server="main")
+    add(JAN_1)
+
+    (otto,) = export("--staff", "otto")
+
+    assert (otto["staff"], otto["staff_subject"], otto["server"]) == ("otto", "sub-otto", "main")
+    assert (otto["whm_user"], otto["account"]) == ("root", "shop")
+    assert [e["staff"] for e in export("--server", "main")] == ["otto", "vera"]
+
+
+def csv_export(*args: str) -> list[dict[str, str]]:
+    out = io.StringIO()
+    call_command("export_audit", "--format", "csv", *args, stdout=out)
+    return list(csv.DictReader(io.StringIO(out.getvalue())))
+
+
+def test_csv_export_has_the_same_fields_and_the_staff_columns() -> None:
+    add(JAN_1, staff="otto", staff_subject="sub-otto", token_names=["a", "b"], server="main")
+
+    (row,) = csv_export()
+
+    assert set(row) == FIELDS
+    assert (row["staff"], row["staff_subject"], row["whm_user"]) == ("otto", "sub-otto", "root")
+    assert row["token_names"] == "a b"
+    assert row["at"] == "2026-01-01T00:00:00+00:00"
+    assert row["client_address"] == ""
+
+
+def test_csv_export_writes_no_cell_a_spreadsheet_would_run(tmp_path: Path) -> None:
+    add(JAN_1, token_names=["-cmd"], staff="=HYPERLINK(1)", reason="@SUM(A1)")
+    target = tmp_path / "audit.csv"
+    out = io.StringIO()
+
+    call_command("export_audit", "--format", "csv", "--output", str(target), stdout=out)
+
+    (row,) = csv.DictReader(target.open(encoding="utf-8", newline=""))
+    assert (row["token_names"], row["staff"], row["reason"]) == (
+        "'-cmd",
+        "'=HYPERLINK(1)",
+        "'@SUM(A1)",
+    )
+    assert out.getvalue() == f"Wrote 1 audit event to {target}.\n"
 
 
 def test_export_is_oldest_first_with_iso_timestamps() -> None:

@@ -12,7 +12,8 @@ from django.db import connection
 from django.test import Client
 
 from tests.helpers import DEMO_RESELLER, DEMO_ROOT, sign_in_data
-from tokenui.audit.models import AuditEvent
+from tokenui.audit import trail
+from tokenui.audit.models import Action, AuditEvent, Outcome
 from tokenui.simulator import Simulator
 
 pytestmark = pytest.mark.django_db
@@ -425,3 +426,24 @@ def test_a_failing_audit_write_leaves_the_action_working(
     assert len(warnings) == 3
     assert warnings[0].startswith("audit: generate by root on simulator not recorded:")
     assert all(secret not in w and DEMO_ROOT[1] not in w for w in warnings)
+
+
+def test_a_command_or_task_records_without_a_request_and_with_no_address() -> None:
+    actor = trail.Actor("main", "root", "token", "tokenui-main", staff=trail.Staff("ann", "s-1"))
+
+    event = trail.record(None, Action.ROTATE, outcome=Outcome.SUCCEEDED, actor=actor)
+
+    assert event is not None
+    saved = AuditEvent.objects.get(pk=event.pk)
+    assert (saved.server, saved.whm_user, saved.account, saved.client_address) == (
+        "main",
+        "root",
+        "",
+        None,
+    )
+    assert (saved.staff, saved.staff_subject) == ("ann", "s-1")
+
+
+def test_without_a_request_or_an_actor_nothing_is_recorded() -> None:
+    assert trail.record(None, Action.ROTATE, outcome=Outcome.SUCCEEDED) is None
+    assert not AuditEvent.objects.exists()

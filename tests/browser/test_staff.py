@@ -3,22 +3,29 @@ the page, and every staff screen checked by axe-core at desktop and phone width.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+import httpx
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_violations, sideways_overflow
-from tests.helpers import DEMO_ROOT, OidcProvider
+from tests.browser.conftest import axe_violations, sideways_overflow, sign_in
+from tests.helpers import DEMO_ROOT, OidcProvider, Whm, held, listed
 from tokenui.audit.models import Action, AuditEvent
 from tokenui.servers.models import ConnectedServer
 from tokenui.simulator import Simulator
 from tokenui.staff.models import Role, RoleGrant
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# TokenUI's addresses (the simulator is called from 127.0.0.1), and what its token on a root
+# WHM holds: exactly the privileges README.md documents (tokenui/servers/privileges.py).
+ALLOWLIST = ["127.0.0.1", "192.0.2.0/24"]
+ROOT_SERVICE_ACLS = {"list-accts", "manage-api-tokens", "cpanel-api", "create-user-session"}
 
 
 def signed_in_as_staff(page: Page, app_url: str, user: User) -> None:
@@ -55,7 +62,10 @@ def test_staff_sign_in_shows_only_the_staff_fields(page: Page, app_url: str) -> 
     expect(page.get_by_text("Signed in as staff admin")).to_be_visible()
 
 
-def test_an_admin_connects_a_server_from_the_page(page: Page, app_url: str, whm: Simulator) -> None:
+def test_an_admin_connects_a_server_from_the_page(
+    page: Page, app_url: str, whm: Simulator, settings
+) -> None:
+    settings.SERVICE_IP_ALLOWLIST = ALLOWLIST
     check = checker(page)
     signed_in_as_staff(page, app_url, User.objects.create_superuser("admin", password="x-1"))
     page.goto(f"{app_url}/staff/")
@@ -78,6 +88,10 @@ def test_an_admin_connects_a_server_from_the_page(page: Page, app_url: str, whm:
     expect(page.get_by_role("heading", name="main")).to_be_visible()
     expect(page.get_by_text("Connected main.")).to_be_visible()
     assert ConnectedServer.objects.get().name == "main"
+    # The token WHM lists for TokenUI, read from WHM itself: IP-bound, the documented privileges.
+    listed = whm_tokens_of_root(whm)[ConnectedServer.objects.get().token_name]
+    assert listed["whitelist_ips"] == ALLOWLIST
+    assert held(listed) == ROOT_SERVICE_ACLS
     check("server page")
     page.get_by_role("button", name="Test connection").click()
     expect(page.get_by_text("WHM accepted TokenUI's token for main.")).to_be_visible()
@@ -86,6 +100,89 @@ def test_an_admin_connects_a_server_from_the_page(page: Page, app_url: str, whm:
     check("disconnect, confirmation")
     page.goto(f"{app_url}/staff/roles/")
     check("roles")
+
+
+def whm_tokens_of_root(whm: Simulator) -> dict[str, dict]:
+    """root's tokens as WHM API 1 lists them, straight over HTTP (nothing of TokenUI's)."""
+    with httpx.Client(base_url=whm.url, auth=DEMO_ROOT, timeout=5) as http:
+        return listed(Whm(http))
+
+
+def test_an_admin_connects_a_tls_server_only_verifying_or_by_choosing_not_to(
+    page: Page, app_url: str, tls_simulator: Simulator, settings
+) -> None:
+    settings.SERVICE_IP_ALLOWLIST = ["127.0.0.1"]
+    signed_in_as_staff(page, app_url, User.objects.create_superuser("admin", password="x-1"))
+    page.goto(f"{app_url}/staff/servers/connect/")
+    page.get_by_label("Name", exact=True).fill("secure")
+    page.get_by_label("WHM URL").fill(tls_simulator.url)
+    page.get_by_label("WHM username").fill(DEMO_ROOT[0])
+    page.get_by_label("Password", exact=True).fill(DEMO_ROOT[1])
+    page.get_by_role("button", name="Connect").click()
+    expect(page.get_by_text("its TLS certificate could not be verified")).to_be_visible()
+    expect(page.get_by_text("--insecure")).to_have_count(0)
+    expect(page.get_by_label("CA bundle")).to_be_focused()
+    checker(page)("connect a server, TLS not verified")
+    choice = page.get_by_label("Do not verify WHM's TLS certificate")
+    expect(choice).to_have_accessible_description(re.compile("could then read TokenUI's token"))
+    choice.check()
+    page.get_by_label("Password", exact=True).fill(DEMO_ROOT[1])
+    page.get_by_role("button", name="Connect").click()
+    expect(page.get_by_role("heading", name="secure")).to_be_visible()
+    expect(page.locator(".staff-flag", has_text="TLS not verified")).to_be_visible()
+    assert ConnectedServer.objects.get().verify_tls is False
+
+
+def test_root_sees_tokenuis_service_token_marked_and_warned_of_before_revoking(
+    page: Page, app_url: str, connected: ConnectedServer
+) -> None:
+    sign_in(page, app_url, *DEMO_ROOT)
+    service = page.locator(f"#token-{connected.token_name}")
+    expect(service.locator(".badge-service")).to_have_text("TokenUI's service token")
+    expect(page.locator(".badge-service")).to_have_count(1)
+    checker(page)("root's API Tokens, with TokenUI's service token")
+    service.get_by_role("link", name=f"Revoke {connected.token_name}").click()
+    dialog = page.locator("dialog#dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_text("Revoking it stops staff access to main")).to_be_visible()
+    checker(page)("revoke TokenUI's service token, question")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(service).to_be_visible()
+
+
+def test_an_admin_filters_the_audit_trail_by_staff_member(
+    page: Page, app_url: str, connected: ConnectedServer
+) -> None:
+    for name in ("otto", "vera"):
+        AuditEvent.objects.create(
+            server="main",
+            whm_user="root",
+            staff=name,
+            staff_subject=f"sub-{name}",
+            account="shop",
+            auth_kind="token",
+            action=Action.REVOKE,
+            token_names=["ci-deploy"],
+            outcome="succeeded",
+        )
+    signed_in_as_staff(page, app_url, User.objects.create_superuser("admin", password="x-1"))
+    page.goto(f"{app_url}/staff/")
+    page.get_by_role("link", name="Audit trail").click()
+    expect(page.get_by_role("heading", name="Audit Trail")).to_be_visible()
+    checker(page)("staff audit trail")
+    page.get_by_label("Staff member").fill("otto")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#audit-status")).to_have_text("1 entry matches these filters.")
+    expect(
+        page.get_by_role(
+            "cell",
+            name=re.compile(
+                "^Staff otto \\(subject sub-otto\\) as WHM user root on cPanel account shop$"
+            ),
+        )
+    ).to_be_visible()
+    assert "staff=otto" in page.url
+    checker(page)("staff audit trail, filtered")
 
 
 def test_the_403_page_is_plain_and_accessible(page: Page, app_url: str) -> None:

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.helpers import DEMO_ROOT, Whm
+from tests.helpers import DEMO_ROOT, Whm, text
 from tokenui.audit.models import Action, AuditEvent, Outcome
 from tokenui.servers.models import ConnectedServer
 from tokenui.simulator import Simulator
 from tokenui.staff.models import Role
+from tokenui.whm.servers import close_http_clients
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,65 @@ def test_disconnect_changes_nothing_when_whm_cannot_revoke(staff_client, connect
     assert response["Location"] == "/staff/servers/main/"
     assert "Nothing changed." in client.get(response["Location"]).text
     assert ConnectedServer.objects.filter(name="main").exists()
+
+
+@pytest.fixture
+def tls_whm(tls_simulator: Simulator, settings) -> Iterator[Simulator]:
+    """The HTTPS simulator, whose certificate its own CA signed (no system trusts it)."""
+    settings.SERVICE_IP_ALLOWLIST = []
+    yield tls_simulator
+    close_http_clients()
+
+
+def test_a_certificate_not_verified_names_the_pages_choices_not_the_shells(
+    staff_client, tls_whm: Simulator
+) -> None:
+    response = staff_client(Role.ADMIN).post(CONNECT, form(tls_whm))
+
+    assert response.status_code == 502
+    assert field_in_error(response.text, "ca_bundle")
+    page = text(response.text)
+    assert "its TLS certificate could not be verified" in page
+    assert "choose “Do not verify WHM's TLS certificate”" in page
+    assert "--insecure" not in page
+    assert "--ca-bundle" not in page
+    assert not ConnectedServer.objects.exists()
+
+
+def test_an_admin_may_choose_not_to_verify_tls_and_the_server_is_flagged(
+    staff_client, tls_whm: Simulator
+) -> None:
+    client = staff_client(Role.ADMIN)
+    offered = client.get(CONNECT).text
+    assert "Do not verify WHM&#x27;s TLS certificate" in offered
+    assert "could then read TokenUI's token" in text(offered)  # the warning, beside the choice
+
+    response = client.post(CONNECT, form(tls_whm, insecure="on"))
+
+    assert response.status_code == 302
+    server = ConnectedServer.objects.get(name="main")
+    assert (server.verify_tls, server.flags) == (False, ["Any IP", "TLS not verified"])
+    assert "TLS not verified" in text(client.get(response["Location"]).text)
+    server.test_connection()
+
+
+def test_the_servers_own_ca_bundle_verifies_it_from_the_page(
+    staff_client, tls_whm: Simulator
+) -> None:
+    response = staff_client(Role.ADMIN).post(CONNECT, form(tls_whm, ca_bundle=str(tls_whm.ca_path)))
+
+    assert response.status_code == 302
+    server = ConnectedServer.objects.get(name="main")
+    assert (server.verify_tls, server.ca_bundle) == (True, str(tls_whm.ca_path))
+
+
+def test_a_ca_bundle_and_not_verifying_are_not_both_taken(staff_client, tls_whm) -> None:
+    tls_whm.clear_requests()
+    response = staff_client(Role.ADMIN).post(
+        CONNECT, form(tls_whm, ca_bundle=str(tls_whm.ca_path), insecure="on")
+    )
+
+    assert response.status_code == 422
+    assert field_in_error(response.text, "insecure")
+    assert "not both" in text(response.text)
+    assert tls_whm.requests() == []

@@ -45,9 +45,29 @@ class AuditFilterForm(forms.Form):
         message="cPanel account names hold only letters, numbers, dots, dashes and underscores.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    # Staff only: the server (one of those the member holds a role on) and, for admins, the
+    # staff member who acted (their username, exactly).
+    server = forms.ChoiceField(label="Server", required=False)
+    staff = _search_field(
+        "Staff member",
+        max_length=150,
+        pattern=r"\A[\w.@+ -]*\Z",
+        message="Staff usernames hold only letters, numbers, spaces and @ . + - _.",
+    )
+
+    def __init__(
+        self, *args: Any, servers: list[str] | None = None, by_staff: bool = False, **kwargs: Any
+    ) -> None:
+        """`servers`: the servers a staff member may pick (None: not a staff page, no server
+        field); `by_staff`: offer the staff member filter (admins)."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        if servers is None:
+            del self.fields["server"]
+        else:
+            self.fields["server"].choices = [("", "Any server"), *((n, n) for n in servers)]
+        if not by_staff:
+            del self.fields["staff"]
 
     def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         """Narrow `events` to the valid form's filters (a token name matches as a substring,
@@ -60,6 +80,8 @@ class AuditFilterForm(forms.Form):
             token_names__icontains=data["token"],
             # One account, exactly: "bob" must not pick out "bobby"'s entries.
             account=data["account"],
+            server=data.get("server"),
+            staff=data.get("staff"),
         )
 
     @property

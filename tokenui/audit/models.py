@@ -129,12 +129,18 @@ class AuditEvent(models.Model):
     @property
     def who(self) -> str:
         """Who acted, in words: "WHM user X", "WHM user X on cPanel account Y", "cPanel user Y",
-        "Staff S", "Staff S as WHM user X" or "Staff S as reseller X on cPanel account Y"."""
+        "Staff S", "Staff S as WHM user X" or "Staff S as reseller X on cPanel account Y" (with
+        their single sign-on subject, if any: "Staff S (subject U) as WHM user X")."""
         if self.service == Service.STAFF:
-            return f"Staff {self.staff or self.whm_user}"
+            return f"Staff {self._staff_who}"
         if self.staff:
-            return f"Staff {self.staff} as {self._whm_who}"
+            return f"Staff {self._staff_who} as {self._whm_who}"
         return self._whm_who
+
+    @property
+    def _staff_who(self) -> str:
+        name = self.staff or self.whm_user
+        return f"{name} (subject {self.staff_subject})" if self.staff_subject else name
 
     @property
     def _whm_who(self) -> str:

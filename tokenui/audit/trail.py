@@ -49,7 +49,7 @@ class Actor:
 
 
 def record(
-    request: HttpRequest,
+    request: HttpRequest | None,
     action: Action,
     *,
     outcome: Outcome,
@@ -60,9 +60,11 @@ def record(
     token_created: datetime | None = None,
 ) -> AuditEvent | None:
     """Record one action by `actor` (by default the signed-in session, `request.whm`) on
-    `account` (see `_who`). `reason` is WHM's reason or TokenUI's own message, free of secrets
-    by construction (the WHM client strips anything it sent from what it reports);
-    `token_created` names a rotated token by its creation time. Returns the row, or None."""
+    `account` (see `_who`). `request` is None for a command or a background task: no client
+    address then, and `actor` must be given. `reason` is WHM's reason or TokenUI's own
+    message, free of secrets by construction (the WHM client strips anything it sent from what
+    it reports); `token_created` names a rotated token by its creation time. Returns the row,
+    or None."""
     actor = actor or getattr(request, "whm", None)
     if actor is None:
         logger.warning("audit: %s not recorded: no signed-in user", action)
@@ -78,7 +80,9 @@ def record(
     return event if _saved(event, actor) else None
 
 
-def _who(request: HttpRequest, actor: Actor | WhmSession, account: str | None) -> dict[str, Any]:
+def _who(
+    request: HttpRequest | None, actor: Actor | WhmSession, account: str | None
+) -> dict[str, Any]:
     """An event's fields that say who acted, from where, on which cPanel account.
 
     `account` is the cPanel account whose tokens were acted on; by default the one the request
@@ -96,7 +100,7 @@ def _who(request: HttpRequest, actor: Actor | WhmSession, account: str | None) -
         "whm_user": actor.user[:64],
         "auth_kind": actor.kind,
         "session_token_name": actor.token_name or "",
-        "client_address": _address(request),
+        "client_address": _address(request) if request is not None else None,
     }
 
 
@@ -120,7 +124,7 @@ def _saved(event: AuditEvent, actor: Actor | WhmSession) -> bool:
 
 
 def record_error(
-    request: HttpRequest,
+    request: HttpRequest | None,
     action: Action,
     error: WhmError,
     *,

@@ -1,5 +1,7 @@
 """The audit trail page: the signed-in user's own entries on this server, newest first; a WHM
-user's include what they did on cPanel accounts, which the account filter picks out."""
+user's include what they did on cPanel accounts, which the account filter picks out. Staff see
+the same page for the servers they hold a role on (tokenui/staff/audit.py), through
+`render_audit`."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -44,6 +47,15 @@ def index(request: SignedInRequest) -> HttpResponse:
         # account's own user did with them.
         mine |= Q(server=whm.server, service=Service.CPANEL, account=form.cleaned_data["account"])
     events = AuditEvent.objects.filter(mine)
+    context = {"whm": request.whm, "audit_url": reverse("audit:index")}
+    return render_audit(request, form, events, context)
+
+
+def render_audit(
+    request: HttpRequest, form: AuditFilterForm, events: QuerySet[AuditEvent], context: dict
+) -> HttpResponse:
+    """The audit page (or, for an htmx swap, its table) of `events` as `form` filters them,
+    newest first, a page at a time: a WHM or cPanel user's own, or a staff member's."""
     events = form.filter(events) if form.is_valid() else events.none()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     zone = ZoneInfo(settings.WHM_TIME_ZONE)
@@ -52,12 +64,12 @@ def index(request: SignedInRequest) -> HttpResponse:
         for event in page.object_list
     ]
     context = {
+        **context,
         "form": form,
         "filtered": form.active,
         "page": page,
         "rows": rows,
         "time_zone": settings.WHM_TIME_ZONE,
-        "whm": request.whm,
     }
     template = "audit/index.html"
     if request.htmx and not request.htmx.boosted:

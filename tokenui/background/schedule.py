@@ -10,6 +10,7 @@ from django.tasks import Task
 
 from tokenui.inventory import tasks as inventory
 from tokenui.inventory.storing import lease_seconds
+from tokenui.servers import tasks as servers
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +26,15 @@ def _inventory_seconds() -> int:
     return settings.INVENTORY_MINUTES * 60
 
 
+def _hourly() -> int:
+    return 60 * 60
+
+
 SCHEDULE: tuple[Scheduled, ...] = (
     # Every connected server's tokens (INVENTORY_MINUTES).
     Scheduled("inventory", inventory.inventory_all, _inventory_seconds),
     # A read whose worker died under way is asked for again once its lease has run out.
     Scheduled("inventory-resume", inventory.resume_abandoned, lease_seconds),
+    # Each service token within SERVICE_ROTATE_DAYS of its expiry, rotated by TokenUI itself.
+    Scheduled("service-token-rotation", servers.rotate_due, _hourly),
 )

@@ -201,28 +201,56 @@ def _revoke_previous(previous: ConnectedServer, *, keep: str) -> tuple[str, ...]
     return ()
 
 
+class MayHaveMade(ServerError):
+    """A rotation whose create went out and got no answer: WHM may have made a token TokenUI
+    does not hold. Never tried again blindly (tokenui/servers/rotating.py)."""
+
+
+ROTATED = "TokenUI rotated its own service token before it expires."
+
+
 def rotate_service_token(server: ConnectedServer) -> Done:
     """Replace the service token before it expires, as TokenUI's own Rotate does: a successor
     with the same privileges and IPs (named tokenui-NAME, or Rotate's dated name while the old
-    one holds that), stored, then the old one revoked by its creation time."""
+    one holds that), stored, then the old one revoked by its creation time. If storing fails,
+    the successor is revoked (nothing is left behind), as at connect."""
     keys = keyring()
     old_name, old_created, acting = server.token_name, server.token_created, server.acting
     client = server.client()
+    created = _successor(server, client)
+    server.keep_token(created, keys)
+    names = [old_name, created.token.name]
+    try:
+        _save(server, client, created)
+    except ServerError as exc:
+        acting.record(Action.ROTATE, outcome=Outcome.FAILED, token_names=names, reason=exc.message)
+        raise
+    acting.record(Action.ROTATE, token_names=names, token_created=old_created, reason=ROTATED)
+    return Done(server, _revoke_rotated(server, old_created, old_name))
+
+
+def _successor(server: ConnectedServer, client: WhmClient) -> CreatedToken:
+    """The rotated token's successor, made in WHM (not yet stored)."""
+    old = [server.token_name]
     try:
         listed = client.list_tokens()
-        name = _free_name(TOKEN_PREFIX + server.name, {t.name for t in listed})
-        created = client.create_token(
+    except WhmError as exc:
+        server.acting.record_error(Action.ROTATE, exc, changes_state=False, token_names=old)
+        raise server.failure(exc, "reading the API tokens before rotating") from exc
+    name = _free_name(TOKEN_PREFIX + server.name, {t.name for t in listed})
+    try:
+        return client.create_token(
             name, acls=server.acls, expires=_expiry(), whitelist_ips=server.ips
         )
     except WhmError as exc:
-        acting.record_error(Action.ROTATE, exc, changes_state=True, token_names=[old_name])
-        raise server.failure(exc, "rotating the service token") from exc
-    server.keep_token(created, keys)
-    _save(server, client, created)
-    reason = "TokenUI rotated its own service token before it expires."
-    names = [old_name, created.token.name]
-    acting.record(Action.ROTATE, token_names=names, token_created=old_created, reason=reason)
-    return Done(server, _revoke_rotated(server, old_created, old_name))
+        server.acting.record_error(Action.ROTATE, exc, changes_state=True, token_names=old)
+        error = server.failure(exc, "rotating the service token")
+        if trail.outcome_of(exc, changes_state=True) == Outcome.UNKNOWN:
+            raise MayHaveMade(
+                f"{error.message} WHM may have made {name!r} all the same: TokenUI does not "
+                "hold it. Revoke it in WHM if it is listed there."
+            ) from exc
+        raise error from exc
 
 
 def _revoke_rotated(server: ConnectedServer, created: datetime, name: str) -> tuple[str, ...]:

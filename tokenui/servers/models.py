@@ -4,7 +4,7 @@ stored sealed under the service keys, opened only inside the call that uses it."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.core.validators import RegexValidator
@@ -15,7 +15,13 @@ from tokenui.audit.models import Action, Outcome
 from tokenui.sealing import Keyring, SealError, sealed_parts
 from tokenui.servers.keys import service_keyring
 from tokenui.servers.recording import Acting
-from tokenui.servers.remote import Place, ServerError, plain_words, refused_service_token
+from tokenui.servers.remote import (
+    Place,
+    ServerError,
+    plain_words,
+    refused_service_token,
+    same_place,
+)
 from tokenui.whm.api import WhmClient
 from tokenui.whm.errors import WhmAuthError, WhmError
 from tokenui.whm.types import (
@@ -25,6 +31,7 @@ from tokenui.whm.types import (
     CreatedToken,
     Credential,
     Privileges,
+    TokenSummary,
 )
 
 # `tokenui-NAME` is a WHM token name: at most 50 of [A-Za-z0-9_-], so NAME at most 42.
@@ -59,6 +66,14 @@ class ConnectedServer(models.Model):
     # enc:fernet:KEY_ID:DATA; the key itself is never in the database.
     sealed_token = models.TextField()
     key_id = models.CharField(max_length=32, db_index=True)
+    # Self-rotation (tokenui/servers/rotating.py): since when the schedule's rotation has been
+    # under way. Left set when it may have made a token WHM did not answer for: the schedule
+    # then leaves the server alone (never a second create blindly) until it is rotated by hand
+    # or connected again.
+    rotation_started = models.DateTimeField(null=True, blank=True)
+    # The last self-rotation that failed: when, and why in words (cleared by a new token).
+    rotation_failed = models.DateTimeField(null=True, blank=True)
+    rotation_failure = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -88,6 +103,8 @@ class ConnectedServer(models.Model):
             token.expires,
         )
         self.acls, self.ips = sorted(token.acls), list(token.whitelist_ips)
+        # A new token: nothing left of an earlier rotation, under way or failed.
+        self.rotation_started, self.rotation_failed, self.rotation_failure = None, None, ""
         payload = {"server": self.name, "user": self.username, "token": created.secret}
         self.sealed_token = keyring.seal(json.dumps(payload).encode())
         self.key_id = keyring.newest_id
@@ -196,11 +213,26 @@ def revoke_by_creation(
     return token.name
 
 
-def made_at(
-    tokens: list[ApiToken], created: datetime, name: str, *, keep: str | None = None
-) -> ApiToken | None:
+def made_at[Listed: ApiToken | TokenSummary](
+    tokens: Sequence[Listed], created: datetime, name: str, *, keep: str | None = None
+) -> Listed | None:
     """The token made at `created`: WHM keeps a token's creation time through renames. Two made
     in the same second are told apart by the name it was stored under."""
     second = int(created.timestamp())
     same = [t for t in tokens if int(t.created.timestamp()) == second and t.name != keep]
     return next((t for t in same if t.name == name), same[0] if same else None)
+
+
+def service_tokens_among(
+    tokens: Sequence[ApiToken | TokenSummary], *, url: str, user: str
+) -> dict[str, str]:
+    """Which of `tokens` (WHM user `user`'s, on the WHM at `url`) is a connected server's
+    service token, found as it is revoked, by its stored creation time (and name), never by its
+    name alone: the token's name → the connected server's name."""
+    found: dict[str, str] = {}
+    for server in ConnectedServer.objects.filter(username=user):
+        if not same_place(server.url, url):
+            continue
+        if token := made_at(tokens, server.token_created, server.token_name):
+            found[token.name] = server.name
+    return found

@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.http import HttpRequest
-
 from tokenui.audit import trail
 from tokenui.audit.models import Action, Outcome
 from tokenui.whm.errors import WhmError
@@ -35,9 +33,9 @@ class Acting:
         token_created: datetime | None = None,
     ) -> None:
         actor = trail.Actor(self.server, self.user, self.kind, self.token_name, staff=self.staff)
-        # A command (or a background task) has no request: an empty one records no address.
+        # A command or a background task: no request, no client address.
         trail.record(
-            HttpRequest(),
+            None,
             action,
             outcome=outcome,
             token_names=token_names,

@@ -70,6 +70,21 @@ def checked_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def same_place(url: str, other: str) -> bool:
+    """Whether two WHM base URLs name the same place (scheme, host in any case, port, with
+    https's and http's default ports), as WHM_SERVERS and a connected server may write them."""
+    return _origin(url) is not None and _origin(url) == _origin(other)
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
 def checked_ca_bundle(path: str) -> str:
     if path and not Path(path).is_file():
         raise ServerError(f"--ca-bundle: {path!r} is not a readable file.")

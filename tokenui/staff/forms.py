@@ -55,8 +55,8 @@ _USER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class ConnectForm(forms.Form):
-    """Connect a server: what `manage.py connect_server` takes, but --insecure (a shell-only
-    choice). The password or token is used once to make TokenUI's token, and never shown again."""
+    """Connect a server: what `manage.py connect_server` takes. The password or token is used
+    once to make TokenUI's token, and never shown again."""
 
     name = forms.CharField(
         label="Name",
@@ -102,6 +102,13 @@ class ConnectForm(forms.Form):
         max_length=500,
         help_text="Optional: the path, on TokenUI's host, of a PEM file of the authority that "
         "signed WHM's certificate, when it is not one the system trusts.",
+    )
+    insecure = forms.BooleanField(
+        label="Do not verify WHM's TLS certificate",
+        required=False,
+        help_text="Only for a server you trust, on a network you control: anyone able to come "
+        "between TokenUI and WHM could then read TokenUI's token and act with it. The server "
+        "carries the TLS not verified flag. Prefer a CA bundle.",
     )
     full_access = forms.BooleanField(
         label="Full access: make TokenUI's token with every privilege (all)",
@@ -151,6 +158,10 @@ class ConnectForm(forms.Form):
             cleaned["api_token"] = token
         elif not cleaned.get("password") and "password" not in self.errors:
             self.add_error("password", "Enter the password.")
+        if cleaned.get("insecure") and cleaned.get("ca_bundle"):
+            self.add_error(
+                "insecure", "Give a CA bundle or choose not to verify the certificate, not both."
+            )
         return cleaned
 
     def connection(self, staff: trail.Staff) -> Connection:
@@ -163,6 +174,7 @@ class ConnectForm(forms.Form):
             secret=data["api_token"] if token else data["password"],
             kind=TOKEN if token else PASSWORD,
             ca_bundle=data["ca_bundle"],
+            insecure=data["insecure"],
             full_access=data["full_access"],
             staff=staff,
         )

@@ -174,8 +174,6 @@ def _record(
     reason: str,
     request: HttpRequest | None,
 ) -> None:
-    # A command has no request: an empty one records no address.
+    # A command has no request (None): no client address.
     actor = staff_actor(by, server.name if server else "")
-    trail.record(
-        request or HttpRequest(), action, outcome=Outcome.SUCCEEDED, actor=actor, reason=reason
-    )
+    trail.record(request, action, outcome=Outcome.SUCCEEDED, actor=actor, reason=reason)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tokenui.http import status_for
 from tokenui.servers.lifecycle import connect_server
-from tokenui.servers.listing import expiry
+from tokenui.servers.listing import expiry, rotation_problem, self_rotation
 from tokenui.servers.models import ConnectedServer
 from tokenui.servers.remote import ServerError
 from tokenui.staff.access import StaffRequest, staff_only
@@ -45,7 +45,7 @@ def connect(request: StaffRequest) -> HttpResponse:
             try:
                 done = connect_server(form.connection(staff_of(request.user)))
             except ServerError as exc:
-                form.add_error(_field_of(exc, form), exc.message)
+                form.add_error(_field_of(exc, form), _message_of(exc, form))
                 status = _status_of(exc)
             else:
                 messages.success(request, f"Connected {done.server.name}.")
@@ -68,6 +68,19 @@ def _field_of(error: ServerError, form: ConnectForm) -> str | None:
     return None
 
 
+def _message_of(error: ServerError, form: ConnectForm) -> str:
+    """The refusal in the page's words: a certificate not verified names the page's choices,
+    where the shell's message names its options."""
+    if isinstance(error.__cause__, WhmTLSError):
+        return (
+            f"WHM at {form.cleaned_data['url']}: its TLS certificate could not be verified. "
+            "Give the CA bundle of the authority that signed it or, only for a server you trust "
+            "on a network you control, choose “Do not verify WHM's TLS certificate”. Nothing "
+            "was stored."
+        )
+    return error.message
+
+
 def _status_of(error: ServerError) -> int:
     """422 for what the admin typed (WHM refused it, or TokenUI did), else WHM's failure."""
     cause = error.__cause__
@@ -80,7 +93,13 @@ def _status_of(error: ServerError) -> int:
 @staff_only(Role.ADMIN, per_server=True)
 def server(request: StaffRequest) -> HttpResponse:
     """A server's token (privileges, IPs, expiry), its flags, Test connection and Disconnect."""
-    context = {"server": request.server, "expires": expiry(request.server)}
+    server = request.server
+    context = {
+        "server": server,
+        "expires": expiry(server),
+        "rotation": self_rotation(server),
+        "rotation_problem": rotation_problem(server),
+    }
     return render(request, "staff/server.html", context)
 
 

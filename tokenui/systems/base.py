@@ -170,6 +170,12 @@ class TokenSystem(ABC):
     def table_class(self) -> str:
         return ""
 
+    def service_tokens(self, tokens: Sequence[Any]) -> dict[str, str]:
+        """Which of `tokens` is TokenUI's own service token for a connected server (its name →
+        the server's name): revoking one stops staff access to that server. None here: only a
+        WHM user's tokens can hold one."""
+        return {}
+
     def access_words(self, token: Any) -> str:
         """What the table's Access column says of a token (systems without one: nothing)."""
         return ""

@@ -139,6 +139,10 @@ class ServiceWhmTokens(WhmTokens):
     def read_only(self) -> bool:
         return self.session.read_only
 
+    @property
+    def place_url(self) -> str:
+        return self.session.connected.url
+
     def url_kwargs(self) -> dict[str, str]:
         return self.session.url_kwargs()
 

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from tokenui.kernel.display import PAGE_SIZE, never_last
 from tokenui.kernel.kept import KeptList
+from tokenui.servers.models import service_tokens_among
 from tokenui.systems.base import Example, TokenSystem
 from tokenui.systems.words import WHM_CAPABILITIES, WHM_PAGES, WHM_WORDS
 from tokenui.tables import Column, TableSpec
@@ -74,8 +75,18 @@ class WhmTokens(TokenSystem):
         acls = None if old.has_full_access else sorted(old.acls)
         return {"acls": acls, "whitelist_ips": old.whitelist_ips}
 
+    @property
+    def place_url(self) -> str:
+        """The WHM these tokens live on, as its base URL."""
+        return configured_servers()[self.server].url
+
+    def service_tokens(self, tokens: Sequence[Any]) -> dict[str, str]:
+        """TokenUI's service tokens among these, by the connected servers at this WHM (its URL)
+        for this user, each found by its stored creation time, never by its name alone."""
+        return service_tokens_among(tokens, url=self.place_url, user=self.session.user)
+
     def example(self, created: CreatedToken) -> Example:
-        host = configured_servers()[self.server].url
+        host = self.place_url
         header = f"Authorization: whm {self.session.user}:{created.secret}"
         # The seed document's example; a private CA (the embedded simulator's too) needs
         # --cacert. applist answers any working token, whatever it may do.

@@ -84,6 +84,7 @@ def table_context(request: SignedInRequest, tokens: Sequence[Any] | None) -> dic
         "export_query": table.query_string,
         "risk_flags": system.risk_flags,
         "successors": successors(system, tokens or (), page.object_list),
+        "service_tokens": system.service_tokens(tokens or ()),  # found in the whole list
         # The mark leads back to the rotation's next steps (revoke the old token, or not yet).
         "finish_url": system.url("rotate-finish", RowUrls.PLACEHOLDER),
     }

@@ -258,7 +258,7 @@ class RevokeView(View):
     def get(self, request: TokenRequest, name: str = "") -> HttpResponse:
         asked = self.asked(request, request.GET, name)
         tokens = request.system.tokens(fresh=True)
-        return self.confirm(request, self.names(tokens, asked))
+        return self.confirm(request, self.names(tokens, asked), tokens)
 
     def post(self, request: TokenRequest, name: str = "") -> HttpResponse:
         asked = self.asked(request, request.POST, name)
@@ -276,7 +276,9 @@ class RevokeView(View):
             raise NotListed(asked[0], tokens, self.action)
         return list(asked)
 
-    def confirm(self, request: TokenRequest, names: list[str]) -> HttpResponse:
+    def confirm(
+        self, request: TokenRequest, names: list[str], tokens: Sequence[Any]
+    ) -> HttpResponse:
         """The question, as a page or (for htmx) the dialog; Continue posts to the action."""
         system = request.system
         htmx = request.htmx
@@ -287,6 +289,7 @@ class RevokeView(View):
             "scope": self.scope,
             "action": system.url(self.url_name, names[0] if self.scope == "one" else None),
             "includes_session_token": system.session_token in names,
+            "service_tokens": service_tokens_in(system, tokens, names),
             # Asked from the table, the answer redraws it; from Manage, it is a plain post.
             "swap": "#token-table"
             if htmx and urlsplit(htmx.current_url or "").path == system.url("index")
@@ -340,6 +343,15 @@ class RevokeExpiredView(RevokeAllView):
         """Expired but not revoked: WHM keeps listing these until someone revokes them."""
         now = timezone.now()
         return [t.name for t in tokens if risk.EXPIRED_FLAG in risk.flags(t, now=now)]
+
+
+def service_tokens_in(
+    system: TokenSystem, tokens: Sequence[Any], names: Sequence[str]
+) -> list[tuple[str, str]]:
+    """TokenUI's service tokens among `names` (each with its connected server's name), for the
+    question's warning that revoking one stops staff access to that server."""
+    asked = set(names)
+    return sorted((n, s) for n, s in system.service_tokens(tokens).items() if n in asked)
 
 
 def question(system: TokenSystem, action: Action, names: Sequence[str]) -> str:
@@ -536,7 +548,8 @@ def rotate_revoke(request: TokenRequest, name: str) -> HttpResponse:
     system = request.system
     successor = _successor(request.GET)
     rotation = _rotation_to_finish(request, name, successor)
-    current = _replaced_now(rotation, system.tokens(fresh=True))
+    tokens = system.tokens(fresh=True)
+    current = _replaced_now(rotation, tokens)
     steps = f"{system.url('rotate-finish', name)}?{urlencode({'successor': successor})}"
     context = {
         **page_context(request),
@@ -549,6 +562,7 @@ def rotate_revoke(request: TokenRequest, name: str) -> HttpResponse:
         "cancel_url": steps,
         "swap": "#next-steps" if request.htmx else "",
         "includes_session_token": bool(current) and current == system.session_token,
+        "service_tokens": service_tokens_in(system, tokens, [current]),
     }
     template = "tokens/confirm_revoke.html" + ("#confirm-dialog" if request.htmx else "")
     return render(request, template, context)

@@ -32,7 +32,7 @@ register = template.Library()
 _ROW = (
     '<tr id="token-{name}"{classes}>'
     "{select}"
-    '<th scope="row">{name}{badge}{rotated}</th>'
+    '<th scope="row">{name}{badge}{marks}</th>'
     '<td><time datetime="{created_iso}">{created}</time></td>'
     "<td>{expires}{notice}</td>"
     "{fourth}"
@@ -57,6 +57,8 @@ _SELECT = (
 _IPS = '<td class="ips">{}</td>'
 _ACCESS = "<td>{}</td>"
 _BADGE = ' <span class="badge">this session\'s token</span>'
+# A connected server's service token: revoking it stops staff access to that server.
+_SERVICE_BADGE = ' <span class="badge badge-service">TokenUI\'s service token</span>'
 # Until the old token of a rotation is revoked: a link back to the rotation's next steps.
 _ROTATED = (
     ' <a class="badge badge-rotated" href="{url}">rotated, not yet revoked'
@@ -101,20 +103,23 @@ def token_rows(
     system: TokenSystem | None = None,
     successors: Mapping[str, str] | None = None,
     finish_url: str = "",
+    service_tokens: Mapping[str, str] | None = None,
 ) -> SafeString:
     """Each row: select box, name (and this session's badge, and the rotated mark), created,
     expires (and a notice in words), allowed IPs (the first few, the rest folded) or access,
     risk flags, Edit (Manage), Rotate, Generate a token like this, and Revoke. `successors` maps
     a rotated token to its successor; `finish_url` (reversed for RowUrls.PLACEHOLDER) is the
-    rotation's next steps, where the old token can be revoked."""
+    rotation's next steps, where the old token can be revoked. `service_tokens` names TokenUI's
+    own service tokens (marked *TokenUI's service token*)."""
     links = _Links.of(system)
     finish = split_around(finish_url)
-    rotated = {
-        old: _ROTATED.format(url=escape(_finish_url(finish, old, new)), new=escape(new))
-        for old, new in (successors or {}).items()
-    }
+    # The marks after a name: TokenUI's service token, rotated and not yet revoked.
+    marks = dict.fromkeys(service_tokens or (), _SERVICE_BADGE)
+    for old, new in (successors or {}).items():
+        url = escape(_finish_url(finish, old, new))
+        marks[old] = marks.get(old, "") + _ROTATED.format(url=url, new=escape(new))
     shared = (escape(edit_query), links)
-    written = "".join(_row(row, highlight, shared, rotated.get(row.name, "")) for row in rows)
+    written = "".join(_row(row, highlight, shared, marks.get(row.name, "")) for row in rows)
     return mark_safe(written)  # noqa: S308 - every value in it went through escape()
 
 
@@ -122,7 +127,7 @@ def _finish_url(around: tuple[str, str], old: str, new: str) -> str:
     return f"{quote(old, safe='').join(around)}?successor={quote(new, safe='')}"
 
 
-def _row(row: TokenRow, highlight: str, shared: tuple[str, _Links], rotated: str) -> str:
+def _row(row: TokenRow, highlight: str, shared: tuple[str, _Links], marks: str) -> str:
     edit_query, links = shared
     expires = _EXPIRES.format(_iso(row.expires_iso), escape(row.expires)) if row.expires else ""
     return _ROW.format(
@@ -136,7 +141,7 @@ def _row(row: TokenRow, highlight: str, shared: tuple[str, _Links], rotated: str
         notice=_NOTICE.format(escape(row.expiry_words)) if row.expiry_words else "",
         fourth=_IPS.format(_ips(row)) if links.ips else _ACCESS.format(escape(row.access)),
         flags=flags_html(row.flags),  # the markup every table shares (risk_flags.py)
-        rotated=rotated,
+        marks=marks,
         actions=_NO_ACTIONS if links.read_only else _actions(row, links, edit_query),
     )
 
