@@ -79,8 +79,12 @@ def test_an_operator_from_single_sign_on_revokes_a_resellers_token_and_a_custome
         (e.staff, e.staff_subject, e.who) for e in AuditEvent.objects.filter(action=Action.REVOKE)
     ]
     assert sorted(whom) == [
-        ("otto", "sub-otto", "Staff otto as reseller reseller"),
-        ("otto", "sub-otto", f"Staff otto as reseller reseller on cPanel account {CUSTOMER}"),
+        ("otto", "sub-otto", "Staff otto (subject sub-otto) as reseller reseller"),
+        (
+            "otto",
+            "sub-otto",
+            f"Staff otto (subject sub-otto) as reseller reseller on cPanel account {CUSTOMER}",
+        ),
     ]
 
 
