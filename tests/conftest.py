@@ -9,6 +9,8 @@ log, faults, latency).
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,6 +35,14 @@ from tokenui.staff.models import Role, RoleGrant
 from tokenui.whm.servers import close_http_clients
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
+
+# Bytecode caches are written even where the shell sets PYTHONDONTWRITEBYTECODE (this machine's
+# does): without them every process the suite starts (about 40 Django processes: make run,
+# workers, gunicorn, migrate) and every xdist worker compiled Django, httpx and the project from
+# source again, 0.9 s of CPU per process, a quarter of the whole suite's. Before the workers and
+# those processes start, so both inherit it; __pycache__ is ignored by git.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 @pytest.hookimpl(trylast=True)

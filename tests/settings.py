@@ -35,6 +35,13 @@ STORAGES = {
 STATIC_ROOT = None  # nothing is collected in tests; whitenoise serves from the finders
 WHITENOISE_USE_FINDERS = True
 
+# Staff passwords (the break-glass admin's) hashed with a fast hasher: Django's default PBKDF2 runs
+# 1.2 million rounds, about 1 s of CPU per hash on the shared 2-core machine, for each user a test
+# makes with a password and each sign-in that checks one. What the tests prove (a password is
+# stored hashed, checked, refused when wrong, throttled) does not depend on the rounds; production
+# keeps Django's default.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # SQLite's test database is a file, not Django's shared in-memory database: the browser tests'
 # live server answers from several threads at once, and the in-memory database is one connection
 # shared by all of them, which SQLite refuses under load ("bad parameter or other API misuse").
