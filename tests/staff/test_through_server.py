@@ -5,10 +5,14 @@ member, the server and the WHM user they acted as."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.helpers import CPANEL_ROOTS, DEMO_CPANEL_TOKENS, DEMO_TOKEN_NAMES
 from tokenui.audit.models import Action, AuditEvent, Outcome
+from tokenui.servers.keys import new_key, service_keyring
+from tokenui.servers.models import ConnectedServer
 from tokenui.staff.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +112,28 @@ def test_a_viewer_exports_the_tokens(staff_client, connected) -> None:
     response = staff_client(Role.VIEWER, connected).get(f"{TOKENS}export.csv")
     assert response.status_code == 200
     assert "reporting" in b"".join(response.streaming_content).decode()
+
+
+def test_a_service_token_whose_key_is_gone_is_said_plainly_and_the_member_stays(
+    staff_client, connected, settings
+) -> None:
+    client = staff_client(Role.OPERATOR, connected)
+    settings.SERVICE_KEYS = [("test-2", new_key())]  # the key that sealed it, removed
+    for url in (TOKENS, ACCOUNTS, f"{TOKENS}reporting/revoke/"):
+        page = client.get(url)
+        assert page.status_code == 503, url
+        assert "TokenUI cannot use this server\u2019s service token" in page.text
+        assert "The key &#x27;test-1&#x27; that sealed this value is not configured." in page.text
+        assert connected.sealed_token.split(":")[-1] not in page.text
+    assert client.get("/staff/").status_code == 200  # still signed in
+
+
+def test_a_service_token_sealed_for_another_server_is_not_used(staff_client, connected) -> None:
+    # Another server's token copied into this one's row (in the database, by hand): refused.
+    payload = {"server": "other", "user": connected.username, "token": "X" * 32}
+    sealed = service_keyring().seal(json.dumps(payload).encode())
+    ConnectedServer.objects.filter(pk=connected.pk).update(sealed_token=sealed)
+    page = staff_client(Role.OPERATOR, connected).get(TOKENS)
+    assert page.status_code == 503
+    assert "main: the stored service token belongs to another server." in page.text
+    assert "X" * 32 not in page.text

@@ -6,22 +6,25 @@ inside a session WHM makes for the reseller the URL names (`reseller`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
 from tokenui.http import redirect_to
 from tokenui.servers.models import ConnectedServer
+from tokenui.servers.remote import ServerError
 from tokenui.staff.access import REFUSED, staff_sign_in_url
 from tokenui.staff.models import Role, staff_of
 from tokenui.staff.roles import access_for
 from tokenui.systems.service import ROOT, ServiceSession
 
+logger = logging.getLogger(__name__)
 View = Callable[..., HttpResponse]
 # What a viewer may open: looking, never a form that changes anything.
 LOOKING = frozenset({"index", "export-csv", "export-json", "accounts"})
@@ -49,11 +52,23 @@ def through_server(view: View) -> View:
         request.whm = ServiceSession(server, staff, read_only, reseller)  # type: ignore[attr-defined]
         request.whm_servers = [server.name]  # type: ignore[attr-defined]
         request.whm_can_add = False  # type: ignore[attr-defined]
-        response = view(request, *args, **kwargs)
+        response = _answered(view, request, *args, **kwargs)
         patch_cache_control(response, private=True, no_store=True)
         return response
 
     return wrapper
+
+
+def _answered(view: View, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """The page, or, when the server's stored service token cannot be used at all (its key is
+    gone, or it is not this server's), a plain page saying so: the staff member stays signed
+    in, and an admin knows what to do. Never the token itself: the message names only the key."""
+    try:
+        return view(request, *args, **kwargs)
+    except ServerError as exc:
+        logger.warning("service token unusable: server=%s", request.whm.server)  # type: ignore[attr-defined]
+        context = {"message": exc.message}
+        return render(request, "staff/unusable.html", context, status=503)
 
 
 def _looking(request: HttpRequest) -> bool:
