@@ -32,6 +32,9 @@ class InventoryToken(models.Model):
     the same second are told apart by name (`tokenui.inventory.storing`)."""
 
     server = models.ForeignKey(ConnectedServer, on_delete=models.CASCADE, related_name="tokens")
+    # The server's name, kept beside each token: the table sorts and searches by it without a
+    # join (a server keeps its name for as long as it is connected).
+    server_name = models.CharField(max_length=42, default="")
     owner_kind = models.CharField(max_length=10, choices=OwnerKind.choices)
     owner = models.CharField(max_length=64)
     name = models.CharField(max_length=100)
@@ -40,6 +43,9 @@ class InventoryToken(models.Model):
     ips = models.JSONField(default=list, help_text="Its IP allow-list; empty: any IP.")
     privileges = models.CharField(max_length=200, help_text="Its privileges, in a few words.")
     flags = models.JSONField(default=list, help_text="Its risk flags' keys (tokenui.risk).")
+    # Its name, owner and server in lower case, one per line: the table's search reads one
+    # column (tokenui/inventory/query.py).
+    search = models.TextField(default="")
     # Whether it carries any flag: the table's risk filter, as a column an index can hold.
     risky = models.BooleanField(default=False)
     first_seen = models.DateTimeField()
@@ -61,7 +67,7 @@ class InventoryToken(models.Model):
             # The staff All servers table (tokenui/inventory/query.py): each sort it offers,
             # over the tokens still there, so a page of 100,000 reads one index range.
             models.Index(
-                "server", Lower("name"), "id", name="inventory_by_server", condition=PRESENT
+                "server_name", Lower("name"), "id", name="inventory_by_server", condition=PRESENT
             ),
             models.Index(Lower("name"), "id", name="inventory_by_name", condition=PRESENT),
             models.Index(Lower("owner"), "id", name="inventory_by_owner", condition=PRESENT),
@@ -73,6 +79,10 @@ class InventoryToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.owner} on {self.server_id})"
+
+    def searched(self) -> str:
+        """What the table's search looks in (`search`), from the token as it is now."""
+        return "\n".join((self.name, self.owner, self.server_name)).lower()
 
 
 class InventoryRun(models.Model):

@@ -16,9 +16,10 @@ from tokenui.inventory import history
 from tokenui.inventory.history import Change
 from tokenui.inventory.models import EventKind, InventoryRun, InventoryToken
 from tokenui.inventory.reading import Seen, ServerTokens
+from tokenui.servers.models import ConnectedServer
 
 # What a read that is seen again changes in a kept token.
-UPDATED = ("name", "expires", "ips", "privileges", "flags", "risky", "last_seen", "gone")
+UPDATED = ("name", "search", "expires", "ips", "privileges", "flags", "risky", "last_seen", "gone")
 
 
 def lease() -> timedelta:
@@ -86,7 +87,7 @@ def keep(server_id: int, found: ServerTokens, read: datetime) -> bool:
         if run.read is not None and run.read > read:
             return False
         kept = list(InventoryToken.objects.filter(server_id=server_id))
-        changes = _merge(server_id, kept, found, read)
+        changes = _merge(run.server, kept, found, read)
         history.write(run.server.name, changes, since=run.read, at=read)
         run.read, run.finished, run.lease_until, run.error = read, timezone.now(), None, ""
         run.problems = [f"{owner}: {words}" for (_, owner), words in found.problems.items()]
@@ -95,7 +96,7 @@ def keep(server_id: int, found: ServerTokens, read: datetime) -> bool:
 
 
 def _merge(
-    server_id: int, kept: list[InventoryToken], found: ServerTokens, read: datetime
+    server: ConnectedServer, kept: list[InventoryToken], found: ServerTokens, read: datetime
 ) -> list[Change]:
     """Update the kept tokens seen again, add the new ones, mark the missing ones gone (but
     not those of owners the read could not reach); the changes, for the History."""
@@ -110,7 +111,7 @@ def _merge(
             changes.append(Change(row, EventKind.GONE, old_name=row.name, old_expires=row.expires))
     InventoryToken.objects.bulk_update([r for r in kept if id(r) in changed], UPDATED)
     new = InventoryToken.objects.bulk_create(
-        _row(server_id, seen, read) for seen in found.tokens if seen not in matched
+        _row(server, seen, read) for seen in found.tokens if seen not in matched
     )
     changes += [Change(r, EventKind.APPEARED, new_name=r.name, new_expires=r.expires) for r in new]
     return changes
@@ -137,7 +138,7 @@ def _seen_again(row: InventoryToken, seen: Seen, read: datetime) -> list[Change]
         changes.append(Change(row, EventKind.EXPIRED, new_name=seen.name, old_expires=seen.expires))
     row.name, row.expires, row.ips = seen.name, seen.expires, list(seen.ips)
     row.privileges, row.flags, row.risky = seen.privileges, list(seen.flags), bool(seen.flags)
-    row.last_seen, row.gone = read, None
+    row.last_seen, row.gone, row.search = read, None, row.searched()
     return changes
 
 
@@ -160,9 +161,10 @@ def _match(kept: list[InventoryToken], tokens: list[Seen]) -> dict[Seen, Invento
     return matched
 
 
-def _row(server_id: int, seen: Seen, read: datetime) -> InventoryToken:
-    return InventoryToken(
-        server_id=server_id,
+def _row(server: ConnectedServer, seen: Seen, read: datetime) -> InventoryToken:
+    row = InventoryToken(
+        server=server,
+        server_name=server.name,
         owner_kind=seen.owner_kind,
         owner=seen.owner,
         name=seen.name,
@@ -175,3 +177,5 @@ def _row(server_id: int, seen: Seen, read: datetime) -> InventoryToken:
         first_seen=read,
         last_seen=read,
     )
+    row.search = row.searched()
+    return row
