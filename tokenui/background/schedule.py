@@ -21,6 +21,9 @@ class Scheduled:
     seconds: Callable[[], int]
 
 
+PRUNE_SECONDS = 3600
+
+
 def _inventory_seconds() -> int:
     return settings.INVENTORY_MINUTES * 60
 
@@ -30,4 +33,6 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("inventory", inventory.inventory_all, _inventory_seconds),
     # A read whose worker died under way is asked for again once its lease has run out.
     Scheduled("inventory-resume", inventory.resume_abandoned, lease_seconds),
+    # Tokens gone, and History, older than INVENTORY_KEEP_DAYS, once an hour.
+    Scheduled("inventory-prune", inventory.prune, lambda: PRUNE_SECONDS),
 )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tokenui import risk
 from tokenui.inventory import history
 from tokenui.inventory.history import Change
-from tokenui.inventory.models import EventKind, InventoryRun, InventoryToken
+from tokenui.inventory.models import EventKind, InventoryEvent, InventoryRun, InventoryToken
 from tokenui.inventory.reading import Seen, ServerTokens
 from tokenui.servers.models import ConnectedServer
 
@@ -72,6 +72,15 @@ def failed(server_id: int, words: str) -> None:
     InventoryRun.objects.filter(server_id=server_id).update(
         finished=timezone.now(), lease_until=None, error=words
     )
+
+
+def prune(before: datetime) -> int:
+    """Delete the tokens gone before `before` (their History with them) and History older
+    than it; how many rows went."""
+    with transaction.atomic():
+        events, _ = InventoryEvent.objects.filter(at__lt=before).delete()
+        tokens, _ = InventoryToken.objects.filter(gone__lt=before).delete()
+    return events + tokens
 
 
 def keep(server_id: int, found: ServerTokens, read: datetime) -> bool:
