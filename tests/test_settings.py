@@ -180,6 +180,7 @@ def test_env_file_is_read_and_the_real_environment_wins(load, tmp_path: Path) ->
         ({"TASK_QUEUE": "two words"}, "TASK_QUEUE"),
         ({"INVENTORY_MINUTES": "0"}, "INVENTORY_MINUTES"),
         ({"INVENTORY_CONCURRENCY": "100"}, "INVENTORY_CONCURRENCY"),
+        ({"INVENTORY_KEEP_DAYS": "0"}, "INVENTORY_KEEP_DAYS"),
     ],
 )
 def test_invalid_or_missing_setting_fails_naming_the_variable(
