@@ -219,3 +219,26 @@ def test_pruning_forgets_tokens_gone_and_history_older_than_kept(
     assert not InventoryToken.objects.filter(name="short-lived").exists()
     assert InventoryToken.objects.filter(gone__isnull=True).count() == kept
     assert not InventoryEvent.objects.exists()
+
+
+def test_revoke_expired_revokes_the_confirmed_expired_tokens_once_and_shows_progress(
+    staff_client, connected: ConnectedServer, root_http: Whm, immediate_tasks: None  # noqa: F811
+) -> None:
+    inventory_server.call(connected.pk)
+    expired = InventoryToken.objects.filter(server=connected, expires__lte=timezone.now())
+    assert expired.exists(), "the demo seeds expired tokens"
+    client = staff_client(Role.OPERATOR, connected, name="olga")
+    question = client.get(f"{ALL}revoke-expired/").text
+    assert "Are you certain that you want to revoke" in question
+
+    done = client.post(f"{ALL}revoke-expired/", {"token": [t.pk for t in expired]})
+    assert done.status_code == 302
+    progress = client.get(done["Location"]).text
+    assert "1 of 1 server done: finished." in progress
+    assert "revoked (" in progress
+    listed = set(root_http.ok("api_token_list")["tokens"])
+    assert not {t.name for t in expired if t.owner == "root"} & listed
+    # The inventory read again after it: gone, through TokenUI, by olga.
+    gone = InventoryEvent.objects.filter(kind="gone", token__in=expired)
+    assert gone.exists()
+    assert all(e.through_tokenui and "olga" in e.who for e in gone)
