@@ -222,7 +222,10 @@ def test_pruning_forgets_tokens_gone_and_history_older_than_kept(
 
 
 def test_revoke_expired_revokes_the_confirmed_expired_tokens_once_and_shows_progress(
-    staff_client, connected: ConnectedServer, root_http: Whm, immediate_tasks: None  # noqa: F811
+    staff_client,
+    connected: ConnectedServer,
+    root_http: Whm,
+    immediate_tasks: None,  # noqa: F811
 ) -> None:
     inventory_server.call(connected.pk)
     expired = InventoryToken.objects.filter(server=connected, expires__lte=timezone.now())
