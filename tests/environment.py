@@ -43,6 +43,7 @@ VARIABLES = (
     "REDIS_URL",
     "INVENTORY_MINUTES",
     "INVENTORY_CONCURRENCY",
+    "INVENTORY_KEEP_DAYS",
 )
 # Set for the test process itself, or by a developer's shell, and wrong for another process.
 NOT_PASSED_ON = frozenset(

@@ -183,6 +183,7 @@ def test_env_file_is_read_and_the_real_environment_wins(load, tmp_path: Path) ->
         ({"SERVICE_ROTATE_DAYS": "90"}, "SERVICE_ROTATE_DAYS"),  # as long as a token lives
         ({"SERVICE_TOKEN_DAYS": "10"}, "SERVICE_ROTATE_DAYS"),  # shorter than the default 14
         ({"INVENTORY_CONCURRENCY": "100"}, "INVENTORY_CONCURRENCY"),
+        ({"INVENTORY_KEEP_DAYS": "0"}, "INVENTORY_KEEP_DAYS"),
     ],
 )
 def test_invalid_or_missing_setting_fails_naming_the_variable(

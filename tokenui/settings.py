@@ -705,6 +705,12 @@ if not 1 <= INVENTORY_CONCURRENCY <= 32:
     raise ImproperlyConfigured(
         f"INVENTORY_CONCURRENCY must be between 1 and 32, not {INVENTORY_CONCURRENCY}."
     )
+# Tokens gone this long, and inventory events this old, are pruned (a scheduled job).
+INVENTORY_KEEP_DAYS = int(_read("INVENTORY_KEEP_DAYS", int, default=365))
+if not 1 <= INVENTORY_KEEP_DAYS <= 36500:
+    raise ImproperlyConfigured(
+        f"INVENTORY_KEEP_DAYS must be between 1 and 36500, not {INVENTORY_KEEP_DAYS}."
+    )
 
 # ---------------------------------------------------------------------------------------------
 # Logging: secrets never reach a log line (the WHM client logs function names, never params)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("audit/", include("tokenui.audit.urls")),
     path("cpanel/", include(cpanel_urls)),
     path("fleet/", include("tokenui.fleet.urls")),
+    path("staff/fleet/", include("tokenui.fleet.staff_urls")),
     path("staff/", include("tokenui.staff.urls")),
     path("staff/servers/<slug:connected>/", include(staff_whm_urls)),
     path("staff/servers/<slug:connected>/", include(staff_cpanel_urls)),

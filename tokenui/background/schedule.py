@@ -22,6 +22,9 @@ class Scheduled:
     seconds: Callable[[], int]
 
 
+PRUNE_SECONDS = 3600
+
+
 def _inventory_seconds() -> int:
     return settings.INVENTORY_MINUTES * 60
 
@@ -37,4 +40,6 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("inventory-resume", inventory.resume_abandoned, lease_seconds),
     # Each service token within SERVICE_ROTATE_DAYS of its expiry, rotated by TokenUI itself.
     Scheduled("service-token-rotation", servers.rotate_due, _hourly),
+    # Tokens gone, and History, older than INVENTORY_KEEP_DAYS, once an hour.
+    Scheduled("inventory-prune", inventory.prune, lambda: PRUNE_SECONDS),
 )

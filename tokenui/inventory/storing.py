@@ -11,11 +11,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from tokenui.inventory.models import InventoryRun, InventoryToken
+from tokenui import risk
+from tokenui.inventory import history
+from tokenui.inventory.history import Change
+from tokenui.inventory.models import EventKind, InventoryEvent, InventoryRun, InventoryToken
 from tokenui.inventory.reading import Seen, ServerTokens
+from tokenui.servers.models import ConnectedServer
 
 # What a read that is seen again changes in a kept token.
-UPDATED = ("name", "expires", "ips", "privileges", "flags", "last_seen", "gone")
+UPDATED = ("name", "search", "expires", "ips", "privileges", "flags", "risky", "last_seen", "gone")
 
 
 def lease() -> timedelta:
@@ -70,38 +74,81 @@ def failed(server_id: int, words: str) -> None:
     )
 
 
-def keep(server_id: int, found: ServerTokens, read: datetime) -> bool:
-    """Replace the server's inventory with `found` (read at `read`) in one transaction; False,
-    changing nothing, when a read that began later is already kept."""
+def prune(before: datetime) -> int:
+    """Delete the tokens gone before `before` (their History with them) and History older
+    than it; how many rows went."""
     with transaction.atomic():
-        run = InventoryRun.objects.select_for_update().get(server_id=server_id)
+        events, _ = InventoryEvent.objects.filter(at__lt=before).delete()
+        tokens, _ = InventoryToken.objects.filter(gone__lt=before).delete()
+    return events + tokens
+
+
+def keep(server_id: int, found: ServerTokens, read: datetime) -> bool:
+    """Replace the server's inventory with `found` (read at `read`) in one transaction, with
+    its History (tokenui.inventory.history); False, changing nothing, when a read that began
+    later is already kept."""
+    with transaction.atomic():
+        run = (
+            InventoryRun.objects.select_related("server")
+            .select_for_update()
+            .get(server_id=server_id)
+        )
         if run.read is not None and run.read > read:
             return False
         kept = list(InventoryToken.objects.filter(server_id=server_id))
-        _merge(server_id, kept, found, read)
+        changes = _merge(run.server, kept, found, read)
+        history.write(run.server.name, changes, since=run.read, at=read)
         run.read, run.finished, run.lease_until, run.error = read, timezone.now(), None, ""
         run.problems = [f"{owner}: {words}" for (_, owner), words in found.problems.items()]
         run.save(update_fields=["read", "finished", "lease_until", "error", "problems"])
     return True
 
 
-def _merge(server_id: int, kept: list[InventoryToken], found: ServerTokens, read: datetime) -> None:
+def _merge(
+    server: ConnectedServer, kept: list[InventoryToken], found: ServerTokens, read: datetime
+) -> list[Change]:
     """Update the kept tokens seen again, add the new ones, mark the missing ones gone (but
-    not those of owners the read could not reach)."""
+    not those of owners the read could not reach); the changes, for the History."""
     matched = _match(kept, found.tokens)
-    for seen, row in matched.items():
-        row.name, row.expires, row.ips = seen.name, seen.expires, list(seen.ips)
-        row.privileges, row.flags = seen.privileges, list(seen.flags)
-        row.last_seen, row.gone = read, None
+    changes = [change for seen, row in matched.items() for change in _seen_again(row, seen, read)]
     changed = {id(row) for row in matched.values()}
     for row in kept:
         unread = (row.owner_kind, row.owner) in found.problems
         if id(row) not in changed and row.gone is None and not unread:
             row.gone = read
             changed.add(id(row))
+            changes.append(Change(row, EventKind.GONE, old_name=row.name, old_expires=row.expires))
     InventoryToken.objects.bulk_update([r for r in kept if id(r) in changed], UPDATED)
-    new = [seen for seen in found.tokens if seen not in matched]
-    InventoryToken.objects.bulk_create(_row(server_id, seen, read) for seen in new)
+    new = InventoryToken.objects.bulk_create(
+        _row(server, seen, read) for seen in found.tokens if seen not in matched
+    )
+    changes += [Change(r, EventKind.APPEARED, new_name=r.name, new_expires=r.expires) for r in new]
+    return changes
+
+
+def _seen_again(row: InventoryToken, seen: Seen, read: datetime) -> list[Change]:
+    """What changed in a kept token seen again; the row brought up to date (not saved)."""
+    changes = []
+    if row.gone is not None:  # back after a read found it gone
+        changes.append(Change(row, EventKind.APPEARED, new_name=seen.name))
+    if row.name != seen.name:
+        changes.append(Change(row, EventKind.RENAMED, old_name=row.name, new_name=seen.name))
+    if row.expires != seen.expires:
+        changes.append(
+            Change(
+                row,
+                EventKind.EXPIRY_CHANGED,
+                new_name=seen.name,
+                old_expires=row.expires,
+                new_expires=seen.expires,
+            )
+        )
+    if risk.EXPIRED_FLAG.key in seen.flags and risk.EXPIRED_FLAG.key not in row.flags:
+        changes.append(Change(row, EventKind.EXPIRED, new_name=seen.name, old_expires=seen.expires))
+    row.name, row.expires, row.ips = seen.name, seen.expires, list(seen.ips)
+    row.privileges, row.flags, row.risky = seen.privileges, list(seen.flags), bool(seen.flags)
+    row.last_seen, row.gone, row.search = read, None, row.searched()
+    return changes
 
 
 def _match(kept: list[InventoryToken], tokens: list[Seen]) -> dict[Seen, InventoryToken]:
@@ -123,9 +170,10 @@ def _match(kept: list[InventoryToken], tokens: list[Seen]) -> dict[Seen, Invento
     return matched
 
 
-def _row(server_id: int, seen: Seen, read: datetime) -> InventoryToken:
-    return InventoryToken(
-        server_id=server_id,
+def _row(server: ConnectedServer, seen: Seen, read: datetime) -> InventoryToken:
+    row = InventoryToken(
+        server=server,
+        server_name=server.name,
         owner_kind=seen.owner_kind,
         owner=seen.owner,
         name=seen.name,
@@ -134,6 +182,9 @@ def _row(server_id: int, seen: Seen, read: datetime) -> InventoryToken:
         ips=list(seen.ips),
         privileges=seen.privileges,
         flags=list(seen.flags),
+        risky=bool(seen.flags),
         first_seen=read,
         last_seen=read,
     )
+    row.search = row.searched()
+    return row

@@ -4,11 +4,12 @@ without harm, since a server's inventory is replaced in one transaction."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.tasks import task
+from django.utils import timezone
 
 from tokenui.inventory import storing
 from tokenui.inventory.reading import read_server
@@ -61,6 +62,12 @@ def resume_abandoned() -> list[int]:
         logger.warning("inventory: the read of server %s was abandoned; reading again", server_id)
         transaction.on_commit(lambda server_id=server_id: inventory_server.enqueue(server_id))
     return servers
+
+
+@task(queue_name=settings.TASK_QUEUE)
+def prune() -> int:
+    """Forget tokens gone, and History older than, INVENTORY_KEEP_DAYS; how many rows."""
+    return storing.prune(timezone.now() - timedelta(days=settings.INVENTORY_KEEP_DAYS))
 
 
 def request(server_id: int) -> datetime:

@@ -72,11 +72,16 @@ def export_row(
         name=token.name,
         created=token.created,
         expires=token.expires,
-        state=_STATES.get(expiry, "valid"),
+        state=state_word(expiry),
         ips=ips,
         privileges=privileges,
         flags=flags(token, held_acls=held_acls, now=now),
     )
+
+
+def state_word(expiry: Expiry) -> str:
+    """The export's word for a table's expiry state: "expired", "expiring" or "valid"."""
+    return _STATES.get(expiry, "valid")
 
 
 def _privileges_and_ips(
