@@ -124,11 +124,25 @@ def shown(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     }
 
 
+def at_the_edges(tokens: list[InventoryToken]) -> list[InventoryToken]:
+    """Move some tokens' expiry onto the timeline's edges: a minute either side of now, of a
+    week's turn and of the 90th day."""
+    edges = [NOW, NOW + 7 * DAY, NOW + 90 * DAY]
+    moments = [edge + minutes * timedelta(minutes=1) for edge in edges for minutes in (-1, 0, 1)]
+    listed = [token for token in tokens if token.gone is None]
+    for token, moment in zip(listed, moments, strict=False):
+        token.expires = moment
+        token.flags = [key for key in token.flags if key not in ("no-expiry", "expired")]
+        token.flags += ["expired"] if moment <= NOW else []
+    InventoryToken.objects.bulk_update(listed, ["expires", "flags"])
+    return tokens
+
+
 @pytest.fixture
 def fleet() -> dict[str, list[InventoryToken]]:
-    """Three servers' inventories, 80 tokens each."""
+    """Three servers' inventories, 80 tokens each, some expiring on the timeline's edges."""
     return {
-        name: make_tokens(offline_server(name), 80, seed)
+        name: at_the_edges(make_tokens(offline_server(name), 80, seed))
         for seed, name in enumerate(("eu", "us", "asia"))
     }
 
