@@ -37,6 +37,7 @@ STYLE = Style(
     foreground_strong="#1d2430",
     foreground_subtle="#5b6676",
     opacity="1",
+    stroke_width="2.5",  # lines as thick as a bar's edge is plain
     opacity_hover="1",
     colors=COLOURS,
     font_family=FONT,
@@ -63,6 +64,7 @@ def svg(chart: Chart, *, stacked: bool, narrow: bool) -> str:
         show_minor_x_labels=not narrow,
         x_labels_major_every=2 if narrow else None,
         truncate_legend=-1,
+        truncate_label=-1,
         print_values=False,
         min_scale=4,
         include_x_axis=True,
