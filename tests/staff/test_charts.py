@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.helpers import offline_server
-from tokenui.charts.drawing import SVG_POLICY
+from tokenui.charts.drawing import COLOURS, STYLE, SVG_POLICY
 from tokenui.inventory.models import InventoryToken, OwnerKind
 from tokenui.servers.models import ConnectedServer
 from tokenui.staff.models import Role
@@ -249,3 +249,19 @@ def test_the_staff_nav_links_to_the_charts(staff_client, fleet) -> None:
         'href="/staff/charts/" aria-current="page">Charts<'
         in staff_client(Role.VIEWER, name="another").get(CHARTS).text
     )
+
+
+def contrast_on_white(colour: str) -> float:
+    """WCAG's contrast ratio of `colour` (#rrggbb) against white."""
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * red + 0.7152 * green + 0.0722 * blue + 0.05)
+
+
+@pytest.mark.parametrize("colour", [*COLOURS, STYLE.foreground, STYLE.foreground_subtle])
+def test_every_colour_of_the_pictures_reads_on_white(colour: str) -> None:
+    assert STYLE.background == STYLE.plot_background == "#ffffff"
+    assert contrast_on_white(colour) >= 4.5
