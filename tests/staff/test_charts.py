@@ -265,3 +265,16 @@ def contrast_on_white(colour: str) -> float:
 def test_every_colour_of_the_pictures_reads_on_white(colour: str) -> None:
     assert STYLE.background == STYLE.plot_background == "#ffffff"
     assert contrast_on_white(colour) >= 4.5
+
+
+def test_an_empty_inventory_says_so_and_draws_nothing_but_zeros(staff_client) -> None:
+    offline_server("eu")
+    client = staff_client(Role.VIEWER)
+    page = client.get(CHARTS).text
+    assert "No token on your servers expires in the next 90 days." in page
+    assert all(row == {"Total": 0} for row in table(page, "Tokens expiring per week").values())
+    risky = table(page, "Risky tokens listed, week by week")
+    assert len(risky) == 13
+    assert not any(value for row in risky.values() for value in row.values())
+    assert "No tokens" in client.get(f"/staff/charts/expiry.svg?at={NOW.timestamp()}").text
+    assert client.get(f"/staff/charts/risky.svg?at={NOW.timestamp()}").status_code == 200

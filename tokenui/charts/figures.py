@@ -116,7 +116,8 @@ def _by_server(found: list[tuple[str, tuple[int, ...]]]) -> tuple[Series, ...]:
     rest = ranked[TOP_SERVERS:]
     if rest:
         summed = tuple(map(sum, zip(*(values for _, values in rest), strict=True)))
-        series.append(Series(f"{len(rest)} other servers", summed))
+        others = "1 other server" if len(rest) == 1 else f"{len(rest)} other servers"
+        series.append(Series(others, summed))
     return tuple(series)
 
 
