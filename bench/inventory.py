@@ -439,7 +439,11 @@ def report(results: dict[str, Any]) -> str:
             "than cores share the same cores with it and PostgreSQL. *Of the cores*: the "
             "simulator's and the workers' CPU time over the round's time on all the cores; "
             "what is left went to PostgreSQL, Redis, this process and other work on the "
-            "machine (see the load average above)."
+            "machine (see the load average above). The workers' CPU time is about the same "
+            "in every round (the same reads); a worker spends most of a read waiting for WHM "
+            "and PostgreSQL, so more workers overlap those waits until the cores are full. "
+            "On a machine shared with other work, a round that met a burst of it takes "
+            "longer, and its ratio moves with it: compare the rounds' share of the cores."
         ),
         "",
         f"## The charts at {config['chart_tokens']:,} inventoried tokens",
