@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import import_module
 from types import TracebackType
@@ -597,6 +597,19 @@ def held(record: dict[str, Any]) -> set[str]:
 def secret_of(server: ConnectedServer) -> str:
     """The service token in clear, opened here only to prove it is nowhere else."""
     return json.loads(service_keyring().open(server.sealed_token))["token"]
+
+
+def offline_server(name: str) -> ConnectedServer:
+    """A server row that no test here calls (roles are TokenUI's own data)."""
+    return ConnectedServer.objects.create(
+        name=name,
+        url=f"https://{name}.example.com:2087",
+        username="root",
+        token_name=f"tokenui-{name}",
+        token_created=datetime(2026, 1, 1, tzinfo=UTC),
+        sealed_token="enc:fernet:none:none",
+        key_id="none",
+    )
 
 
 def stored_server() -> ConnectedServer:

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests.helpers import offline_server
 from tokenui.audit.models import Action, AuditEvent, Service
 from tokenui.servers.models import ConnectedServer
 from tokenui.staff.models import Role, RoleGrant
@@ -19,19 +19,6 @@ from tokenui.staff.roles import access_for
 pytestmark = pytest.mark.django_db
 
 ROLES = "/staff/roles/"
-
-
-def offline_server(name: str) -> ConnectedServer:
-    """A server row that no test here calls (roles are TokenUI's own data)."""
-    return ConnectedServer.objects.create(
-        name=name,
-        url=f"https://{name}.example.com:2087",
-        username="root",
-        token_name=f"tokenui-{name}",
-        token_created=datetime(2026, 1, 1, tzinfo=UTC),
-        sealed_token="enc:fernet:none:none",
-        key_id="none",
-    )
 
 
 def test_a_superuser_is_admin_on_every_server() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tokenui.staff import audit, oidc, servers, views
+from tokenui.staff import audit, charts, oidc, servers, views
 
 app_name = "staff"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("sso/start/", oidc.SingleSignOnStart.as_view(), name="oidc-start"),
     path("sso/callback/", oidc.SingleSignOnCallback.as_view(), name="oidc-callback"),
     path("audit/", audit.audit, name="audit"),
+    path("charts/", charts.index, name="charts"),
+    path("charts/<slug:name>.svg", charts.chart_svg, name="chart-svg"),
     path("roles/", views.roles, name="roles"),
     path("roles/<int:grant_id>/revoke/", views.revoke, name="revoke-role"),
     path("servers/", servers.index, name="servers"),
