@@ -10,6 +10,7 @@ from django.tasks import Task
 
 from tokenui.inventory import tasks as inventory
 from tokenui.inventory.storing import lease_seconds
+from tokenui.notices import tasks as notices
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +26,21 @@ def _inventory_seconds() -> int:
     return settings.INVENTORY_MINUTES * 60
 
 
+def _notice_retry_seconds() -> int:
+    return settings.NOTICE_RETRY_SECONDS
+
+
+# How often a worker looks whether the day's digest is due (it goes once a day, at NOTICE_HOUR).
+NOTICE_LOOK_SECONDS = 300
+
+
 SCHEDULE: tuple[Scheduled, ...] = (
     # Every connected server's tokens (INVENTORY_MINUTES).
     Scheduled("inventory", inventory.inventory_all, _inventory_seconds),
     # A read whose worker died under way is asked for again once its lease has run out.
     Scheduled("inventory-resume", inventory.resume_abandoned, lease_seconds),
+    # The daily digest of expiry notices, once NOTICE_HOUR has come (tokenui.notices.tasks).
+    Scheduled("notices", notices.send_daily, lambda: NOTICE_LOOK_SECONDS),
+    # Failed notices tried again when their wait is over.
+    Scheduled("notices-retry", notices.retry_due, _notice_retry_seconds),
 )
