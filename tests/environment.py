@@ -42,6 +42,12 @@ VARIABLES = (
     "REDIS_URL",
     "INVENTORY_MINUTES",
     "INVENTORY_CONCURRENCY",
+    "EMAIL_URL",
+    "DEFAULT_FROM_EMAIL",
+    "NOTICE_HOUR",
+    "SITE_URL",
+    "NOTICE_RETRY_SECONDS",
+    "WEBHOOK_ALLOW_PRIVATE",
 )
 # Set for the test process itself, or by a developer's shell, and wrong for another process.
 NOT_PASSED_ON = frozenset(

@@ -30,6 +30,7 @@ urlpatterns = [
     path("cpanel/", include(cpanel_urls)),
     path("fleet/", include("tokenui.fleet.urls")),
     path("staff/", include("tokenui.staff.urls")),
+    path("staff/notices/", include("tokenui.notices.urls")),
     path("staff/servers/<slug:connected>/tokens/", include(staff_whm_urls)),
     path("staff/servers/<slug:connected>/", include(staff_cpanel_urls)),
 ]
