@@ -57,11 +57,15 @@ def _recipient(options: dict[str, Any], read_secret: Any) -> dict[str, Any]:
             if options["secret"]:
                 raise ValueError("--secret goes with --webhook only.")
             return {"recipient": kind, "to": options[kind.value]}
-    secret = options["secret"] or ""
-    if not secret:
+    given = options["secret"] or ""
+    if not given:
         raise ValueError("A webhook needs --secret SECRET (or --secret - to read it from stdin).")
-    secret = read_secret() if secret == "-" else secret
-    return {"recipient": Recipient.WEBHOOK, "to": options["webhook"], "secret": secret}
+    from_stdin = given == "-"
+    return {
+        "recipient": Recipient.WEBHOOK,
+        "to": options["webhook"],
+        "secret": read_secret() if from_stdin else given,
+    }
 
 
 def _scope(options: dict[str, Any]) -> dict[str, Any]:
