@@ -42,7 +42,7 @@ class Mailbox:
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     refuse: str = ""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
             return self.refuse
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -106,7 +106,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.calls.append(Call(dict(self.headers), body))
                 self.send_response(receiver.status)

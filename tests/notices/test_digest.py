@@ -151,8 +151,8 @@ def test_the_digest_builder_asks_the_database_the_same_number_of_times_for_any_c
     for number in range(count):
         inventoried(f"token-{number}", number % 7, kind=OwnerKind.WHM, flags=(ANY_IP_FLAG.key,))
 
-    # Lock the rules; per rule and kind (expiring, risky) its servers and its tokens; per
-    # delivery one insert; the notices in one insert; the savepoint and its release: never one per token.
+    # The savepoint and its release; the rules; per rule and kind (expiring, risky) its servers
+    # and its tokens; one insert per delivery; the notices in one: never one per token.
     with django_assert_num_queries(13):
         made = digest.run(timezone.now())
     assert len(made) == 3
