@@ -6,7 +6,7 @@ from __future__ import annotations
 import getpass
 import sys
 from argparse import ArgumentParser
-from typing import Any
+from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,6 +19,8 @@ class Command(BaseCommand):
         "Add an expiry notice rule: who is told (an address, a webhook, a staff user or a "
         "group), of which servers' and owners' tokens, at which thresholds."
     )
+    # call_command(..., stdin=...) in tests, as connect_server takes it.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         to = parser.add_mutually_exclusive_group(required=True)
@@ -40,18 +42,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            spec = RuleSpec(**_recipient(options, self.stdin_secret), **_scope(options))
+            stdin = options.get("stdin") or sys.stdin
+            spec = RuleSpec(**_recipient(options, stdin), **_scope(options))
             rule = add_rule(spec, f"shell:{getpass.getuser()}")
         except (RuleError, ValueError) as exc:
             raise CommandError(getattr(exc, "message", str(exc))) from None
         self.stdout.write(f"Added notice rule {rule.pk}: {rule.to}.")
 
-    def stdin_secret(self) -> str:
-        stream = getattr(self, "stdin", None) or sys.stdin
-        return stream.readline().strip()
 
-
-def _recipient(options: dict[str, Any], read_secret: Any) -> dict[str, Any]:
+def _recipient(options: dict[str, Any], stdin: TextIO) -> dict[str, Any]:
     for kind in (Recipient.EMAIL, Recipient.USER, Recipient.GROUP):
         if options[kind.value]:
             if options["secret"]:
@@ -64,7 +63,7 @@ def _recipient(options: dict[str, Any], read_secret: Any) -> dict[str, Any]:
     return {
         "recipient": Recipient.WEBHOOK,
         "to": options["webhook"],
-        "secret": read_secret() if from_stdin else given,
+        "secret": stdin.readline().rstrip("\r\n") if from_stdin else given,
     }
 
 
