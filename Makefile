@@ -65,6 +65,7 @@ test: $(VENV)/.synced ## Lint, then run the whole test suite
 bench: $(VENV)/.synced ## Benchmarks: write bench/report.md and bench/results.json
 	$(PY) -m bench.run $(BENCH_ARGS)
 	$(PY) -m bench.fleet
+	$(PY) -m bench.notices
 
 load: $(VENV)/.synced ## Load/soak: 50 users for 60 s; write bench/load-report.md
 	$(PY) -m bench.load $(LOAD_ARGS)
