@@ -107,14 +107,14 @@ def _report(results: dict[str, Any]) -> str:
     table = "| Figure | Value | Target | |\n|---|---|---|---|\n" + "".join(
         f"| {a} | {b} | {c} | {d} |\n" for a, b, c, d in rows
     )
-    return head + table + (
+    reading = (
         "\n**Reading it.** Each rule costs one query for its expiring tokens (the nearest "
-        "threshold each has passed is a CASE in SQL, the notices already made an anti-join on "
-        "the unique (rule, token, threshold) index) and one for its risky new ones; the rest is "
+        "threshold each has passed is a CASE in SQL, the notices already made an anti-join on the "
+        "unique (rule, token, threshold) index) and one for its risky new ones; the rest is "
         "building each recipient's digest (its text, HTML or JSON) and one bulk insert of the "
         "notices. The second run finds every notice made and makes nothing.\n"
     )
-
+    return head + table + reading
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -22,15 +22,17 @@ from tokenui.notices.models import Delivery, Notice, Recipient  # noqa: E402
 from tokenui.notices.rules import RuleSpec, add_rule  # noqa: E402
 from tokenui.servers.models import ConnectedServer  # noqa: E402
 
+PLACEHOLDER = "enc:fernet:b:x"
 FLAGS = ([], ["any-ip"], ["no-expiry"], ["full-access", "any-ip"])
 
 
 def fill(tokens: int, servers: int) -> None:
     now = timezone.now()
+    # The servers' tokens are placeholders: the digest never opens them.
     made = [
         ConnectedServer(
             name=f"whm{n:02}", url=f"https://whm{n:02}.example.com:2087", username="root",
-            token_name=f"tokenui-whm{n:02}", token_created=now, sealed_token="enc:fernet:b:x",
+            token_name=f"tokenui-whm{n:02}", token_created=now, sealed_token=PLACEHOLDER,
             key_id="b",
         )
         for n in range(servers)
