@@ -116,5 +116,6 @@ def _report(results: dict[str, Any]) -> str:
     )
     return head + table + reading
 
+
 if __name__ == "__main__":
     raise SystemExit(main())
