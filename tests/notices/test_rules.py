@@ -8,13 +8,14 @@ import io
 from collections.abc import Callable
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from tests.helpers import field_errors, input_value
 from tests.notices.conftest import SECRET
 from tokenui.notices.models import NoticeRule, Recipient
-from tokenui.notices.rules import RuleError, RuleSpec, add_rule
+from tokenui.notices.rules import RuleError, RuleSpec, add_rule, open_secret
 from tokenui.notices.webhooks import DeliveryError, checked_url
 from tokenui.servers.keys import service_keyring
 from tokenui.servers.models import ConnectedServer
@@ -78,6 +79,25 @@ def test_add_notice_refuses_a_bad_rule_and_says_why(
     with pytest.raises(CommandError, match=message):
         command("add_notice", *args)
     assert not NoticeRule.objects.exists()
+
+
+def test_rotating_the_service_keys_reseals_the_webhook_secrets_so_the_old_key_can_go(
+    settings, db: None
+) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    spec = RuleSpec(Recipient.WEBHOOK, "https://hooks.example.com/t", secret=SECRET)
+    rule = add_rule(spec, "test")
+    assert rule.sealed_secret.startswith("enc:fernet:test-1:")
+    new = ("test-2", Fernet.generate_key().decode())
+    settings.SERVICE_KEYS = [new, *settings.SERVICE_KEYS]
+
+    said = command("rotate_service_keys")
+
+    assert "Re-encrypted 1 notice webhook secrets under key test-2." in said
+    settings.SERVICE_KEYS = [new]
+    rule.refresh_from_db()
+    assert rule.sealed_secret.startswith("enc:fernet:test-2:")
+    assert open_secret(rule) == SECRET.encode()
 
 
 def test_remove_notice_removes_a_rule(db: None) -> None:

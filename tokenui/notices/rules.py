@@ -16,7 +16,7 @@ from django.db import transaction
 
 from tokenui.notices.models import DEFAULT_DAYS, NoticeRule, Recipient
 from tokenui.notices.webhooks import DeliveryError, checked_url
-from tokenui.sealing import SealError
+from tokenui.sealing import PREFIX, Keyring, SealError
 from tokenui.servers.keys import NoServiceKeys, service_keyring
 from tokenui.servers.models import ConnectedServer
 
@@ -136,3 +136,18 @@ def remove_rule(rule_id: int) -> NoticeRule:
         raise RuleError(f"There is no notice rule {rule_id}.")
     rule.delete()
     return rule
+
+
+def reseal_secrets(keys: Keyring) -> int:
+    """Seal every webhook secret not under `keys`' newest key again under it; how many moved
+    (`manage.py rotate_service_keys` runs this)."""
+    moved = 0
+    newest = f"{PREFIX}{keys.newest_id}:"
+    rules = NoticeRule.objects.exclude(sealed_secret="").exclude(sealed_secret__startswith=newest)
+    for rule_id, sealed in rules.values_list("pk", "sealed_secret"):
+        resealed = keys.reseal(sealed)
+        # Only if it is still the value read: a rule removed or remade meanwhile is left alone.
+        moved += NoticeRule.objects.filter(pk=rule_id, sealed_secret=sealed).update(
+            sealed_secret=resealed
+        )
+    return moved
