@@ -44,6 +44,12 @@ VARIABLES = (
     "INVENTORY_MINUTES",
     "INVENTORY_CONCURRENCY",
     "INVENTORY_KEEP_DAYS",
+    "EMAIL_URL",
+    "DEFAULT_FROM_EMAIL",
+    "NOTICE_HOUR",
+    "SITE_URL",
+    "NOTICE_RETRY_SECONDS",
+    "WEBHOOK_ALLOW_PRIVATE",
 )
 # Set for the test process itself, or by a developer's shell, and wrong for another process.
 NOT_PASSED_ON = frozenset(

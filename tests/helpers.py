@@ -365,7 +365,9 @@ def non_field_errors(page: str) -> list[str]:
 
 def input_value(page: str, name: str) -> str | None:
     """The value a text-like <input name=…> shows (None: no such input, "": no value)."""
-    tag = re.search(rf'<input type="(?:text|date|password)" name="{name}"[^>]*>', page, re.S)
+    tag = re.search(
+        rf'<input type="(?:text|date|password|email|url)" name="{name}"[^>]*>', page, re.S
+    )
     if tag is None:
         return None
     value = re.search(r' value="([^"]*)"', tag.group(0))

@@ -11,7 +11,7 @@ Nothing here reads settings or the database: callers build the ring from where t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -19,6 +19,12 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 PREFIX = "enc:fernet:"
 # A key's id sits between colons in a sealed value, and in file names: no colon, no slash.
 KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+
+
+# Other stores of values sealed with the service keys (a notice rule's webhook secret) register
+# here a function that seals theirs again under a ring's newest key and says how many moved:
+# `manage.py rotate_service_keys` runs each, so an old key opens nothing once it has run.
+RESEALERS: dict[str, Callable[[Keyring], int]] = {}
 
 
 class SealError(Exception):

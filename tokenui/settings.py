@@ -12,7 +12,7 @@ import zoneinfo
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import environ
 from cryptography.fernet import Fernet
@@ -711,6 +711,91 @@ if not 1 <= INVENTORY_KEEP_DAYS <= 36500:
     raise ImproperlyConfigured(
         f"INVENTORY_KEEP_DAYS must be between 1 and 36500, not {INVENTORY_KEEP_DAYS}."
     )
+
+# ---------------------------------------------------------------------------------------------
+# Expiry notices: mail through Django's mailers (EMAIL_URL), signed webhooks, sent daily at
+# NOTICE_HOUR by the schedule (README.md, "Expiry notices")
+# ---------------------------------------------------------------------------------------------
+# scheme: (backend, implicit TLS, STARTTLS, default port). smtps is TLS from the first byte
+# (RFC 8314, port 465); submission is STARTTLS on 587; smtp+ssl and smtp+tls are
+# django-environ's names for the same two.
+_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+_MAIL_SCHEMES: dict[str, tuple[str, bool, bool, int]] = {
+    "smtp": (_SMTP, False, False, 25),
+    "smtps": (_SMTP, True, False, 465),
+    "smtp+ssl": (_SMTP, True, False, 465),
+    "submission": (_SMTP, False, True, 587),
+    "smtp+tls": (_SMTP, False, True, 587),
+    "console": ("django.core.mail.backends.console.EmailBackend", False, False, 0),
+}
+_MAIL_EXAMPLE = "use smtps://USER:PASSWORD@HOST, submission://USER:PASSWORD@HOST or console://."
+
+
+def _mailers() -> dict[str, dict[str, Any]]:
+    """EMAIL_URL as Django's MAILERS ({} when unset: mail notices then fail, saying why)."""
+    url = str(_read("EMAIL_URL", str, default="")).strip()
+    if not url:
+        return {}
+    try:  # no message quotes the URL: it can hold a password
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL has an invalid host or port; {_MAIL_EXAMPLE}"
+        ) from None
+    if parts.scheme not in _MAIL_SCHEMES:
+        raise ImproperlyConfigured(f"EMAIL_URL: unknown scheme {parts.scheme!r}; {_MAIL_EXAMPLE}")
+    backend, ssl, starttls, default_port = _MAIL_SCHEMES[parts.scheme]
+    if backend != _SMTP:
+        return {"default": {"BACKEND": backend}}
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"EMAIL_URL names no host; {_MAIL_EXAMPLE}")
+    if parts.username and not (ssl or starttls or _is_loopback(parts.hostname)):
+        raise ImproperlyConfigured(
+            "EMAIL_URL would send its password unencrypted: use smtps:// or submission:// "
+            "(plain smtp:// with a password is allowed only to this machine)."
+        )
+    options = {"host": parts.hostname, "port": port or default_port, "timeout": MAIL_TIMEOUT}
+    options |= {"use_ssl": ssl, "use_tls": starttls}
+    if parts.username:
+        options |= {"username": unquote(parts.username), "password": unquote(parts.password or "")}
+    return {"default": {"BACKEND": backend, "OPTIONS": options}}
+
+
+# Seconds the mail server may take to answer (connecting included).
+MAIL_TIMEOUT = 15
+MAILERS = _mailers()
+if not MAILERS:
+    # Without EMAIL_URL no mail is sent, and each mail notice says so on the delivery log:
+    # Django's warning at every command adds nothing to that.
+    SILENCED_SYSTEM_CHECKS.append("mail.W001")
+DEFAULT_FROM_EMAIL = str(_read("DEFAULT_FROM_EMAIL", str, default="tokenui@localhost")).strip()
+if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+|.*<[^@\s<>]+@[^@\s<>]+>", DEFAULT_FROM_EMAIL):
+    raise ImproperlyConfigured(
+        f"DEFAULT_FROM_EMAIL: {DEFAULT_FROM_EMAIL!r} is not an address such as "
+        "tokenui@example.com or TokenUI <tokenui@example.com>."
+    )
+# The hour (0-23, in WHM_TIME_ZONE: the servers' time) the daily digest goes out.
+NOTICE_HOUR = int(_read("NOTICE_HOUR", int, default=8))
+if not 0 <= NOTICE_HOUR <= 23:
+    raise ImproperlyConfigured(f"NOTICE_HOUR must be between 0 and 23, not {NOTICE_HOUR}.")
+# The dashboard's address as recipients reach it: the links in notices start with it.
+SITE_URL = str(_read("SITE_URL", str, default="http://localhost:8000")).strip().rstrip("/")
+if urlsplit(SITE_URL).scheme not in {"http", "https"} or not urlsplit(SITE_URL).netloc:
+    raise ImproperlyConfigured(
+        f"SITE_URL: {SITE_URL!r} is not an address such as https://tokens.example.com."
+    )
+# The first retry of a failed notice waits this long; each next one twice as long (at most
+# four hours), until a day has passed (README.md, "Expiry notices").
+NOTICE_RETRY_SECONDS = int(_read("NOTICE_RETRY_SECONDS", int, default=60))
+if not 1 <= NOTICE_RETRY_SECONDS <= 3600:
+    raise ImproperlyConfigured(
+        f"NOTICE_RETRY_SECONDS must be between 1 and 3600, not {NOTICE_RETRY_SECONDS}."
+    )
+# Webhooks to loopback, private, shared and link-local addresses (and plain http to this
+# machine) are refused unless this is true: a rule must not make TokenUI call inside its network.
+WEBHOOK_ALLOW_PRIVATE = _flag("WEBHOOK_ALLOW_PRIVATE", default=False)
+INSTALLED_APPS += ["tokenui.notices"]
 
 # ---------------------------------------------------------------------------------------------
 # Logging: secrets never reach a log line (the WHM client logs function names, never params)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("fleet/", include("tokenui.fleet.urls")),
     path("staff/fleet/", include("tokenui.fleet.staff_urls")),
     path("staff/", include("tokenui.staff.urls")),
+    path("staff/notices/", include("tokenui.notices.urls")),
     path("staff/servers/<slug:connected>/", include(staff_whm_urls)),
     path("staff/servers/<slug:connected>/", include(staff_cpanel_urls)),
 ]

@@ -10,6 +10,7 @@ from django.tasks import Task
 
 from tokenui.inventory import tasks as inventory
 from tokenui.inventory.storing import lease_seconds
+from tokenui.notices import tasks as notices
 from tokenui.servers import tasks as servers
 
 
@@ -31,6 +32,12 @@ def _inventory_seconds() -> int:
 
 def _hourly() -> int:
     return 60 * 60
+def _notice_retry_seconds() -> int:
+    return settings.NOTICE_RETRY_SECONDS
+
+
+# How often a worker looks whether the day's digest is due (it goes once a day, at NOTICE_HOUR).
+NOTICE_LOOK_SECONDS = 300
 
 
 SCHEDULE: tuple[Scheduled, ...] = (
@@ -42,4 +49,8 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("service-token-rotation", servers.rotate_due, _hourly),
     # Tokens gone, and History, older than INVENTORY_KEEP_DAYS, once an hour.
     Scheduled("inventory-prune", inventory.prune, lambda: PRUNE_SECONDS),
+    # The daily digest of expiry notices, once NOTICE_HOUR has come (tokenui.notices.tasks).
+    Scheduled("notices", notices.send_daily, lambda: NOTICE_LOOK_SECONDS),
+    # Failed notices tried again when their wait is over.
+    Scheduled("notices-retry", notices.retry_due, _notice_retry_seconds),
 )
