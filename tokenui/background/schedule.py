@@ -32,6 +32,8 @@ def _inventory_seconds() -> int:
 
 def _hourly() -> int:
     return 60 * 60
+
+
 def _notice_retry_seconds() -> int:
     return settings.NOTICE_RETRY_SECONDS
 
