@@ -150,7 +150,11 @@ def axe_options(page: Page) -> dict:
 
 
 def axe_violations(page: Page) -> list[str]:
-    """axe-core's serious and critical violations on the page as shown, one line each."""
+    """axe-core's serious and critical violations on the page as shown, one line each. axe
+    needs the page's timers: with JavaScript off they never fire and axe would wait forever, so
+    a test checks a screen with JavaScript on (the same HTML; htmx only swaps parts of it)."""
+    if not js_on(page):
+        raise AssertionError("axe-core cannot run with JavaScript off: check it with JavaScript on")
     found = AXE.run(page, options=axe_options(page)).response["violations"]
     return [
         f"{v['id']} ({v['impact']}): {', '.join(str(n['target']) for n in v['nodes'])}"

@@ -30,10 +30,12 @@ def test_all_servers_search_and_history(
     viewer_on(page, app_url, connected)
     page.goto(f"{app_url}/staff/fleet/")
     expect(page.get_by_role("heading", name="All servers")).to_be_visible()
-    check("staff All servers")
+    script = js_on(page)
+    if script:  # axe needs JavaScript (conftest.axe_violations); the same HTML without it
+        check("staff All servers")
     search = page.get_by_label("Search")
     search.fill("reporting")
-    if not js_on(page):
+    if not script:
         search.press("Enter")
     found = InventoryToken.objects.filter(name__icontains="reporting").count()
     expect(page.locator("#search-status")).to_contain_text(f"{found} API tokens on 1 server")
@@ -41,7 +43,8 @@ def test_all_servers_search_and_history(
     page.get_by_role("link", name="History of reporting on main").first.click()
     expect(page.get_by_role("heading", name="History of “reporting”")).to_be_visible()
     expect(page.get_by_role("cell", name="made outside TokenUI")).to_have_count(1)
-    check("History")
+    if script:
+        check("History")
 
 
 def test_refresh_now_shows_its_progress_until_done(
@@ -64,4 +67,5 @@ def test_refresh_now_shows_its_progress_until_done(
         assert focused(page) == before  # polling never takes focus
     assert InventoryToken.objects.filter(server=connected).exists()
     expect(page.get_by_role("link", name="Back to All servers")).to_be_visible()
-    check("Refresh now, finished")
+    if js_on(page):
+        check("Refresh now, finished")
