@@ -69,3 +69,17 @@ def test_refresh_now_shows_its_progress_until_done(
     expect(page.get_by_role("link", name="Back to All servers")).to_be_visible()
     if js_on(page):
         check("Refresh now, finished")
+
+
+def test_on_a_phone_the_filters_stack_each_as_wide_as_the_screen(
+    page: Page, app_url: str, connected: ConnectedServer
+) -> None:
+    viewer_on(page, app_url, connected)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{app_url}/staff/fleet/")
+    for label in ("Search", "Server", "Owner", "State"):
+        box = page.get_by_label(label, exact=True).bounding_box()
+        assert box is not None and box["width"] >= 250, f"{label}: {box}"  # was 62-75 px
+    status = page.locator("#search-status").bounding_box()
+    search = page.get_by_label("Search", exact=True).bounding_box()
+    assert status is not None and search is not None and status["y"] > search["y"]
