@@ -79,7 +79,10 @@ def test_on_a_phone_the_filters_stack_each_as_wide_as_the_screen(
     page.goto(f"{app_url}/staff/fleet/")
     for label in ("Search", "Server", "Owner", "State"):
         box = page.get_by_label(label, exact=True).bounding_box()
-        assert box is not None and box["width"] >= 250, f"{label}: {box}"  # was 62-75 px
+        assert box is not None, label
+        assert box["width"] >= 250, f"{label}: {box}"  # was 62-75 px
     status = page.locator("#search-status").bounding_box()
     search = page.get_by_label("Search", exact=True).bounding_box()
-    assert status is not None and search is not None and status["y"] > search["y"]
+    assert status is not None
+    assert search is not None
+    assert status["y"] > search["y"]
