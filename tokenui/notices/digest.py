@@ -45,7 +45,9 @@ def run(now: datetime) -> list[int]:
     """Find every notice due at `now` and make its delivery; the deliveries' ids (to send).
     Runs one at a time (the rules locked), so two runs never make one notice twice."""
     with transaction.atomic():
-        rules = list(NoticeRule.objects.select_for_update().select_related("user", "group"))
+        rules = list(
+            NoticeRule.objects.select_for_update(of=("self",)).select_related("user", "group")
+        )
         return record(plan(rules, now), now)
 
 
