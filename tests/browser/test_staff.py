@@ -10,11 +10,12 @@ import httpx
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.test import Client
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations, sideways_overflow, sign_in
-from tests.helpers import DEMO_ROOT, OidcProvider, Whm, held, listed
+from tests.helpers import DEMO_ROOT, OidcProvider, Whm, held, listed, secret_of
 from tokenui.audit.models import Action, AuditEvent
 from tokenui.servers.models import ConnectedServer
 from tokenui.simulator import Simulator
@@ -92,6 +93,12 @@ def test_an_admin_connects_a_server_from_the_page(
     listed = whm_tokens_of_root(whm)[ConnectedServer.objects.get().token_name]
     assert listed["whitelist_ips"] == ALLOWLIST
     assert held(listed) == ROOT_SERVICE_ACLS
+    # The database holds neither the token in clear nor the password typed: every row of every
+    # table, read raw.
+    stored = database_text()
+    assert secret_of(ConnectedServer.objects.get()) not in stored
+    assert DEMO_ROOT[1] not in stored
+    assert ConnectedServer.objects.get().sealed_token in stored  # the read does see the row
     check("server page")
     page.get_by_role("button", name="Test connection").click()
     expect(page.get_by_text("WHM accepted TokenUI's token for main.")).to_be_visible()
@@ -100,6 +107,16 @@ def test_an_admin_connects_a_server_from_the_page(
     check("disconnect, confirmation")
     page.goto(f"{app_url}/staff/roles/")
     check("roles")
+
+
+def database_text() -> str:
+    """Every row of every table in the database, as text (what a stolen copy would show)."""
+    rows = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - table names from the database itself
+            rows.extend(repr(row) for row in cursor.fetchall())
+    return "\n".join(rows)
 
 
 def whm_tokens_of_root(whm: Simulator) -> dict[str, dict]:
