@@ -3,6 +3,7 @@ giving and taking them away (`grant`, `revoke_role`), from the Roles page or the
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -159,6 +160,11 @@ def revoke_role(
     done = f"{role.label} taken from {holder} on {where}."
     _record(Action.REVOKE_ROLE, server, by, done, request)
     return done
+
+
+def shell_staff() -> trail.Staff:
+    """Who acts from the shell (a management command), as the audit trail names them."""
+    return trail.Staff(f"shell:{getpass.getuser()}")
 
 
 def staff_actor(by: trail.Staff, server: str = "") -> trail.Actor:
