@@ -107,7 +107,7 @@ def test_one_digest_per_address_however_many_rules_and_groups_name_it(
     ops = Group.objects.create(name="ops")
     ana = User.objects.create_user("ana", email="ana@example.com")
     ben = User.objects.create_user("ben", email="ben@example.com")
-    User.objects.create_user("cy").groups.add(ops)  # no address: not told
+    User.objects.create_user("cy").groups.add(ops)  # no address: not told, said so
     ana.groups.add(ops)
     ben.groups.add(ops)
     add_rule(RuleSpec(Recipient.GROUP, "ops"), Staff("test"))
@@ -117,8 +117,12 @@ def test_one_digest_per_address_however_many_rules_and_groups_name_it(
 
     digest.run(timezone.now())
 
-    deliveries = {d.to: d.count for d in Delivery.objects.all()}
-    assert deliveries == {"ana@example.com": 2, "ben@example.com": 2}
+    deliveries = {d.to: (d.count, d.status) for d in Delivery.objects.all()}
+    assert deliveries == {
+        "ana@example.com": (2, "pending"),
+        "ben@example.com": (2, "pending"),
+        "staff user cy": (2, "skipped"),  # on the delivery log, not sent
+    }
     # Each rule's notice of each token is made once, whichever delivery carries it.
     assert Notice.objects.count() == 4
 

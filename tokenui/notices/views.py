@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tokenui.notices.digest import unreachable
 from tokenui.notices.forms import RuleForm
 from tokenui.notices.models import Delivery, NoticeRule
 from tokenui.notices.rules import RuleError, add_rule, days_words, remove_rule
@@ -49,10 +50,12 @@ def index(request: StaffRequest) -> HttpResponse:
 
 
 def shown_rules() -> list[dict[str, object]]:
-    rules = NoticeRule.objects.select_related("user", "group").prefetch_related("servers")
+    rules = NoticeRule.objects.select_related("user", "group")
+    rules = rules.prefetch_related("servers", "group__user_set")
     return [
         {
             "rule": rule,
+            "unreachable": unreachable(rule),
             "servers": ", ".join(server.name for server in rule.servers.all()) or "All servers",
             "owners": ", ".join(rule.owners) or "All owners",
             "days": days_words(rule.days),
