@@ -46,6 +46,10 @@ class Access:
         role = self.role(server)
         return role is not None and role.rank >= needed.rank
 
+    def anywhere(self, needed: Role) -> bool:
+        """Whether they hold `needed` (or more) on at least one server, or on all."""
+        return self.allows(needed) or any(r.rank >= needed.rank for r in self.servers.values())
+
     def on(self, server: ConnectedServer) -> ServerAccess:
         """What they may do on `server`, as templates ask it."""
         return ServerAccess(self.role(server))
