@@ -16,6 +16,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from tokenui.audit.trail import Staff  # noqa: E402
 from tokenui.inventory.models import InventoryToken, OwnerKind  # noqa: E402
 from tokenui.notices import digest  # noqa: E402
 from tokenui.notices.models import Delivery, Notice, Recipient  # noqa: E402
@@ -58,9 +59,10 @@ def fill(tokens: int, servers: int) -> None:
 def main() -> None:
     tokens, servers = int(sys.argv[1]), int(sys.argv[2])
     fill(tokens, servers)
-    add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), "bench")
-    add_rule(RuleSpec(Recipient.WEBHOOK, "https://hooks.example.com/t", secret="s" * 32), "bench")
-    add_rule(RuleSpec(Recipient.EMAIL, "security@example.com", risky=True), "bench")
+    bench = Staff("bench")
+    add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), bench)
+    add_rule(RuleSpec(Recipient.WEBHOOK, "https://hooks.example.com/t", secret="s" * 32), bench)
+    add_rule(RuleSpec(Recipient.EMAIL, "security@example.com", risky=True), bench)
     now = timezone.now() + timedelta(seconds=2)
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()

@@ -264,6 +264,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
                 "django.contrib.messages.context_processors.messages",
+                "tokenui.staff.nav.staff_nav",
             ],
         },
     },

@@ -25,6 +25,7 @@ from tests.inventory.conftest import (  # noqa: F401 - fixtures, used by name
     server,
 )
 from tests.notices.conftest import SECRET, Mailbox, Receiver
+from tokenui.audit.trail import Staff
 from tokenui.inventory.models import InventoryToken
 from tokenui.inventory.tasks import inventory_server
 from tokenui.notices import delivery, digest, tasks
@@ -46,7 +47,7 @@ def send_notices() -> str:
 
 def webhook_rule(receiver: Receiver, **options: object):
     spec = RuleSpec(Recipient.WEBHOOK, receiver.url, secret=SECRET, **options)  # type: ignore[arg-type]
-    return add_rule(spec, "test")
+    return add_rule(spec, Staff("test"))
 
 
 def test_a_token_expiring_in_6_days_gives_one_mail_and_one_signed_webhook_once(
@@ -58,7 +59,7 @@ def test_a_token_expiring_in_6_days_gives_one_mail_and_one_signed_webhook_once(
     expires = int(time.time()) + 6 * 86400
     root_whm.ok("api_token_create", {"token_name": "deploy-bot", "expires_at": str(expires)})
     inventory_server.call(connected.pk)
-    add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), "test")
+    add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), Staff("test"))
     webhook_rule(receiver)
 
     assert "2 sent, 0 to retry" in send_notices()
@@ -154,7 +155,7 @@ def test_a_delivery_that_keeps_failing_is_given_up_a_day_after_it_was_made(
 def test_a_mail_server_that_refuses_is_on_the_delivery_log_and_retried(
     inventoried: Make, mailbox: Mailbox, staff_client: Callable[..., Client]
 ) -> None:
-    add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), "test")
+    add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), Staff("test"))
     inventoried("six-days", 6)
     mailbox.refuse = "554 5.7.1 Relaying refused for the test"
     start = timezone.now()
@@ -174,7 +175,7 @@ def test_a_mail_server_that_refuses_is_on_the_delivery_log_and_retried(
 
 def test_without_a_mail_server_each_mail_notice_says_so(inventoried: Make, settings) -> None:
     settings.MAILERS = {}
-    add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), "test")
+    add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), Staff("test"))
     inventoried("six-days", 6)
 
     tasks.send_now()
@@ -189,7 +190,7 @@ def test_a_webhook_to_an_inward_address_is_refused_when_it_is_sent(
     """A rule made while private addresses were allowed: once they are not, its calls are
     refused before any connection (the name is checked where it resolves, at each call)."""
     spec = RuleSpec(Recipient.WEBHOOK, f"http://localhost:{receiver.port}/x", secret=SECRET)
-    add_rule(spec, "test")
+    add_rule(spec, Staff("test"))
     settings.WEBHOOK_ALLOW_PRIVATE = allowed
     inventoried("six-days", 6)
 

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from tokenui.audit.trail import Staff
 from tokenui.inventory.models import InventoryToken, OwnerKind
 from tokenui.notices import digest
 from tokenui.notices.models import RISKY, Delivery, Event, Notice, Recipient
@@ -21,7 +22,7 @@ Make = Callable[..., InventoryToken]
 
 
 def email_rule(to: str = "ops@example.com", **options: object):
-    return add_rule(RuleSpec(Recipient.EMAIL, to, **options), "test")  # type: ignore[arg-type]
+    return add_rule(RuleSpec(Recipient.EMAIL, to, **options), Staff("test"))  # type: ignore[arg-type]
 
 
 def told(rule_id: int | None = None) -> set[tuple[str, int]]:
@@ -80,9 +81,8 @@ def test_a_rule_tells_only_of_its_servers_and_owners(
         name="eu", url="https://eu.example.com:2087", username="root", token_name="tokenui-eu",
         token_created=timezone.now(), sealed_token="enc:fernet:test-1:x", key_id="test-1",
     )  # fmt: skip
-    rule = add_rule(
-        RuleSpec(Recipient.EMAIL, "ops@example.com", servers=("eu",), owners=("acme",)), "test"
-    )
+    spec = RuleSpec(Recipient.EMAIL, "ops@example.com", servers=("eu",), owners=("acme",))
+    rule = add_rule(spec, Staff("test"))
     inventoried("on-main", 5)
     inventoried("eu-acme", 5, server=other)
     inventoried("eu-garage", 5, server=other, owner="garage")
@@ -107,18 +107,22 @@ def test_one_digest_per_address_however_many_rules_and_groups_name_it(
     ops = Group.objects.create(name="ops")
     ana = User.objects.create_user("ana", email="ana@example.com")
     ben = User.objects.create_user("ben", email="ben@example.com")
-    User.objects.create_user("cy").groups.add(ops)  # no address: not told
+    User.objects.create_user("cy").groups.add(ops)  # no address: not told, said so
     ana.groups.add(ops)
     ben.groups.add(ops)
-    add_rule(RuleSpec(Recipient.GROUP, "ops"), "test")
-    add_rule(RuleSpec(Recipient.USER, "ana"), "test")
+    add_rule(RuleSpec(Recipient.GROUP, "ops"), Staff("test"))
+    add_rule(RuleSpec(Recipient.USER, "ana"), Staff("test"))
     inventoried("six-days", 6)
     inventoried("twenty-days", 20, owner="garage")
 
     digest.run(timezone.now())
 
-    deliveries = {d.to: d.count for d in Delivery.objects.all()}
-    assert deliveries == {"ana@example.com": 2, "ben@example.com": 2}
+    deliveries = {d.to: (d.count, d.status) for d in Delivery.objects.all()}
+    assert deliveries == {
+        "ana@example.com": (2, "pending"),
+        "ben@example.com": (2, "pending"),
+        "staff user cy": (2, "skipped"),  # on the delivery log, not sent
+    }
     # Each rule's notice of each token is made once, whichever delivery carries it.
     assert Notice.objects.count() == 4
 
@@ -147,7 +151,7 @@ def test_the_digest_builder_asks_the_database_the_same_number_of_times_for_any_c
     inventoried: Make, django_assert_num_queries, count: int
 ) -> None:
     email_rule()
-    add_rule(RuleSpec(Recipient.EMAIL, "risky@example.com", risky=True), "test")
+    add_rule(RuleSpec(Recipient.EMAIL, "risky@example.com", risky=True), Staff("test"))
     for number in range(count):
         inventoried(f"token-{number}", number % 7, kind=OwnerKind.WHM, flags=(ANY_IP_FLAG.key,))
 

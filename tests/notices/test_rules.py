@@ -14,6 +14,7 @@ from django.test import Client
 
 from tests.helpers import field_errors, input_value
 from tests.notices.conftest import SECRET
+from tokenui.audit.trail import Staff
 from tokenui.notices.models import NoticeRule, Recipient
 from tokenui.notices.rules import RuleError, RuleSpec, add_rule, open_secret
 from tokenui.notices.webhooks import DeliveryError, checked_url
@@ -86,7 +87,7 @@ def test_rotating_the_service_keys_reseals_the_webhook_secrets_so_the_old_key_ca
 ) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = False
     spec = RuleSpec(Recipient.WEBHOOK, "https://hooks.example.com/t", secret=SECRET)
-    rule = add_rule(spec, "test")
+    rule = add_rule(spec, Staff("test"))
     assert rule.sealed_secret.startswith("enc:fernet:test-1:")
     new = ("test-2", Fernet.generate_key().decode())
     settings.SERVICE_KEYS = [new, *settings.SERVICE_KEYS]
@@ -101,7 +102,7 @@ def test_rotating_the_service_keys_reseals_the_webhook_secrets_so_the_old_key_ca
 
 
 def test_remove_notice_removes_a_rule(db: None) -> None:
-    rule = add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), "test")
+    rule = add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), Staff("test"))
 
     assert command("remove_notice", str(rule.pk)) == (
         f"Removed notice rule {rule.pk}: ops@example.com.\n"
@@ -209,7 +210,7 @@ def test_a_bad_rule_comes_back_with_the_message_on_its_field_and_the_input_kept(
 def test_a_viewer_sees_the_rules_but_cannot_add_or_remove_one(
     staff_client: Callable[..., Client],
 ) -> None:
-    rule = add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), "test")
+    rule = add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), Staff("test"))
     client = staff_client(Role.VIEWER)
 
     page = client.get(NOTICES).content.decode()
@@ -228,7 +229,7 @@ def test_staff_without_a_role_see_neither_page(staff_client: Callable[..., Clien
 
 
 def test_an_admin_removes_a_rule(staff_client: Callable[..., Client]) -> None:
-    rule = add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), "test")
+    rule = add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), Staff("test"))
 
     response = staff_client(Role.ADMIN).post(f"{NOTICES}{rule.pk}/remove/")
 
@@ -238,5 +239,5 @@ def test_an_admin_removes_a_rule(staff_client: Callable[..., Client]) -> None:
 
 def test_a_rule_error_names_its_field(db: None) -> None:
     with pytest.raises(RuleError) as caught:
-        add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com", servers=("gone",)), "test")
+        add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com", servers=("gone",)), Staff("test"))
     assert caught.value.field == "servers"

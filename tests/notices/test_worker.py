@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from tests.inventory.test_workers import Workers, wait_for, workers  # noqa: F401 - a fixture
 from tests.notices.conftest import SECRET, Mailbox, Receiver
+from tokenui.audit.trail import Staff
 from tokenui.inventory.models import InventoryToken
 from tokenui.notices.models import Delivery, NoticeDay, Recipient, Status
 from tokenui.notices.rules import RuleSpec, add_rule
@@ -20,8 +21,8 @@ def test_a_worker_sends_the_daily_digest_and_retries_a_receiver_that_was_down(
     mailbox: Mailbox,
     receiver: Receiver,
 ) -> None:
-    add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), "test")
-    add_rule(RuleSpec(Recipient.WEBHOOK, receiver.url, secret=SECRET), "test")
+    add_rule(RuleSpec(Recipient.EMAIL, "ops@example.com"), Staff("test"))
+    add_rule(RuleSpec(Recipient.WEBHOOK, receiver.url, secret=SECRET), Staff("test"))
     inventoried("six-days", 6)
     receiver.down()
 

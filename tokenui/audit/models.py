@@ -32,6 +32,10 @@ class Action(models.TextChoices):
     # Staff (tokenui/staff): a role given or taken away.
     GRANT_ROLE = "grant-role", "Grant role"
     REVOKE_ROLE = "revoke-role", "Revoke role"
+    # Expiry notices (tokenui/notices): a rule added or removed (its recipient named, a
+    # webhook by its host alone, never its secret).
+    ADD_NOTICE_RULE = "add-notice-rule", "Add notice rule"
+    REMOVE_NOTICE_RULE = "remove-notice-rule", "Remove notice rule"
 
 
 class Outcome(models.TextChoices):

@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 
 from tokenui.inventory.models import InventoryToken
 from tokenui.notices import content
-from tokenui.notices.models import RISKY, Delivery, Event, Notice, NoticeRule, Recipient
+from tokenui.notices.models import RISKY, Delivery, Event, Notice, NoticeRule, Recipient, Status
 from tokenui.risk import ANY_IP_FLAG, FULL_ACCESS_FLAG, NO_EXPIRY_FLAG
 
 # A new token with any of these sends a risky-token alert.
@@ -31,6 +32,8 @@ class Digest:
     to: str
     event: str
     rule: NoticeRule
+    # Not sent: `to` names a staff user the rule would tell who has no e-mail address.
+    skipped: bool = False
     rows: dict[int, content.Row] = field(default_factory=dict)
     notices: list[tuple[int, int, int]] = field(default_factory=list)
 
@@ -45,15 +48,14 @@ def run(now: datetime) -> list[int]:
     """Find every notice due at `now` and make its delivery; the deliveries' ids (to send).
     Runs one at a time (the rules locked), so two runs never make one notice twice."""
     with transaction.atomic():
-        rules = list(
-            NoticeRule.objects.select_for_update(of=("self",)).select_related("user", "group")
-        )
-        return record(plan(rules, now), now)
+        rules = NoticeRule.objects.select_for_update(of=("self",)).select_related("user", "group")
+        rules = rules.prefetch_related("group__user_set")
+        return record(plan(list(rules), now), now)
 
 
 def plan(rules: Iterable[NoticeRule], now: datetime) -> list[Digest]:
     """The digests of one run: per mail address (however many rules name it) and per
-    webhook rule, and per event."""
+    webhook rule, and per event; and per staff user without an address, one not sent."""
     digests: dict[tuple[str, str, str], Digest] = {}
     for rule in rules:
         found = [(Event.EXPIRING, expiring(rule, now))]
@@ -63,10 +65,16 @@ def plan(rules: Iterable[NoticeRule], now: datetime) -> list[Digest]:
             rows = [content.Row(*values) for values in query.values_list(*_FIELDS)]
             for channel, to in destinations(rule) if rows else ():
                 key = (channel, to if channel == "mail" else str(rule.pk), event)
-                digest = digests.setdefault(key, Digest(channel, to, event, rule))
-                for row in rows:
-                    digest.add(rule, row)
+                _add(digests.setdefault(key, Digest(channel, to, event, rule)), rule, rows)
+            for name in unreachable(rule) if rows else ():
+                skip = Digest("mail", f"staff user {name}", event, rule, skipped=True)
+                _add(digests.setdefault(("skip", name, event), skip), rule, rows)
     return list(digests.values())
+
+
+def _add(digest: Digest, rule: NoticeRule, rows: list[content.Row]) -> None:
+    for row in rows:
+        digest.add(rule, row)
 
 
 def expiring(rule: NoticeRule, now: datetime) -> QuerySet[InventoryToken]:
@@ -113,8 +121,25 @@ def destinations(rule: NoticeRule) -> list[tuple[str, str]]:
         return [("webhook", rule.to)]
     if rule.recipient == Recipient.EMAIL:
         return [("mail", rule.email)]
-    users = [rule.user] if rule.recipient == Recipient.USER else rule.group.user_set.all()
-    return sorted({("mail", user.email) for user in users if user.is_active and user.email})
+    return sorted({("mail", user.email) for user in told_staff(rule) if user.email})
+
+
+def unreachable(rule: NoticeRule) -> list[str]:
+    """The usernames of the staff `rule` would tell (a staff user, a group's members) who have
+    no e-mail address, and so are not told."""
+    return sorted(user.get_username() for user in told_staff(rule) if not user.email)
+
+
+def told_staff(rule: NoticeRule) -> list[AbstractBaseUser]:
+    """The active staff users a user's or group's rule tells (none for an address or webhook);
+    a group's members as prefetched, if they were."""
+    if rule.recipient == Recipient.USER:
+        users = [rule.user] if rule.user else []
+    elif rule.recipient == Recipient.GROUP and rule.group:
+        users = list(rule.group.user_set.all())
+    else:
+        users = []
+    return [user for user in users if user.is_active]
 
 
 def record(digests: list[Digest], now: datetime) -> list[int]:
@@ -124,6 +149,9 @@ def record(digests: list[Digest], now: datetime) -> list[int]:
     # delivery that carries it.
     notices: dict[tuple[int, int, int], Notice] = {}
     for digest in digests:
+        if digest.skipped:  # logged, and nothing recorded as told: still due next run
+            skipped_delivery(digest, now)
+            continue
         delivery = made_delivery(digest, now)
         made.append(delivery.pk)
         for rule_id, token_id, days in digest.notices:
@@ -146,3 +174,20 @@ def made_delivery(digest: Digest, now: datetime) -> Delivery:
         delivery.body = content.webhook(digest.event, shown)
     delivery.save()
     return delivery
+
+
+def skipped_delivery(digest: Digest, now: datetime) -> Delivery:
+    """The delivery log's line for a staff user a digest would have gone to, who has no
+    e-mail address: not sent, never tried."""
+    return Delivery.objects.create(
+        channel=digest.channel, to=digest.to, event=digest.event, rule=digest.rule,
+        subject=Event(digest.event).label, body="", count=len(digest.rows),
+        status=Status.SKIPPED, created=now, finished=now,
+        error=f"{digest.to.capitalize()} has no e-mail address: not told.",
+    )  # fmt: skip
+
+
+def not_told(now: datetime) -> list[str]:
+    """Whom the run at `now` did not tell for want of an e-mail address ("staff user X")."""
+    skipped = Delivery.objects.filter(status=Status.SKIPPED, created=now)
+    return sorted(set(skipped.values_list("to", flat=True)))

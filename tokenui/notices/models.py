@@ -72,6 +72,8 @@ class Status(models.TextChoices):
     PENDING = "pending", "Pending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # Never tried: a staff user the rule would tell has no e-mail address (`to` names them).
+    SKIPPED = "skipped", "Not sent"
 
 
 class Delivery(models.Model):

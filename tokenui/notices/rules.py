@@ -13,12 +13,16 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.http import HttpRequest
 
+from tokenui.audit import trail
+from tokenui.audit.models import Action, Outcome
 from tokenui.notices.models import DEFAULT_DAYS, NoticeRule, Recipient
 from tokenui.notices.webhooks import DeliveryError, checked_url
 from tokenui.sealing import PREFIX, Keyring, SealError
 from tokenui.servers.keys import NoServiceKeys, service_keyring
 from tokenui.servers.models import ConnectedServer
+from tokenui.staff.roles import staff_actor
 
 EXPIRED_WORD = "expired"
 MAX_DAYS = 365
@@ -67,10 +71,11 @@ def days_words(days: Iterable[int]) -> str:
 
 
 @transaction.atomic
-def add_rule(spec: RuleSpec, by: str) -> NoticeRule:
-    """Make a rule; RuleError naming what is wrong (nothing is made)."""
+def add_rule(spec: RuleSpec, by: trail.Staff, request: HttpRequest | None = None) -> NoticeRule:
+    """Make a rule, audited under `by` (`request`: the page's, for the client address; None
+    from a command); RuleError naming what is wrong (nothing is made, nothing audited)."""
     rule = NoticeRule(recipient=spec.recipient, days=list(spec.days), risky=spec.risky)
-    rule.owners, rule.created_by = sorted(set(spec.owners)), by
+    rule.owners, rule.created_by = sorted(set(spec.owners)), by.username
     _set_recipient(rule, spec)
     servers = list(ConnectedServer.objects.filter(name__in=spec.servers))
     missing = set(spec.servers) - {server.name for server in servers}
@@ -78,7 +83,21 @@ def add_rule(spec: RuleSpec, by: str) -> NoticeRule:
         raise RuleError(f"No server named {sorted(missing)[0]!r} is connected.", "servers")
     rule.save()
     rule.servers.set(servers)
+    scope = "; ".join(rule_scope(rule, [server.name for server in servers]))
+    _record(Action.ADD_NOTICE_RULE, by, f"Notice rule {rule.pk} for {rule.to}: {scope}.", request)
     return rule
+
+
+def rule_scope(rule: NoticeRule, servers: list[str]) -> list[str]:
+    """A rule's scope in words, as the Notices page and the audit trail give it."""
+    scope = [", ".join(servers) or "all servers", ", ".join(rule.owners) or "all owners"]
+    scope.append(f"thresholds {days_words(rule.days)}")
+    return [*scope, "risky new tokens"] if rule.risky else scope
+
+
+def _record(action: Action, by: trail.Staff, reason: str, request: HttpRequest | None) -> None:
+    # The reason names the recipient as `NoticeRule.to` does: a webhook by its host alone.
+    trail.record(request, action, outcome=Outcome.SUCCEEDED, actor=staff_actor(by), reason=reason)
 
 
 def _set_recipient(rule: NoticeRule, spec: RuleSpec) -> None:
@@ -129,12 +148,15 @@ def open_secret(rule: NoticeRule) -> bytes:
         ) from exc
 
 
-def remove_rule(rule_id: int) -> NoticeRule:
-    """Remove a rule (its notices go with it; the delivery log keeps what was sent)."""
-    rule = NoticeRule.objects.filter(pk=rule_id).first()
+@transaction.atomic
+def remove_rule(rule_id: int, by: trail.Staff, request: HttpRequest | None = None) -> NoticeRule:
+    """Remove a rule, audited under `by` (its notices go with it; the delivery log keeps what
+    was sent)."""
+    rule = NoticeRule.objects.select_related("user", "group").filter(pk=rule_id).first()
     if rule is None:
         raise RuleError(f"There is no notice rule {rule_id}.")
     rule.delete()
+    _record(Action.REMOVE_NOTICE_RULE, by, f"Notice rule {rule_id} for {rule.to} removed.", request)
     return rule
 
 

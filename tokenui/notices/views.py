@@ -12,12 +12,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tokenui.notices.digest import unreachable
 from tokenui.notices.forms import RuleForm
 from tokenui.notices.models import Delivery, NoticeRule
 from tokenui.notices.rules import RuleError, add_rule, days_words, remove_rule
 from tokenui.servers.models import ConnectedServer
 from tokenui.staff.access import REFUSED, StaffRequest, staff_only
-from tokenui.staff.models import Role
+from tokenui.staff.models import Role, staff_of
 
 LOG_PAGE_SIZE = 50
 
@@ -37,7 +38,7 @@ def index(request: StaffRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
-                rule = add_rule(form.spec(), request.user.get_username())
+                rule = add_rule(form.spec(), staff_of(request.user), request)
             except RuleError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
@@ -49,10 +50,12 @@ def index(request: StaffRequest) -> HttpResponse:
 
 
 def shown_rules() -> list[dict[str, object]]:
-    rules = NoticeRule.objects.select_related("user", "group").prefetch_related("servers")
+    rules = NoticeRule.objects.select_related("user", "group")
+    rules = rules.prefetch_related("servers", "group__user_set")
     return [
         {
             "rule": rule,
+            "unreachable": unreachable(rule),
             "servers": ", ".join(server.name for server in rule.servers.all()) or "All servers",
             "owners": ", ".join(rule.owners) or "All owners",
             "days": days_words(rule.days),
@@ -66,7 +69,7 @@ def shown_rules() -> list[dict[str, object]]:
 def remove(request: StaffRequest, rule_id: int) -> HttpResponse:
     """Remove one rule (nothing in WHM changes; it can be added again)."""
     try:
-        removed = remove_rule(rule_id)
+        removed = remove_rule(rule_id, staff_of(request.user), request)
     except RuleError as exc:
         messages.error(request, exc.message)
     else:

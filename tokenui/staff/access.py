@@ -71,6 +71,4 @@ def staff_only(
 def _allowed(
     access: Access, needs: Role, server: ConnectedServer | None, *, anywhere: bool
 ) -> bool:
-    if anywhere:
-        return access.allows(needs) or any(r.rank >= needs.rank for r in access.servers.values())
-    return access.allows(needs, server)
+    return access.anywhere(needs) if anywhere else access.allows(needs, server)

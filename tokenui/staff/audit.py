@@ -1,7 +1,7 @@
 """The audit trail for staff: every entry on the connected servers the member holds a role on
 (what staff did there, and TokenUI's own work with the service token), and their own; admins
-everywhere also see what was done on TokenUI itself (staff sign-ins, roles on all servers).
-Admins may filter by staff member."""
+everywhere also see what was done on TokenUI itself (staff sign-ins, roles on all servers,
+notice rules). Admins may filter by staff member."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ giving and taking them away (`grant`, `revoke_role`), from the Roles page or the
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -44,6 +45,10 @@ class Access:
     def allows(self, needed: Role, server: ConnectedServer | None = None) -> bool:
         role = self.role(server)
         return role is not None and role.rank >= needed.rank
+
+    def anywhere(self, needed: Role) -> bool:
+        """Whether they hold `needed` (or more) on at least one server, or on all."""
+        return self.allows(needed) or any(r.rank >= needed.rank for r in self.servers.values())
 
     def on(self, server: ConnectedServer) -> ServerAccess:
         """What they may do on `server`, as templates ask it."""
@@ -159,6 +164,11 @@ def revoke_role(
     done = f"{role.label} taken from {holder} on {where}."
     _record(Action.REVOKE_ROLE, server, by, done, request)
     return done
+
+
+def shell_staff() -> trail.Staff:
+    """Who acts from the shell (a management command), as the audit trail names them."""
+    return trail.Staff(f"shell:{getpass.getuser()}")
 
 
 def staff_actor(by: trail.Staff, server: str = "") -> trail.Actor:

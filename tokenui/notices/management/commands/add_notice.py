@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from argparse import ArgumentParser
 from typing import Any, TextIO
@@ -12,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tokenui.notices.models import DEFAULT_DAYS, Recipient
 from tokenui.notices.rules import RuleError, RuleSpec, add_rule, days_words, parse_days
+from tokenui.staff.roles import shell_staff
 
 
 class Command(BaseCommand):
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         try:
             stdin = options.get("stdin") or sys.stdin
             spec = RuleSpec(**_recipient(options, stdin), **_scope(options))
-            rule = add_rule(spec, f"shell:{getpass.getuser()}")
+            rule = add_rule(spec, shell_staff())
         except (RuleError, ValueError) as exc:
             raise CommandError(getattr(exc, "message", str(exc))) from None
         self.stdout.write(f"Added notice rule {rule.pk}: {rule.to}.")

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from tokenui.notices.rules import RuleError, remove_rule
+from tokenui.staff.roles import shell_staff
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, rule: int, **options: Any) -> None:
         try:
-            removed = remove_rule(rule)
+            removed = remove_rule(rule, shell_staff())
         except RuleError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"Removed notice rule {rule}: {removed.to}.")

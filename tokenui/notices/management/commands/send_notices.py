@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
+from tokenui.notices.digest import not_told
 from tokenui.notices.tasks import send_now
 
 
@@ -18,8 +20,12 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        ended = send_now()
+        now = timezone.now()
+        ended = send_now(now)
         sent, pending, failed = (ended.get(s, 0) for s in ("sent", "pending", "failed"))
         self.stdout.write(f"Notices: {sent} sent, {pending} to retry, {failed} failed for good.")
         if pending or failed:
             self.stdout.write("The delivery log (Notices, Delivery log) says why.")
+        skipped = not_told(now)
+        if skipped:
+            self.stdout.write(f"Not told, no e-mail address: {', '.join(skipped)}.")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tokenui.audit import trail
 from tokenui.staff.models import Role
-from tokenui.staff.roles import Holder, RoleError, grant, server_named
+from tokenui.staff.roles import Holder, RoleError, grant, server_named, shell_staff
 
 
 def add_role_arguments(parser: ArgumentParser) -> None:
@@ -19,11 +17,6 @@ def add_role_arguments(parser: ArgumentParser) -> None:
     who.add_argument("--user", help="a staff user's username")
     who.add_argument("--group", help="a group's name (as the single sign-on groups claim has it)")
     parser.add_argument("--server", help="a connected server's name; without it, every server")
-
-
-def shell_staff() -> trail.Staff:
-    """Who acts from the shell, as the audit trail names them."""
-    return trail.Staff(f"shell:{getpass.getuser()}")
 
 
 class Command(BaseCommand):

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tokenui.staff.management.commands.grant import add_role_arguments, shell_staff
+from tokenui.staff.management.commands.grant import add_role_arguments
 from tokenui.staff.models import Role
-from tokenui.staff.roles import Holder, RoleError, revoke_role, server_named
+from tokenui.staff.roles import Holder, RoleError, revoke_role, server_named, shell_staff
 
 
 class Command(BaseCommand):
