@@ -13,7 +13,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from tests.helpers import DEMO_ROOT, SYSTEM_TRUST, Whm
+from tests.helpers import CPANEL_RESELLERS, CPANEL_ROOTS, DEMO_ROOT, SYSTEM_TRUST, Whm
 from tests.inventory.conftest import immediate_tasks  # noqa: F401 - a fixture, used by name
 from tokenui.inventory import storing
 from tokenui.inventory.models import InventoryEvent, InventoryToken, OwnerKind
@@ -61,6 +61,31 @@ def test_a_viewer_sees_every_owners_tokens_from_the_inventory_with_its_age(
     mine = token(connected, "seen-by-staff")
     assert "/staff/servers/main/tokens/?highlight=seen-by-staff" in page
     assert f"/staff/fleet/tokens/{mine.pk}/history/" in page
+
+
+def test_each_row_links_to_its_owners_page_through_its_reseller(
+    staff_client, connected: ConnectedServer
+) -> None:
+    inventory_server.call(connected.pk)
+    client = staff_client(Role.VIEWER, connected)
+    customer, root_account = CPANEL_RESELLERS[0][0], CPANEL_ROOTS[0][0]
+    reseller = InventoryToken.objects.filter(owner_kind=OwnerKind.RESELLER, owner="reseller")[0]
+    customers = InventoryToken.objects.filter(owner=customer, owner_kind=OwnerKind.CPANEL)[0]
+    roots = InventoryToken.objects.filter(owner=root_account, owner_kind=OwnerKind.CPANEL)[0]
+    assert (customers.account_owner, roots.account_owner) == ("reseller", "root")
+    expected = {
+        reseller: "/staff/servers/main/resellers/reseller/tokens/",
+        customers: f"/staff/servers/main/resellers/reseller/accounts/{customer}/tokens/",
+        roots: f"/staff/servers/main/accounts/{root_account}/tokens/",
+    }
+    for row, page in expected.items():
+        link = f"{page}?highlight={row.name}"
+        found = client.get(ALL, {"q": row.name, "kind": row.owner_kind}).text
+        assert f'href="{link}"' in found
+        # The link opens the owner's table with the token in it.
+        opened = client.get(link)
+        assert opened.status_code == 200
+        assert row.name in opened.text
 
 
 def test_the_table_pages_and_sorts_in_sql(staff_client, connected: ConnectedServer) -> None:
