@@ -21,7 +21,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from tests.staff.conftest import staff_client  # noqa: F401 - a fixture, used by name
 from tokenui.inventory.models import InventoryToken, OwnerKind
 from tokenui.servers.models import ConnectedServer
 

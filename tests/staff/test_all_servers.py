@@ -86,6 +86,13 @@ def test_each_row_links_to_its_owners_page_through_its_reseller(
         opened = client.get(link)
         assert opened.status_code == 200
         assert row.name in opened.text
+        # So does its History (where expiry notices link), with its expiry.
+        history = client.get(f"/staff/fleet/tokens/{row.pk}/history/").text
+        assert f'<a href="{link}">Open it on main</a>' in history
+        expiry = (
+            f'expires <time datetime="{row.expires.isoformat()}"' if row.expires else "no expiry"
+        )
+        assert expiry in history
 
 
 def test_the_table_pages_and_sorts_in_sql(staff_client, connected: ConnectedServer) -> None:
