@@ -11,6 +11,8 @@ counted):
 - `tokenui.inventory.query.page` (the count and the 50 rows the page shows, as the view asks),
   for pages in several sorts, deep pages, searches that match one token, thousands, or none,
   and a staff member with a role on 10 servers;
+- the same searches by a LIKE over every row, as before the trigram index SQLite has since
+  migration inventory 0004 (PostgreSQL searches that way still);
 - the view itself through Django's test client (`GET /staff/fleet/`, with and without a
   search, and the htmx partial a search swaps in): the whole server time, template and
   middleware included, for a superuser (every server).
@@ -202,14 +204,26 @@ def read_a_minute_ago() -> None:
 def cases() -> dict[str, Callable[[], Any]]:
     """What is timed: the query the page makes, in each case, and the view."""
     from django.contrib.auth.models import User
+    from django.core.paginator import Paginator
     from django.test import Client
 
-    from tokenui.inventory.query import Criteria, page
+    from tokenui.inventory.query import PAGE_SIZE, Criteria, find, page
     from tokenui.servers.models import ConnectedServer
 
     def shown(number: int = 1, **criteria: Any) -> Callable[[], Any]:
         def run() -> Any:
             found = page(Criteria(**({"servers": None} | criteria)), number)
+            return found.paginator.count, list(found.object_list)
+
+        return run
+
+    def scan(needle: str) -> Callable[[], Any]:
+        """The search as it was before the trigram index (a LIKE over every row): on SQLite,
+        the figure to compare with; on PostgreSQL, the same query as `search`."""
+
+        def run() -> Any:
+            tokens = find(Criteria(servers=None)).filter(search__contains=needle)
+            found = Paginator(tokens, PAGE_SIZE).get_page(1)
             return found.paginator.count, list(found.object_list)
 
         return run
@@ -230,6 +244,8 @@ def cases() -> dict[str, Callable[[], Any]]:
         f"search: nothing found ('{NONE}')": shown(query=NONE),
         f"search: one token, by expiry ('{ONE}')": shown(query=ONE, sort="expires"),
         f"search: a role on 10 servers ('{MANY}')": shown(query=MANY, servers=ten),
+        f"search by LIKE scan, as before 0004: one token ('{ONE}')": scan(ONE),
+        f"search by LIKE scan, as before 0004: thousands ('{MANY}')": scan(MANY),
         "view: GET /staff/fleet/": lambda: checked(client.get("/staff/fleet/")),
         f"view: GET /staff/fleet/?q={ONE}": lambda: checked(
             client.get("/staff/fleet/", {"q": ONE})

@@ -77,6 +77,6 @@ def test_the_all_servers_bench_times_each_case_on_each_database(tmp_path: Path) 
     report = (tmp_path / "all-servers-report.md").read_text()
     rows = re.findall(r"^\| (page|search|view): .*\| (HIT|MISS) \|$", report, re.M)
     assert {kind for kind, _ in rows} == {"page", "search", "view"}
-    assert len(rows) == 15
+    assert len(rows) == 17
     cells = 4 if postgres else 2  # a median and the slowest per database
     assert all(line.count(" ms |") == cells for line in report.splitlines() if "| view:" in line)
