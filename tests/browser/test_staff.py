@@ -70,7 +70,7 @@ def test_an_admin_connects_a_server_from_the_page(
     signed_in_as_staff(page, app_url, User.objects.create_superuser("admin", password="x-1"))
     page.goto(f"{app_url}/staff/")
     check("staff home, no servers")
-    page.get_by_role("link", name="Servers").click()
+    page.get_by_role("link", name="Servers", exact=True).click()
     check("servers, none")
     page.get_by_role("link", name="Connect a server").click()
     page.get_by_label("Name", exact=True).fill("main")
