@@ -66,6 +66,7 @@ bench: $(VENV)/.synced ## Benchmarks: write bench/report.md and bench/results.js
 	$(PY) -m bench.run $(BENCH_ARGS)
 	$(PY) -m bench.fleet
 	$(PY) -m bench.inventory $(INVENTORY_ARGS)
+	$(PY) -m bench.all_servers $(ALL_SERVERS_ARGS)
 	$(PY) -m bench.notices
 
 load: $(VENV)/.synced ## Load/soak: 50 users for 60 s; write bench/load-report.md

@@ -361,7 +361,7 @@ def fill_inventory(total: int) -> None:
     InventoryToken.objects.all().delete()
     InventoryRun.objects.all().delete()
     rng, now, day = random.Random(19), timezone.now(), timedelta(days=1)
-    servers = list(ConnectedServer.objects.values_list("pk", flat=True))
+    servers = list(ConnectedServer.objects.values_list("pk", "name"))
     batch = []
     for i in range(total):
         expires = None if rng.random() < 0.2 else now + rng.uniform(-60, 300) * day
@@ -369,21 +369,26 @@ def fill_inventory(total: int) -> None:
         flags += ["no-expiry"] if expires is None else ["expired"] if expires <= now else []
         first_seen = now - rng.uniform(0, 140) * day
         gone = first_seen + (now - first_seen) * rng.random() if rng.random() < 0.25 else None
-        batch.append(
-            InventoryToken(
-                server_id=servers[i % len(servers)],
-                owner_kind=rng.choice(list(OwnerKind)),
-                owner=f"owner{i % 7}",
-                name=f"token-{i}",
-                created=first_seen,
-                expires=expires,
-                privileges="",
-                flags=flags,
-                first_seen=first_seen,
-                last_seen=gone or now,
-                gone=gone,
-            )
+        server_id, server_name = servers[i % len(servers)]
+        kind = rng.choice(list(OwnerKind))
+        token = InventoryToken(
+            server_id=server_id,
+            server_name=server_name,
+            owner_kind=kind,
+            owner="root" if kind == OwnerKind.WHM else f"owner{i % 7}",
+            account_owner=f"reseller{i % 3}" if kind == OwnerKind.CPANEL else "",
+            name=f"token-{i}",
+            created=first_seen,
+            expires=expires,
+            privileges="",
+            flags=flags,
+            risky=bool(flags),
+            first_seen=first_seen,
+            last_seen=gone or now,
+            gone=gone,
         )
+        token.search = token.searched()
+        batch.append(token)
         if len(batch) == 5_000:
             InventoryToken.objects.bulk_create(batch)
             batch = []

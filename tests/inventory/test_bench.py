@@ -53,3 +53,30 @@ def test_the_inventory_bench_reads_every_server_with_each_worker_count(tmp_path:
     assert rows[0][2] == rows[1][2]  # the same tokens kept, whichever the workers
     assert int(rows[0][2].replace(",", "")) > 3 * 3
     assert report.count(" ms |") == 2 * 8  # each chart's case, median and slowest
+
+
+def test_the_all_servers_bench_times_each_case_on_each_database(tmp_path: Path) -> None:
+    """SQLite always; PostgreSQL too where DATABASE_URL names it (CI)."""
+    url = os.environ.get("DATABASE_URL", "")
+    postgres = urlsplit(url).scheme in ("postgres", "postgresql")
+    argv = [sys.executable, "-m", "bench.all_servers", "--tokens", "300", "--servers", "4"]
+    argv += ["--rounds", "1", "--out", str(tmp_path)]
+    argv += ["--backends", "sqlite,postgres" if postgres else "sqlite"]
+    if postgres:
+        argv += ["--postgres", urlunsplit(urlsplit(url)._replace(path=""))]
+    done = subprocess.run(
+        argv,
+        cwd=BASE_DIR,
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = (tmp_path / "all-servers-report.md").read_text()
+    rows = re.findall(r"^\| (page|search|view)\b.*\| (HIT|MISS) \|$", report, re.M)
+    assert {kind for kind, _ in rows} == {"page", "search", "view"}
+    assert len(rows) == 17
+    cells = 4 if postgres else 2  # a median and the slowest per database
+    assert all(line.count(" ms |") == cells for line in report.splitlines() if "| view:" in line)

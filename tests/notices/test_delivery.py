@@ -71,7 +71,10 @@ def test_a_token_expiring_in_6_days_gives_one_mail_and_one_signed_webhook_once(
     assert "deploy-bot (owner root on main)" in mailbox.texts()[0]
     assert "(in 6 days)" in mailbox.texts()[0]
     html = str(mail.get_body(("html",)).get_content())
-    assert 'href="http://localhost:8000/staff/servers/main/tokens/?highlight=deploy-bot"' in html
+    # Each token links to its History (its id, not its name: the link outlives a rename).
+    deploy_bot = InventoryToken.objects.get(server=connected, name="deploy-bot")
+    history = f"http://localhost:8000/staff/fleet/tokens/{deploy_bot.pk}/history/"
+    assert f'href="{history}"' in html
     (call,) = receiver.calls
     assert call.signed
     assert call.json["event"] == "tokens.expiring"
@@ -82,7 +85,7 @@ def test_a_token_expiring_in_6_days_gives_one_mail_and_one_signed_webhook_once(
         "name": "deploy-bot",
         "expires_at": timezone.datetime.fromtimestamp(expires, timezone.UTC).isoformat(),
         "days_left": 6,
-        "url": "http://localhost:8000/staff/servers/main/tokens/?highlight=deploy-bot",
+        "url": history,
     }
 
     assert "0 sent, 0 to retry" in send_notices()

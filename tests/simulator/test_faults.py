@@ -111,6 +111,14 @@ def test_fault_limited_to_a_count_then_clears_itself(simulator: Simulator, root:
     assert [listaccts(root).status_code for _ in range(3)] == [500, 500, 200]
 
 
+def test_a_fault_may_skip_the_first_calls(simulator: Simulator, root: Whm) -> None:
+    simulator.set_fault("http-500", functions=["listaccts"], count=1, skip=2)
+    assert root.call("api_token_list").status_code == 200  # not counted: another function
+    assert [listaccts(root).status_code for _ in range(4)] == [200, 200, 500, 200]
+    with pytest.raises(ValueError, match="skip"):
+        simulator.set_fault("http-500", skip=-1)
+
+
 def test_the_latest_fault_wins(simulator: Simulator, root: Whm) -> None:
     simulator.set_fault("http-500")
     simulator.set_fault("http-503", count=1)

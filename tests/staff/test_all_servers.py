@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -13,10 +14,11 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from tests.helpers import DEMO_ROOT, SYSTEM_TRUST, Whm
+from tests.helpers import CPANEL_RESELLERS, CPANEL_ROOTS, DEMO_ROOT, SYSTEM_TRUST, Whm
 from tests.inventory.conftest import immediate_tasks  # noqa: F401 - a fixture, used by name
+from tokenui.audit.models import Action, AuditEvent, Outcome
 from tokenui.inventory import storing
-from tokenui.inventory.models import InventoryEvent, InventoryToken, OwnerKind
+from tokenui.inventory.models import InventoryEvent, InventoryToken, OwnerKind, RevokeRun
 from tokenui.inventory.tasks import inventory_server
 from tokenui.servers.models import ConnectedServer
 from tokenui.simulator import Simulator
@@ -61,6 +63,38 @@ def test_a_viewer_sees_every_owners_tokens_from_the_inventory_with_its_age(
     mine = token(connected, "seen-by-staff")
     assert "/staff/servers/main/tokens/?highlight=seen-by-staff" in page
     assert f"/staff/fleet/tokens/{mine.pk}/history/" in page
+
+
+def test_each_row_links_to_its_owners_page_through_its_reseller(
+    staff_client, connected: ConnectedServer
+) -> None:
+    inventory_server.call(connected.pk)
+    client = staff_client(Role.VIEWER, connected)
+    customer, root_account = CPANEL_RESELLERS[0][0], CPANEL_ROOTS[0][0]
+    reseller = InventoryToken.objects.filter(owner_kind=OwnerKind.RESELLER, owner="reseller")[0]
+    customers = InventoryToken.objects.filter(owner=customer, owner_kind=OwnerKind.CPANEL)[0]
+    roots = InventoryToken.objects.filter(owner=root_account, owner_kind=OwnerKind.CPANEL)[0]
+    assert (customers.account_owner, roots.account_owner) == ("reseller", "root")
+    expected = {
+        reseller: "/staff/servers/main/resellers/reseller/tokens/",
+        customers: f"/staff/servers/main/resellers/reseller/accounts/{customer}/tokens/",
+        roots: f"/staff/servers/main/accounts/{root_account}/tokens/",
+    }
+    for row, page in expected.items():
+        link = f"{page}?highlight={row.name}"
+        found = client.get(ALL, {"q": row.name, "kind": row.owner_kind}).text
+        assert f'href="{link}"' in found
+        # The link opens the owner's table with the token in it.
+        opened = client.get(link)
+        assert opened.status_code == 200
+        assert row.name in opened.text
+        # So does its History (where expiry notices link), with its expiry.
+        history = client.get(f"/staff/fleet/tokens/{row.pk}/history/").text
+        assert f'<a href="{link}">Open it on main</a>' in history
+        expiry = (
+            f'expires <time datetime="{row.expires.isoformat()}"' if row.expires else "no expiry"
+        )
+        assert expiry in history
 
 
 def test_the_table_pages_and_sorts_in_sql(staff_client, connected: ConnectedServer) -> None:
@@ -245,3 +279,39 @@ def test_revoke_expired_revokes_the_confirmed_expired_tokens_once_and_shows_prog
     gone = InventoryEvent.objects.filter(kind="gone", token__in=expired)
     assert gone.exists()
     assert all(e.through_tokenui and "olga" in e.who for e in gone)
+
+
+def test_revoke_expired_on_an_account_records_what_was_revoked_and_what_failed(
+    staff_client,
+    connected: ConnectedServer,
+    simulator: Simulator,
+    immediate_tasks: None,  # noqa: F811
+) -> None:
+    customer = CPANEL_RESELLERS[0][0]  # reached inside its reseller's session
+    lapsed = int(time.time()) - 86400
+    for name in ("lapsed-a", "lapsed-b", "lapsed-c"):
+        simulator.store.add_cpanel_token(
+            customer, name, create_time=lapsed - 86400, expires_at=lapsed
+        )
+    inventory_server.call(connected.pk)
+    mine = InventoryToken.objects.filter(owner=customer, name__startswith="lapsed-")
+    # The account's tokens are listed, then revoked one per call: the second revoke fails.
+    simulator.set_fault("http-503", functions=["uapi_cpanel"], count=1, skip=2)
+    client = staff_client(Role.OPERATOR, connected, name="olga")
+
+    done = client.post(f"{ALL}revoke-expired/", {"token": [t.pk for t in mine]})
+    progress = client.get(done["Location"]).text
+
+    assert "1 of 1 server done: finished, 1 failed." in progress
+    assert "lapsed-a" in progress  # revoked, on the progress page too
+    left = {token.name for token in simulator.store.cpanel_tokens(customer)}
+    assert {"lapsed-b", "lapsed-c"} <= left
+    assert "lapsed-a" not in left
+    assert RevokeRun.objects.get().revoked == ["lapsed-a"]
+    trail = {
+        tuple(event.token_names): event.outcome
+        for event in AuditEvent.objects.filter(action=Action.REVOKE_EXPIRED, account=customer)
+    }
+    assert trail.pop(("lapsed-a",)) == Outcome.SUCCEEDED
+    assert trail.pop(("lapsed-b",)) in (Outcome.FAILED, Outcome.UNKNOWN)
+    assert trail == {("lapsed-c",): Outcome.FAILED}  # not tried after the failure

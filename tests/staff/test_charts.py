@@ -251,6 +251,17 @@ def test_the_staff_nav_links_to_the_charts(staff_client, fleet) -> None:
     )
 
 
+def test_all_servers_and_the_charts_link_to_each_other(staff_client, fleet) -> None:
+    client = staff_client(Role.VIEWER)
+    all_servers = client.get("/staff/fleet/").text
+    # Near the heading (the staff menu's own Charts link comes before it).
+    head = all_servers[all_servers.index("<h1>") : all_servers.index('id="servers-heading"')]
+    assert '<a href="/staff/charts/">Charts</a>' in head
+    charts = client.get(CHARTS).text
+    head = charts[charts.index("<h1>") : charts.index('id="expiry-title"')]
+    assert '<a href="/staff/fleet/">All servers</a>' in head
+
+
 def contrast_on_white(colour: str) -> float:
     """WCAG's contrast ratio of `colour` (#rrggbb) against white."""
 

@@ -9,7 +9,8 @@ run leaves *queued* once: a task that runs twice never revokes twice, and nothin
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from django.http import HttpRequest
 
@@ -24,6 +25,9 @@ from tokenui.whm.errors import WhmError
 from tokenui.whm.uapi import CpanelClient
 
 ALREADY = "This server's part was already under way or done; it is not run twice."
+NOT_TRIED = "Not tried: revoking an earlier one failed first ({})."
+# One revoke call: the names it revokes, and the call.
+type RevokeCall = tuple[tuple[str, ...], Callable[[], object]]
 
 
 class Owners:
@@ -64,7 +68,7 @@ def carry_out(run_id: int) -> str:
     problems: list[str] = []
     for (kind, owner), names in sorted(by_owner.items()):
         try:
-            run.revoked += _revoke(run, owners, kind, owner, names)
+            _revoke(run, owners, kind, owner, names)
         except (WhmError, ServerError) as exc:
             problems.append(f"{owner}: {_words(run.server, exc)}")
     run.ok = not problems
@@ -80,32 +84,45 @@ def _words(server: ConnectedServer, exc: WhmError | ServerError) -> str:
     return exc.message
 
 
-def _revoke(
-    run: RevokeRun, owners: Owners, kind: str, owner: str, names: Sequence[str]
-) -> list[str]:
-    """Revoke, of one owner's confirmed names, those a fresh read still lists as expired."""
+def _revoke(run: RevokeRun, owners: Owners, kind: str, owner: str, names: Sequence[str]) -> None:
+    """Revoke, of one owner's confirmed names, those a fresh read still lists as expired: WHM's
+    in one call, a cPanel account's one call per name (UAPI revokes one)."""
     if kind == OwnerKind.CPANEL:
         acting = owners.owner_of(owner)
         client = CpanelClient.through(owners.whm(acting), owner)
         still = [n for n in expired_names(client.list_tokens()) if n in names]
+        calls = [((name,), partial(client.revoke_token, name)) for name in still]
         actor, account = _actor(run, acting), owner
     else:
         whm = owners.whm(owner)
         still = [n for n in expired_names(whm.list_tokens()) if n in names]
+        calls = [(tuple(still), partial(whm.revoke_tokens, still))] if still else []
         actor, account = _actor(run, owner), ""
-    if not still:
-        return []
-    try:
-        if kind == OwnerKind.CPANEL:
-            for name in still:
-                client.revoke_token(name)
-        else:
-            whm.revoke_tokens(still)
-    except WhmError as exc:
-        _record(actor, account, still, trail.outcome_of(exc, changes_state=True), exc.message)
-        raise
-    _record(actor, account, still, Outcome.SUCCEEDED, "")
-    return still
+    _call_each(run, actor, account, calls)
+
+
+def _call_each(
+    run: RevokeRun, actor: trail.Actor, account: str, calls: Sequence[RevokeCall]
+) -> None:
+    """Make the revoke calls in turn, each name revoked added to the run as it goes. The trail
+    says what happened to each name: those revoked as revoked; at the first failure, its names
+    with WHM's words, and those not tried after it as failed (nothing is retried); then the
+    failure is raised."""
+    done: list[str] = []
+    for index, (names, call) in enumerate(calls):
+        try:
+            call()
+        except WhmError as exc:
+            if done:
+                _record(actor, account, done, Outcome.SUCCEEDED, "")
+            _record(actor, account, names, trail.outcome_of(exc, changes_state=True), exc.message)
+            if untried := [name for later, _ in calls[index + 1 :] for name in later]:
+                _record(actor, account, untried, Outcome.FAILED, NOT_TRIED.format(exc.message))
+            raise
+        done += names
+        run.revoked.extend(names)
+    if done:
+        _record(actor, account, done, Outcome.SUCCEEDED, "")
 
 
 def _actor(run: RevokeRun, user: str) -> trail.Actor:

@@ -54,7 +54,7 @@ class StaffRow(RowTimes):
     token: InventoryToken
     ips: tuple[str, ...]
     flags: tuple[risk.Flag, ...]
-    page_url: str  # the token's own table, where the staff pages reach its owner; else ""
+    page_url: str  # the token's own table, where the staff pages reach its owner; "" if gone
     history_url: str
 
 
@@ -109,14 +109,19 @@ def _query_string(request: HttpRequest, without: tuple[str, ...] = ()) -> str:
 
 def token_page(token: InventoryToken, server: ConnectedServer) -> str:
     """The token's own table, highlighted, where the staff pages reach its owner: the service
-    user's WHM tokens, or a cPanel account's (a reseller's own wait for reseller sessions)."""
-    highlight = "?" + urlencode({"highlight": token.name})
+    user's WHM tokens, a reseller's (in its session), or a cPanel account's, under its
+    reseller's path when a reseller owns it (as the Accounts page links it)."""
+    kwargs = {"connected": server.name}
     if token.owner_kind == OwnerKind.CPANEL:
-        kwargs = {"connected": server.name, "account": token.owner}
-        return reverse("staff-cptokens:index", kwargs=kwargs) + highlight
-    if token.owner == server.username:
-        return reverse("staff-tokens:index", kwargs={"connected": server.name}) + highlight
-    return ""
+        kwargs["account"] = token.owner
+        if token.account_owner not in ("", server.username):
+            kwargs["reseller"] = token.account_owner
+        page = reverse("staff-cptokens:index", kwargs=kwargs)
+    else:
+        if token.owner != server.username:
+            kwargs["reseller"] = token.owner
+        page = reverse("staff-tokens:index", kwargs=kwargs)
+    return page + "?" + urlencode({"highlight": token.name})
 
 
 def _rows(tokens: list[InventoryToken], servers: dict[int, ConnectedServer]) -> list[StaffRow]:

@@ -37,6 +37,9 @@ class InventoryToken(models.Model):
     server_name = models.CharField(max_length=42, default="")
     owner_kind = models.CharField(max_length=10, choices=OwnerKind.choices)
     owner = models.CharField(max_length=64)
+    # A cPanel account's owner when it was read (the service user, or the reseller in whose
+    # session it is reached): its page is under that reseller's path. Empty for WHM tokens.
+    account_owner = models.CharField(max_length=64, blank=True, default="")
     name = models.CharField(max_length=100)
     created = models.DateTimeField(help_text="When WHM says the token was made.")
     expires = models.DateTimeField(null=True, blank=True)

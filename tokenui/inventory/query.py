@@ -10,13 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tokenui.inventory.models import InventoryToken, OwnerKind
 
 PAGE_SIZE = 50
+TRIGRAM = 3  # the shortest needle the trigram index finds (SQLite's FTS5 trigram tokenizer)
+TRIGRAM_MATCH = "SELECT rowid FROM inventory_search WHERE inventory_search MATCH %s"
 QUERY_LIMIT = 100
 # The state filter: WHM's words for a token's expiry, and the tokens no longer there.
 STATES = {
@@ -69,9 +73,20 @@ def find(criteria: Criteria, now: datetime | None = None) -> QuerySet[InventoryT
         tokens = tokens.filter(owner_kind=criteria.owner_kind)
     if criteria.risky:
         tokens = tokens.filter(risky=True)
-    if needle := criteria.query.strip()[:QUERY_LIMIT]:
-        tokens = tokens.filter(search__contains=needle.lower())
+    if needle := criteria.query.strip()[:QUERY_LIMIT].lower():
+        tokens = _searched(tokens, needle)
     return tokens.order_by(*_order(criteria.sort))
+
+
+def _searched(tokens: QuerySet[InventoryToken], needle: str) -> QuerySet[InventoryToken]:
+    """The tokens whose name, owner or server holds `needle`. On SQLite, a needle of three
+    characters or more is looked up in the trigram index (migration 0004) rather than by a
+    scan of every row; the trigram index finds exactly the rows LIKE would."""
+    if connection.vendor != "sqlite" or len(needle) < TRIGRAM:
+        return tokens.filter(search__contains=needle)
+    phrase = '"' + needle.replace('"', '""') + '"'
+    # A constant query; the needle goes as a parameter.
+    return tokens.filter(pk__in=RawSQL(TRIGRAM_MATCH, [phrase]))  # noqa: S611
 
 
 def _days(days: int) -> timedelta:

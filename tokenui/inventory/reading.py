@@ -36,6 +36,7 @@ class Seen:
     ips: tuple[str, ...]
     privileges: str
     flags: tuple[str, ...]
+    account_owner: str = ""  # a cPanel account's owner (its page is under a reseller's)
 
 
 @dataclass(slots=True)
@@ -118,7 +119,7 @@ def _accounts(
             words = server.failure(outcome, f"reading {account.user}'s cPanel tokens").message
             found.problems[(OwnerKind.CPANEL, account.user)] = words
         else:
-            found.tokens += [cpanel_seen(account.user, token) for token in outcome]
+            found.tokens += [cpanel_seen(account, token) for token in outcome]
 
 
 def each[I, T](
@@ -155,17 +156,18 @@ def whm_seen(kind: str, owner: str, token: ApiToken) -> Seen:
     )
 
 
-def cpanel_seen(account: str, token: CpanelToken) -> Seen:
+def cpanel_seen(account: Account, token: CpanelToken) -> Seen:
     flags = risk.flags(token, now=timezone.now())
     return Seen(
         OwnerKind.CPANEL,
-        account,
+        account.user,
         token.name,
         token.created,
         token.expires,
         (),
         _cpanel_privileges(token),
         tuple(flag.key for flag in flags),
+        account.owner,
     )
 
 

@@ -19,7 +19,18 @@ from tokenui.inventory.reading import Seen, ServerTokens
 from tokenui.servers.models import ConnectedServer
 
 # What a read that is seen again changes in a kept token.
-UPDATED = ("name", "search", "expires", "ips", "privileges", "flags", "risky", "last_seen", "gone")
+UPDATED = (
+    "name",
+    "account_owner",
+    "search",
+    "expires",
+    "ips",
+    "privileges",
+    "flags",
+    "risky",
+    "last_seen",
+    "gone",
+)
 
 
 def lease() -> timedelta:
@@ -148,6 +159,7 @@ def _seen_again(row: InventoryToken, seen: Seen, read: datetime) -> list[Change]
     row.name, row.expires, row.ips = seen.name, seen.expires, list(seen.ips)
     row.privileges, row.flags, row.risky = seen.privileges, list(seen.flags), bool(seen.flags)
     row.last_seen, row.gone, row.search = read, None, row.searched()
+    row.account_owner = seen.account_owner
     return changes
 
 
@@ -176,6 +188,7 @@ def _row(server: ConnectedServer, seen: Seen, read: datetime) -> InventoryToken:
         server_name=server.name,
         owner_kind=seen.owner_kind,
         owner=seen.owner,
+        account_owner=seen.account_owner,
         name=seen.name,
         created=seen.created,
         expires=seen.expires,

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from tokenui.inventory.models import OwnerKind
 from tokenui.notices.models import Event
 from tokenui.risk import ALL_FLAGS
 
@@ -50,14 +49,11 @@ _FLAG_WORDS = {flag.key: flag.words for flag in ALL_FLAGS}
 
 
 def items(rows: Iterable[Row], now: datetime) -> list[Item]:
-    """Rows as notices show them, soonest expiry first; each with its staff page's link."""
+    """Rows as notices show them, soonest expiry first; each with its History's link."""
     zone = zoneinfo.ZoneInfo(settings.WHM_TIME_ZONE)
     today = now.astimezone(zone).date()
-    pages: dict[tuple[str, str, str], str] = {}
     shown = []
     for row in sorted(rows, key=_soonest):
-        key = (row.server, row.owner_kind, row.owner)
-        page = pages.get(key) or pages.setdefault(key, page_of(*key))
         local = row.expires.astimezone(zone) if row.expires else None
         shown.append(
             Item(
@@ -67,23 +63,18 @@ def items(rows: Iterable[Row], now: datetime) -> list[Item]:
                 expires_at=row.expires.astimezone(UTC).isoformat() if row.expires else None,
                 expires_shown=local.strftime("%Y-%m-%d %H:%M %Z") if local else "No expiry",
                 days_left=(local.date() - today).days if local else None,
-                url=f"{page}?highlight={row.name}",
+                url=history_of(row.token_id),
                 flags=tuple(_FLAG_WORDS.get(flag, flag) for flag in row.flags),
             )
         )
     return shown
 
 
-def page_of(server: str, owner_kind: str, owner: str) -> str:
-    """The staff page listing a token: the service user's own tokens, a cPanel account's, or
-    (a reseller's: no page lists them yet) the server's."""
-    if owner_kind == OwnerKind.CPANEL:
-        path = reverse("staff-cptokens:index", kwargs={"connected": server, "account": owner})
-    elif owner_kind == OwnerKind.WHM:
-        path = reverse("staff-tokens:index", kwargs={"connected": server})
-    else:
-        path = reverse("staff:server", args=[server])
-    return settings.SITE_URL + path
+def history_of(token_id: int) -> str:
+    """The token's History on All servers: a link that outlives a rename (it names the
+    inventory's token, not its name), opens from the inventory when its server is down, says
+    whether the token was renewed or revoked since, and links on to its owner's table."""
+    return settings.SITE_URL + reverse("staff-fleet:history", args=[token_id])
 
 
 def mail(event: str, shown: list[Item]) -> tuple[str, str, str]:

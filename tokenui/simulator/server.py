@@ -243,16 +243,24 @@ class Simulator:
         return self.controls.connections_accepted
 
     def set_fault(
-        self, mode: str, *, functions: Iterable[str] | None = None, count: int | None = None
+        self,
+        mode: str,
+        *,
+        functions: Iterable[str] | None = None,
+        count: int | None = None,
+        skip: int = 0,
     ) -> None:
         """Answer calls with fault `mode`: only calls of `functions` (None: all), and only the
-        next `count` of them (None: until cleared). The most recently set fault wins."""
+        next `count` of them (None: until cleared), after letting the first `skip` of them
+        through (a later call of a run fails). The most recently set fault wins."""
         if mode not in FAULT_MODES:
             raise ValueError(f"Unknown fault mode {mode!r}: use one of {', '.join(FAULT_MODES)}.")
         # type(), not isinstance(): JSON's true must not pass for 1.
         if count is not None and (type(count) is not int or count < 1):
             raise ValueError("count must be a whole number of at least 1.")
-        self.controls.add_fault(mode, _function_names(functions), count)
+        if type(skip) is not int or skip < 0:
+            raise ValueError("skip must be a whole number, 0 or more.")
+        self.controls.add_fault(mode, _function_names(functions), count, skip)
 
     def clear_faults(self) -> None:
         self.controls.clear_faults()
@@ -730,13 +738,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return NOT_FOUND
 
     def _set_fault(self, body: bytes) -> Reply:
-        """POST {"mode": MODE, "functions": [NAME, …] | null, "count": N | null}."""
+        """POST {"mode": MODE, "functions": [NAME, …] | null, "count": N | null, "skip": N}."""
         try:
             spec = json.loads(body)
             if not isinstance(spec, dict):
                 raise TypeError("Send a JSON object.")
             self.server.simulator.set_fault(
-                spec.get("mode", ""), functions=spec.get("functions"), count=spec.get("count")
+                spec.get("mode", ""),
+                functions=spec.get("functions"),
+                count=spec.get("count"),
+                skip=spec.get("skip", 0),
             )
         except (ValueError, TypeError) as exc:
             return Reply(400, "text/plain", f"{exc}\n".encode())
