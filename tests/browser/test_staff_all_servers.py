@@ -45,6 +45,9 @@ def test_all_servers_search_and_history(
     expect(page.get_by_role("cell", name="made outside TokenUI")).to_have_count(1)
     if script:
         check("History")
+        page.goto(f"{app_url}/staff/fleet/servers/")
+        expect(page.get_by_role("heading", name="Every server\u2019s read")).to_be_visible()
+        check("Every server's read")
 
 
 def test_refresh_now_shows_its_progress_until_done(

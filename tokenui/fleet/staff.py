@@ -78,8 +78,59 @@ class ServerState:
         return self.run.problems if self.run else []
 
 
+# Past this many servers the page sums their reads up (the failed ones named, every one on a
+# page of its own), and the Server filter is a name typed rather than a list to choose from:
+# a line and an option per server made the page grow with the fleet (bench/all-servers-report).
+SERVER_LINES = 12
+SERVER_OPTIONS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Fleet:
+    """The servers' reads as the page shows them: each one, or, past SERVER_LINES, a summary
+    with the failed ones named."""
+
+    states: list[ServerState]
+
+    @property
+    def failed(self) -> list[ServerState]:
+        return [state for state in self.states if state.error]
+
+    @property
+    def summed(self) -> bool:
+        return len(self.states) > SERVER_LINES
+
+    @property
+    def shown(self) -> list[ServerState]:
+        return self.failed[:SERVER_LINES] if self.summed else self.states
+
+    @property
+    def oldest(self) -> datetime | None:
+        return min((s.read for s in self.states if s.read), default=None)
+
+    @property
+    def newest(self) -> datetime | None:
+        return max((s.read for s in self.states if s.read), default=None)
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for state in self.states if state.read is None)
+
+    @property
+    def typed_server(self) -> bool:
+        return len(self.states) > SERVER_OPTIONS
+
+
+def _fleet(servers: list[ConnectedServer]) -> Fleet:
+    runs = {run.server_id: run for run in InventoryRun.objects.filter(server__in=servers)}
+    return Fleet([ServerState(server, runs.get(server.pk)) for server in servers])
+
+
 def _servers(request: StaffRequest) -> list[ConnectedServer]:
     return sorted(request.access.visible(), key=lambda server: server.name)
+
+
+NO_SERVER = -1  # a server id no row has
 
 
 def _criteria(
@@ -91,7 +142,8 @@ def _criteria(
         # Every server: let the sort's index drive the query (no list of ids).
         servers=None if request.access.role() else list(by_name.values()),
         query=table.query,
-        server=by_name.get(params.get("server", "")),
+        # A name no server of theirs has matches nothing (it is said above the table).
+        server=by_name.get(params["server"], NO_SERVER) if params.get("server") else None,
         owner_kind=params.get("kind", ""),
         risky=params.get("risky") == "1",
         state=params.get("state", "") if params.get("state") in query.STATES else "",
@@ -148,6 +200,12 @@ def _rows(tokens: list[InventoryToken], servers: dict[int, ConnectedServer]) -> 
 @require_GET
 @vary_on_headers("HX-Request")
 @staff_only(Role.VIEWER, anywhere=True)
+def reads(request: StaffRequest) -> HttpResponse:
+    """Every server's read, one line each: how old its tokens are, and why a read failed."""
+    return render(request, "fleet/staff_reads.html", {"fleet": _fleet(_servers(request))})
+
+
+@staff_only(Role.VIEWER, anywhere=True)
 def index(request: StaffRequest) -> HttpResponse:
     """The table (or, htmx, its partial): search, filters, sort and a page, all in SQL."""
     context = _table_context(request)
@@ -160,11 +218,12 @@ def _table_context(request: StaffRequest) -> dict[str, object]:
     table = Table.from_request(request, STAFF_TABLE, reverse("staff-fleet:index"))
     criteria = _criteria(request, servers, table)
     page = query.page(criteria, table.page_number or 1)
-    runs = {run.server_id: run for run in InventoryRun.objects.filter(server__in=servers)}
-    states = [ServerState(server, runs.get(server.pk)) for server in servers]
+    fleet = _fleet(servers)
     return {
-        "states": states,
-        "failed": [state for state in states if state.error],
+        "fleet": fleet,
+        "states": fleet.states,
+        "failed": fleet.failed,
+        "unknown_server": criteria.server == NO_SERVER,
         "table": table,
         "criteria": criteria,
         "filters": request.GET,

@@ -10,6 +10,7 @@ app_name = "staff-fleet"
 
 urlpatterns = [
     path("", staff.index, name="index"),
+    path("servers/", staff.reads, name="reads"),
     path("export.csv", staff.export, {"kind": "csv"}, name="export-csv"),
     path("export.json", staff.export, {"kind": "json"}, name="export-json"),
     path("tokens/<int:token_id>/history/", staff.token_history, name="history"),
