@@ -16,6 +16,8 @@ PORT ?= 8000
 SIMULATOR_PORT ?=
 # Its cPanel's port (CPANEL_PORT); empty: .env's, or four below the simulator's (2083 beside 2087).
 CPANEL_PORT ?=
+# OIDC=1: a local OpenID provider beside the simulator, to try single sign-on (needs the dev group).
+OIDC ?=
 
 # uv must never fetch an interpreter of its own: it uses the one found above.
 export UV_PYTHON_DOWNLOADS := never
@@ -48,9 +50,9 @@ $(VENV)/.synced-app: pyproject.toml uv.lock | $(UV)
 		.env.example > .env
 	@echo "Created .env from .env.example with a fresh SECRET_KEY."
 
-run: $(VENV)/.synced-app .env ## Serve the dashboard on http://127.0.0.1:8000 (PORT=8001 moves it, SIMULATOR_PORT=2088 the simulator, its cPanel with it)
+run: $(if $(OIDC),$(VENV)/.synced,$(VENV)/.synced-app) .env ## Serve the dashboard on http://127.0.0.1:8000 (PORT=8001 moves it, SIMULATOR_PORT=2088 the simulator, its cPanel with it; OIDC=1 a local OpenID provider)
 	$(PY) manage.py migrate --no-input
-	$(if $(SIMULATOR_PORT),WHM_SIMULATOR_PORT=$(SIMULATOR_PORT) )$(if $(CPANEL_PORT),CPANEL_PORT=$(CPANEL_PORT) )$(PY) manage.py rundashboard --port $(PORT)
+	$(if $(SIMULATOR_PORT),WHM_SIMULATOR_PORT=$(SIMULATOR_PORT) )$(if $(CPANEL_PORT),CPANEL_PORT=$(CPANEL_PORT) )$(if $(OIDC),TOKENUI_DEMO_OIDC=1 )$(PY) manage.py rundashboard --port $(PORT)
 
 # The suite runs on every core (pytest-xdist; TEST_WORKERS=1 runs it in one process). --dist load
 # hands the tests out in collection order, which keeps the browser tests last in each worker

@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # `make run`'s wiring: beside the simulator's own command, the one module that imports it.
+from tokenui.devserver import sso
 from tokenui.devserver.staff import offer_demo_staff
 from tokenui.devserver.worker import start_worker, stop_worker
 from tokenui.simulator import DEMO_CPANEL_ACCOUNTS, DEMO_USERS, ROOT_USER
@@ -60,12 +62,16 @@ class Command(BaseCommand):
         worker = start_worker() if outer else None
         if worker is not None:
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        stack = ExitStack()
         try:
+            if outer and simulator is not None and sso.wanted():
+                sso.apply(sso.start_demo_provider(stack, self.stdout))
             if outer:
                 url = f"http://127.0.0.1:{port}/"
                 self.stdout.write(self.style.SUCCESS(f"TokenUI dashboard: {url}"))
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=not noreload)
         finally:
+            stack.close()
             if worker is not None:
                 stop_worker(worker)
             if simulator is not None:
