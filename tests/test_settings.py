@@ -247,6 +247,27 @@ def test_manage_py_refuses_to_start_and_names_the_variable() -> None:
     assert "WHM_URL is not set" in result.stderr
 
 
+def test_a_django_log_record_is_printed_once_with_debug_on() -> None:
+    # Django's default config gave "django" a console handler of its own under DEBUG, beside the
+    # root's: every django.* line (a worker's "Task id=…" under make run) came out twice.
+    env = clean_environment(**{**GOOD, "DEBUG": "true"})
+    script = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.tasks').info('Task id=%s state=%s', 'abc', 'RUNNING')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "tokenui.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Task id=abc state=RUNNING") == 1, result.stderr
+
+
 PRODUCTION = {
     "SECRET_KEY": "p" * 20 + "-production-secret-key-0123456789abcdef",
     "DEBUG": "false",

@@ -808,6 +808,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
+        # Django's default config gives "django" a console handler of its own when DEBUG is on,
+        # and its records reach the root's too: every line twice (a worker's "Task id=…" under
+        # make run). The root's handler is enough.
+        "django": {"handlers": [], "level": "INFO"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
         # Its DEBUG records carry whole template contexts, which on the page that shows a new
