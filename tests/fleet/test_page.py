@@ -76,7 +76,9 @@ def test_a_hung_server_does_not_hold_up_the_others(fleet_client: Client, servers
     response = fleet_client.get("/fleet/")
     took = time.monotonic() - started
 
-    assert took < settings.WHM_TIMEOUT + 1
+    # The hang lasts a minute (HANG_LIMIT_S): waiting it out is far past this bound, which
+    # leaves a loaded machine room for the other two reads.
+    assert took < settings.WHM_TIMEOUT + 3
     page = response.content.decode()
     assert {s for s, _ in _rows(page)} == {"alpha", "gamma"}
     assert "WHM did not answer within 1 seconds." in page
