@@ -211,6 +211,22 @@ def test_an_admin_may_choose_not_to_verify_tls_and_the_server_is_flagged(
     server.test_connection()
 
 
+def test_the_connect_checkboxes_sit_inside_their_labels_with_help_tied_to_them(
+    staff_client,
+) -> None:
+    """The box and its words are one target (Django's field group put the label above the box,
+    apart from it), and a screen reader hears the warning with the box."""
+    offered = staff_client(Role.ADMIN).get(CONNECT).text
+    for field in ("insecure", "full_access"):
+        label = re.search(rf'<label class="inline" for="id_{field}">(.*?)</label>', offered, re.S)
+        assert label, field
+        box = re.search(r"<input [^>]*>", label.group(1))
+        assert box, field
+        assert 'type="checkbox"' in box.group(0), field
+        assert f'aria-describedby="id_{field}_helptext"' in box.group(0)
+        assert f'id="id_{field}_helptext"' in offered
+
+
 def test_the_servers_own_ca_bundle_verifies_it_from_the_page(
     staff_client, tls_whm: Simulator
 ) -> None:
