@@ -77,9 +77,11 @@
   // row was revoked, the table with its menu redrawn), focus goes where the answer asks (the
   // message saying what was done, or the news of a rotation), else to the menu's button or the
   // table's, never to <body>. Cancel asks nothing, so it goes back to the opener or its menu.
-  // A closed <dialog> keeps its content: the question, stale now, is emptied.
+  // A closed <dialog> keeps its content: the question, stale now, is emptied. The close event
+  // comes as a task of its own after the dialog has closed: on a busy machine a new question can
+  // have opened it again by then, and that one is left alone (emptying it lost focus to <body>).
   document.addEventListener("close", (event) => {
-    if (event.target.id !== "dialog") return;
+    if (event.target.id !== "dialog" || event.target.open) return;
     event.target.replaceChildren();
     focusFirst(opener, answer.focus, answer.message, popoverInvoker(opener), $("#table-actions"),
       $("#search-q"), $("main"));

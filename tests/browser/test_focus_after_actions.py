@@ -96,6 +96,36 @@ def test_each_revoke_from_the_table_leaves_focus_on_its_message(
     has_focus(page, message(page))
 
 
+def test_a_question_open_again_before_the_last_close_event_keeps_its_content_and_focus(
+    page: Page, app_url: str
+) -> None:
+    """The dialog's close event is a task of its own, after the dialog has closed. On a busy
+    machine the next question's swap can land first (CI: Cancel, then Revoke the old token now
+    again): its handler must leave the open question alone, not empty it and drop focus."""
+    open_table(page, app_url, "whm")
+    first = page.locator("#token-table tbody tr[id^=token-]").first
+    name = first.get_attribute("id").removeprefix("token-")
+    press(page, first.get_by_role("link", name=f"Revoke {name}"))
+    dialog = page.locator("#dialog")
+    settled_on_cancel(page, dialog, True)
+
+    # Closed and open again within one task: the close event comes only after.
+    page.evaluate(
+        """() => {
+            const dialog = document.getElementById("dialog");
+            const question = dialog.innerHTML;
+            dialog.close();
+            dialog.innerHTML = question;
+            dialog.showModal();
+        }"""
+    )
+    page.evaluate("() => new Promise((done) => setTimeout(done, 100))")  # the close event ran
+
+    expect(dialog).to_have_attribute("open", "")
+    expect(dialog.get_by_role("heading", name="Revoke API Token")).to_be_visible()
+    has_focus(page, dialog.get_by_role("button", name="Cancel"))
+
+
 @pytest.mark.parametrize("system", ["cpanel", "cpanel-via-whm"])
 def test_yes_revoke_the_token_from_manage_leaves_focus_on_its_message(
     page_js: Page, app_url: str, cpanel: Simulator, system: str
