@@ -806,8 +806,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"quiet_housekeeping": {"()": "tokenui.background.quiet.QuietHousekeeping"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
+        # A worker's log says what happened: the schedule's quiet jobs (a look for abandoned
+        # reads, for notices due or to retry) are not logged each time they run and find nothing.
+        "django.tasks": {"filters": ["quiet_housekeeping"]},
+        "django_tasks": {"filters": ["quiet_housekeeping"]},
         # Django's default config gives "django" a console handler of its own when DEBUG is on,
         # and its records reach the root's too: every line twice (a worker's "Task id=…" under
         # make run). The root's handler is enough.

@@ -22,10 +22,13 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from tests.environment import clean_environment
 from tests.helpers import Whm
 from tokenui.background.models import ScheduledRun
+from tokenui.background.schedule import SCHEDULE, quiet_paths
 from tokenui.inventory.models import InventoryRun, InventoryToken, OwnerKind
 from tokenui.servers.models import ConnectedServer
 from tokenui.simulator import Simulator
@@ -231,6 +234,27 @@ def test_two_workers_run_the_schedule_once_and_read_what_the_command_asks_for(
     assert count > 10
     kinds = set(InventoryToken.objects.values_list("owner_kind", flat=True))
     assert kinds == {OwnerKind.WHM, OwnerKind.RESELLER, OwnerKind.CPANEL}
+    assert_the_quiet_jobs_ran_unlogged(workers)
+
+
+def assert_the_quiet_jobs_ran_unlogged(workers: Workers) -> None:
+    """The schedule's housekeeping (a look for abandoned reads, for notices due or to retry)
+    ran, and the workers' log at INFO does not say so each time; the read does."""
+    logged = "\n".join(worker.log.read_text(errors="replace") for worker in workers.started)
+    for entry in SCHEDULE:
+        assert ScheduledRun.objects.filter(job=entry.job).exists(), entry.job
+        assert (f"scheduler: {entry.job} enqueued" in logged) is not entry.quiet, entry.job
+    assert "path=tokenui.inventory.tasks.inventory_server state=SUCCESSFUL" in logged
+    assert {entry.job for entry in SCHEDULE if entry.quiet} == {
+        "inventory-resume",
+        "notices",
+        "notices-retry",
+    }
+    for path in quiet_paths():
+        assert f"path={path} " not in logged, path
+        if workers.env["TASK_BACKEND"] == "database":
+            ran = DBTaskResult.objects.filter(task_path=path, status=TaskResultStatus.SUCCESSFUL)
+            assert ran.exists(), path  # it ran, unlogged
 
 
 def test_a_worker_killed_mid_read_loses_nothing_and_the_read_runs_again(

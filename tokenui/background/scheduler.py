@@ -48,7 +48,8 @@ def _claim(entry: Scheduled, slot: int, worker: str) -> bool:
     except DatabaseError as exc:  # SQLite busy, PostgreSQL restarting: the next tick tries again
         logger.warning("scheduler: could not claim %s (%s)", entry.job, exc)
         return False
-    logger.info("scheduler: %s enqueued for slot %s by %s", entry.job, slot, worker)
+    level = logging.DEBUG if entry.quiet else logging.INFO
+    logger.log(level, "scheduler: %s enqueued for slot %s by %s", entry.job, slot, worker)
     return True
 
 

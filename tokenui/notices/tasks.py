@@ -4,6 +4,7 @@ claimed before it is tried."""
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from datetime import date, datetime, timedelta
 
@@ -14,6 +15,8 @@ from django.utils import timezone
 
 from tokenui.notices import delivery, digest
 from tokenui.notices.models import NoticeDay
+
+logger = logging.getLogger(__name__)
 
 
 def send_now(now: datetime | None = None) -> dict[str, int]:
@@ -57,10 +60,19 @@ def send_daily() -> dict[str, int]:
     """The schedule's look (every few minutes): send the day's digest once NOTICE_HOUR has come,
     unless it went already (a worker started later in the day sends it then)."""
     now = timezone.now()
-    return send_now(now) if claim_day(now) else {}
+    if not claim_day(now):
+        return {}
+    ended = send_now(now)
+    logger.info(
+        "notices: the digest of %s, deliveries by how they ended: %s", notice_day(now), ended
+    )
+    return ended
 
 
 @task(queue_name=settings.TASK_QUEUE)
 def retry_due() -> dict[str, int]:
     """The schedule's retry of failed deliveries (every NOTICE_RETRY_SECONDS)."""
-    return retry()
+    ended = retry()
+    if ended:  # the schedule runs this quietly: say what it did
+        logger.info("notices: retried deliveries, by how they ended: %s", ended)
+    return ended
