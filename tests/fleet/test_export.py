@@ -139,14 +139,15 @@ def test_the_export_never_holds_a_secret(fleet_client: Client):
 
 
 def test_the_export_reads_the_servers_concurrently(fleet_client: Client, servers):
+    # Long enough reads that a loaded machine's overhead cannot pass for (or hide) the sum.
     for simulator in servers.values():
-        simulator.latency_ms = 400
+        simulator.latency_ms = 1000
 
     started = time.monotonic()
     _download(fleet_client, "/fleet/export.csv")
     took = time.monotonic() - started
 
-    assert took < 0.4 * 3 * 0.75, f"{took:.2f} s: about the sum of three 0.4 s reads"
+    assert took < 1.0 * 3 * 0.7, f"{took:.2f} s: about the sum of three 1 s reads"
 
 
 def test_the_page_links_its_exports_with_the_filters(fleet_client: Client):

@@ -185,7 +185,7 @@ def test_a_revoke_that_hangs_is_recorded_as_unknown_and_does_not_hold_up_the_oth
     response = fleet_client.post("/fleet/revoke-expired/", {"confirmed": confirmed})
     took = time.monotonic() - started
 
-    assert took < settings.WHM_TIMEOUT + 1.5
+    assert took < settings.WHM_TIMEOUT + 3  # the hang lasts a minute; a loaded machine, 3 s
     assert "old-migration" not in _names(servers["alpha"])
     assert "old-migration" not in _names(servers["gamma"])
     assert len(_revokes(servers["beta"])) == 1  # sent once, never retried
