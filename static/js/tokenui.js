@@ -50,6 +50,10 @@
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
     if (target.id === "dialog") {
+      // htmx binds the new content's hx-post only as the swap settles (20 ms on, later on a
+      // busy machine): a keyboard user quick to Tab and Enter would post the question as a plain
+      // page. Bound now, before it is shown, the answer always comes back as a swap.
+      htmx.process(target);
       if (!target.open) target.showModal();
       return;
     }
