@@ -11,6 +11,7 @@ import httpx
 import pytest
 from django.db.models import F
 from django.test import Client
+from django.utils import timezone
 
 from tests.helpers import CPANEL_ROOTS, DEMO_ROOT, Whm, signed_in, text
 from tokenui.servers.models import ConnectedServer
@@ -84,6 +85,21 @@ def test_every_revoke_question_that_includes_it_warns_staff_access_stops(
 ) -> None:
     client, url = tables
     page = text(getattr(client, method)(url + path, data).text)
+    assert WARNING in page
+    assert "Revoking it stops staff access to main through TokenUI" in page
+
+
+def test_rotations_last_step_warns_before_revoking_it(tables) -> None:
+    """Rotating TokenUI's service token, then **Revoke the old token now**: its question warns
+    too (rotation knows the old token by its creation time, and so does the badge)."""
+    client, url = tables
+    expires = (timezone.localdate() + timedelta(days=30)).isoformat()
+    form = {"name": "tokenui-main-2", "expiry": "date", "expires_on": expires}
+    assert client.post(url + "tokenui-main/rotate/", form).status_code == 200
+
+    page = text(client.get(url + "tokenui-main/rotate/revoke/?successor=tokenui-main-2").text)
+
+    assert "Are you certain that you want to revoke the API token, “tokenui-main”?" in page
     assert WARNING in page
     assert "Revoking it stops staff access to main through TokenUI" in page
 
