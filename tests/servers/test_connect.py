@@ -47,6 +47,7 @@ def test_connect_as_root_makes_tokenui_name_with_documented_privileges_bound_to_
     assert sorted(server.acls) == sorted(LEAST | {"create-user-session"})
     assert "Connected main." in ran.stdout
     assert "tokenui-main" in ran.stdout
+    assert "or at once with `manage.py inventory --server main`" in ran.stdout
 
 
 def test_connect_as_reseller_grants_no_create_user_session(

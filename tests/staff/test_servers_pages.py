@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from tests.helpers import DEMO_ROOT, Whm, text
 from tokenui.audit.models import Action, AuditEvent, Outcome
@@ -31,6 +32,11 @@ def root_whm(simulator: Simulator, settings) -> Iterator[Whm]:
 
 def root_token_names(whm: Whm) -> set[str]:
     return {token["name"] for token in whm.ok("api_token_list")["tokens"].values()}
+
+
+def words(page: str) -> str:
+    """The page's text as read: tags gone, white space as single spaces."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(page)).split()).replace(" :", ":")
 
 
 def field_in_error(page: str, field: str) -> bool:
@@ -78,6 +84,29 @@ def test_an_admin_connects_a_server_from_the_form(
     event = AuditEvent.objects.get(action=Action.CONNECT_SERVER)
     assert (event.staff, event.whm_user, event.server) == ("ada", "root", "main")
     assert DEMO_ROOT[1] not in str(list(AuditEvent.objects.values()))
+
+
+def test_a_server_just_connected_is_read_at_once_for_all_servers(
+    staff_client, simulator: Simulator, root_whm: Whm, settings, django_capture_on_commit_callbacks
+) -> None:
+    """Connecting asks for the server's first read there and then: All servers says so until a
+    worker has read it (not only at the schedule's next slot, up to INVENTORY_MINUTES on), then
+    lists its tokens."""
+    client = staff_client(Role.ADMIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CONNECT, form(simulator))
+    assert "Its API tokens are being read" in text(client.get(response["Location"]).text)
+    waiting = DBTaskResult.objects.get(task_path="tokenui.inventory.tasks.inventory_server")
+    server = ConnectedServer.objects.get(name="main")
+    assert waiting.args_kwargs["args"] == [server.pk]
+    fleet = words(client.get("/staff/fleet/").text)
+    assert "main: not read yet: its first read was asked for" in fleet
+
+    waiting.task.call(*waiting.args_kwargs["args"])  # what a worker does with it
+
+    fleet = words(client.get("/staff/fleet/").text)
+    assert "not read yet" not in fleet
+    assert "billing-bot" in fleet
 
 
 def test_a_refused_password_is_said_on_its_field_and_the_rest_is_kept(

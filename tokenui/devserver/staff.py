@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import DatabaseError
 
+from tokenui.inventory import tasks as inventory
 from tokenui.servers.keys import new_key
 from tokenui.servers.lifecycle import Connection, connect_server
 from tokenui.servers.models import ConnectedServer
@@ -75,8 +76,9 @@ def _connect_simulator(root: tuple[str, str], out: TextIO) -> None:
             return
     url = f"https://127.0.0.1:{settings.WHM_SIMULATOR_PORT}"
     try:
-        connect_server(Connection(SERVER, url, *root, ca_bundle=settings.WHM_CA_BUNDLE))
+        done = connect_server(Connection(SERVER, url, *root, ca_bundle=settings.WHM_CA_BUNDLE))
     except ServerError as exc:
         out.write(f"The simulator could not be connected as a server: {exc.message}\n")
         return
+    inventory.request(done.server.pk)  # the worker make run starts reads it at once
     out.write(f"Connected the simulator as the server {SERVER!r} (Staff, Servers).\n")

@@ -77,6 +77,11 @@ class ServerState:
     def problems(self) -> list[str]:
         return self.run.problems if self.run else []
 
+    @property
+    def asked(self) -> datetime | None:
+        """When its first read was asked for, while it has none yet (a server just connected)."""
+        return self.run.requested if self.run and not self.run.read else None
+
 
 # Past this many servers the page sums their reads up (the failed ones named, every one on a
 # page of its own), and the Server filter is a name typed rather than a list to choose from:
@@ -124,7 +129,7 @@ class Fleet:
 def _fleet(servers: list[ConnectedServer], everywhere: bool = False) -> Fleet:
     # Only what a server's line shows; every run at once when every server is theirs (no list
     # of a thousand ids to send).
-    runs = InventoryRun.objects.only("server_id", "read", "error", "problems")
+    runs = InventoryRun.objects.only("server_id", "requested", "read", "error", "problems")
     runs = runs.all() if everywhere else runs.filter(server__in=servers)
     runs = {run.server_id: run for run in runs}
     return Fleet([ServerState(server, runs.get(server.pk)) for server in servers])

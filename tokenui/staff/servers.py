@@ -12,6 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tokenui.http import status_for
+from tokenui.inventory import tasks as inventory
 from tokenui.servers.lifecycle import connect_server
 from tokenui.servers.listing import expiry, rotation_problem, self_rotation
 from tokenui.servers.models import ConnectedServer
@@ -48,7 +49,12 @@ def connect(request: StaffRequest) -> HttpResponse:
                 form.add_error(_field_of(exc, form), _message_of(exc, form))
                 status = _status_of(exc)
             else:
-                messages.success(request, f"Connected {done.server.name}.")
+                inventory.request(done.server.pk)  # All servers shows its tokens in moments
+                messages.success(
+                    request,
+                    f"Connected {done.server.name}. Its API tokens are being read: All servers "
+                    "shows them once a worker has read them.",
+                )
                 for note in done.notes:
                     messages.warning(request, note)
                 return redirect("staff:server", server=done.server.name)

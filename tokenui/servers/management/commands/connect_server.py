@@ -8,6 +8,7 @@ import getpass
 import sys
 from typing import Any, TextIO
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tokenui.servers.lifecycle import Connection, connect_server, keyring
@@ -68,6 +69,11 @@ class Command(BaseCommand):
         self.stdout.write(described(done.server))
         for note in done.notes:
             self.stderr.write(note)
+        self.stdout.write(
+            f"Its API tokens appear on All servers after its first read: the schedule's, within "
+            f"{settings.INVENTORY_MINUTES} minutes, or at once with `manage.py inventory --server "
+            f"{done.server.name}` (or Refresh now)."
+        )
 
 
 def _read_secret(stdin: TextIO, kind: str) -> str:
